@@ -1,0 +1,52 @@
+# uWS 20k-connection tuning lab — this file is the table of contents; `make help` lists every target.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE := node --import tsx
+
+# --- knobs -----------------------------------------------------------------------------------------
+WORKERS ?= 1
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STUB_MS ?= 200
+
+# NOTE: a `ulimit` on its own recipe line dies with that line's shell: raise it on the line that launches.
+RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
+
+.PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads
+
+help: ## list the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
+
+# --- install -----------------------------------------------------------------------------------------
+deps: node_modules/.package-lock.json wrk ## install npm packages (npm ci) and wrk (apt) when missing
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+
+# --- the server under test --------------------------------------------------------------------------
+run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200
+	$(RAISE_NOFILE) && exec $(NODE) server/main.ts --workers $(WORKERS) --port $(PORT) --host $(HOST) --stub-ms $(STUB_MS)
+
+run-one-thread: WORKERS = 1
+run-one-thread: run ## server with 1 worker
+run-two-threads: WORKERS = 2
+run-two-threads: run ## server with 2 workers
+run-four-threads: WORKERS = 4
+run-four-threads: run ## server with 4 workers
+run-eight-threads: WORKERS = 8
+run-eight-threads: run ## server with 8 workers
+
+# --- the main job -----------------------------------------------------------------------------------
+lab: deps ## end to end: server + paced and saturate runs at 20k connections, verdicts
+	@echo "make lab: not yet available (the load pipeline lands next)"
+
+# --- tests ------------------------------------------------------------------------------------------
+check: deps ## type-check and lint/format check
+	npx tsc --noEmit
+	npx biome ci .
+
+test: check ## type-check, lint, then the tests (real server, real wrk, loopback)
+	$(RAISE_NOFILE) && $(NODE) --test --test-concurrency=1 --test-reporter=spec test/*.test.ts

@@ -1,0 +1,30 @@
+// Checks before any worker starts: native uWS loads, and the port is not already taken.
+import { createServer } from "node:net";
+import { loadUws } from "./native-uws.ts";
+import { type ServerOptions, usageExit } from "./options.ts";
+
+// NOTE: uWS listens with SO_REUSEPORT, so a second uWS server on a busy port does not fail — it silently
+// shares the port. A plain exclusive bind (no SO_REUSEPORT) fails with EADDRINUSE against it.
+function tryBind(host: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(null)));
+  });
+}
+
+export async function preflight(opts: ServerOptions): Promise<void> {
+  if (!loadUws().native) {
+    usageExit(
+      "the native uWebSockets.js binary did not load (JS fallback) — reinstall with `npm ci` on Node 20",
+    );
+  }
+  const err = await tryBind(opts.host, opts.port);
+  if (err === "EADDRINUSE") {
+    usageExit(
+      `port ${opts.port} on ${opts.host} is already in use — stop that server or pass --port / PORT=`,
+    );
+  }
+  if (err)
+    usageExit(`cannot bind ${opts.host}:${opts.port} (${err}) — pass a local --host and a free --port`);
+}

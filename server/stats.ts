@@ -1,0 +1,96 @@
+// Per-worker request counters and the exact sum across workers.
+
+export interface WorkerStats {
+  id: number;
+  pid: number;
+  requests: number;
+  responses: Record<string, number>;
+  aborted: number;
+  inFlight: number;
+  peakInFlight: number;
+  openConnections: number;
+  peakOpenConnections: number;
+}
+
+export interface LabStats {
+  workers: number;
+  pids: number[];
+  primaryPid: number;
+  nativeUws: boolean;
+  stubMs: number;
+  uptimeS: number;
+  restarts: number;
+  requests: number;
+  responses: Record<string, number>;
+  aborted: number;
+  inFlight: number;
+  /** NOTE: sum of per-worker peaks — an upper bound of the simultaneous peak, exact for 1 worker. */
+  peakInFlight: number;
+  openConnections: number;
+  /** Peak of the summed open connections, over the primary's 250 ms samples. */
+  peakOpenConnections: number;
+  perWorker: WorkerStats[];
+}
+
+export class Counters {
+  requests = 0;
+  responses: Record<string, number> = {};
+  aborted = 0;
+  inFlight = 0;
+  peakInFlight = 0;
+
+  received(): void {
+    this.requests++;
+  }
+
+  started(): void {
+    this.inFlight++;
+    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+  }
+
+  finished(): void {
+    this.inFlight--;
+  }
+
+  responded(status: number): void {
+    const k = String(status);
+    this.responses[k] = (this.responses[k] ?? 0) + 1;
+  }
+
+  abort(): void {
+    this.aborted++;
+  }
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+type Base = Pick<
+  LabStats,
+  "primaryPid" | "nativeUws" | "stubMs" | "uptimeS" | "restarts" | "peakOpenConnections"
+>;
+
+export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
+  const total: LabStats = {
+    ...base,
+    workers: perWorker.length,
+    pids: perWorker.map((w) => w.pid),
+    requests: 0,
+    responses: {},
+    aborted: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    openConnections: 0,
+    perWorker,
+  };
+  for (const w of perWorker) {
+    total.requests += w.requests;
+    addInto(total.responses, w.responses);
+    total.aborted += w.aborted;
+    total.inFlight += w.inFlight;
+    total.peakInFlight += w.peakInFlight;
+    total.openConnections += w.openConnections;
+  }
+  return total;
+}
