@@ -12,7 +12,8 @@ STUB_MS ?= 200
 # NOTE: a `ulimit` on its own recipe line dies with that line's shell: raise it on the line that launches.
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
-.PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads
+.PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
+	loadtest test-one-thread test-four-threads test-paced
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -39,9 +40,34 @@ run-four-threads: run ## server with 4 workers
 run-eight-threads: WORKERS = 8
 run-eight-threads: run ## server with 8 workers
 
+# --- load runs against a running server (start one with make run-four-threads) ---------------------
+CONNECTIONS ?= 20000
+DURATION ?= 30s
+WARMUP ?= 5s
+THREADS ?= 2
+MODE ?= saturate
+TARGET_RPS ?= 20000
+BUDGET_MS ?= 20
+RESULTS_DIR ?= results
+LOADTEST = $(RAISE_NOFILE) && $(NODE) scripts/loadtest.ts --url http://$(HOST):$(PORT)/ping/ \
+	--connections $(CONNECTIONS) --duration $(DURATION) --warmup $(WARMUP) --target-rps $(TARGET_RPS) \
+	--budget-ms $(BUDGET_MS) --results-dir $(RESULTS_DIR)
+
+loadtest: deps ## one run: MODE=saturate|paced THREADS CONNECTIONS DURATION TARGET_RPS BUDGET_MS
+	$(LOADTEST) --mode $(MODE) --threads $(THREADS)
+
+test-one-thread: deps ## saturate, wrk -t1 per shard, 20k connections, 30 s (the seed's run, sharded)
+	$(LOADTEST) --mode saturate --threads 1
+
+test-four-threads: deps ## saturate, wrk -t4 per shard, 20k connections, 30 s
+	$(LOADTEST) --mode saturate --threads 4
+
+test-paced: deps ## paced at TARGET_RPS over CONNECTIONS: the SLO question without coordinated omission
+	$(LOADTEST) --mode paced --threads $(THREADS)
+
 # --- the main job -----------------------------------------------------------------------------------
-lab: deps ## end to end: server + paced and saturate runs at 20k connections, verdicts
-	@echo "make lab: not yet available (the load pipeline lands next)"
+lab: deps ## end to end: start 4 workers, paced 20k RPS + saturate 20k conns, stop, both verdicts
+	$(RAISE_NOFILE) && $(NODE) scripts/lab.ts --port $(PORT) --results-dir $(RESULTS_DIR)
 
 # --- tests ------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check

@@ -1,0 +1,106 @@
+// Result files: a run directory that appears whole or not at all, and results/README.md rewritten atomically.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ResultRecord } from "./record.ts";
+
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export function runId(startedAt: Date, mode: string, workers: number, connections: number): string {
+  const stamp = startedAt.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${mode}-w${workers}-c${connections}`;
+}
+
+// NOTE: a run is written into results/.tmp-<id>/ and renamed into place only when complete, so a
+// Ctrl-C or a crash never leaves a half-written result directory (only a dot-dir that is removed).
+export class RunDir {
+  readonly tmp: string;
+  readonly final: string;
+
+  constructor(resultsDir: string, id: string) {
+    this.final = join(resultsDir, id);
+    this.tmp = join(resultsDir, `.tmp-${id}`);
+    if (existsSync(this.final)) throw new Error(`${this.final} already exists`);
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  commit(record: ResultRecord): string {
+    writeFileSync(join(this.tmp, "result.json"), `${JSON.stringify(record, null, 1)}\n`);
+    for (const f of readdirSync(this.tmp)) if (/^wrk-\d+\.json$/.test(f)) rmSync(join(this.tmp, f));
+    renameSync(this.tmp, this.final);
+    return this.final;
+  }
+
+  abandon(): void {
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+export interface LoadedResult {
+  dir: string;
+  record: ResultRecord;
+}
+
+/** Every results/<id>/result.json, newest first; corrupt ones are reported on stderr and skipped. */
+export function loadResults(resultsDir: string): LoadedResult[] {
+  if (!existsSync(resultsDir)) return [];
+  const out: LoadedResult[] = [];
+  for (const d of readdirSync(resultsDir, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith(".")) continue;
+    const path = join(resultsDir, d.name, "result.json");
+    if (!existsSync(path)) continue;
+    try {
+      const record = JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
+      if (typeof record.id !== "string" || typeof record.measurements?.rps !== "number")
+        throw new Error("not a result record");
+      out.push({ dir: d.name, record });
+    } catch (e) {
+      process.stderr.write(`warning: skipping ${path}: ${(e as Error).message}\n`);
+    }
+  }
+  return out.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+export function indexTable(results: LoadedResult[]): string {
+  const head = [
+    "# Results",
+    "",
+    "One row per run, newest first; generated from `*/result.json` by the load driver — do not edit.",
+    "Latency in µs. somaxconn / nofile: the tuning in force; overflows: kernel ListenOverflows during the run.",
+    "",
+    "| id | mode | workers | conns | RPS | p99 µs | over-stub p99 µs | errors | somaxconn | nofile | overflows | bound | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const rows = results.map(({ dir, record: r }) => {
+    const m = r.measurements;
+    const errs = Object.values(m.errors).reduce((a, v) => a + v, 0);
+    const overflows = m.kernel?.netstatDelta?.["TcpExt.ListenOverflows"] ?? 0;
+    const cells = [
+      `[${r.id}](${dir}/result.json)`,
+      r.load.mode,
+      r.server.workers,
+      n(r.load.connections),
+      n(m.rps),
+      n(m.latencyUs.p99),
+      n(m.overStubUs.p99),
+      n(errs),
+      r.tuning?.somaxconn ?? "?",
+      r.tuning?.nofileHard ?? "?",
+      n(overflows),
+      r.bound,
+      r.verdict.pass ? "PASS" : `FAIL (${r.verdict.reasons.map((x) => x.split(":")[0]).join(", ")})`,
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return `${[...head, ...rows].join("\n")}\n`;
+}
+
+export function rewriteIndex(resultsDir: string): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeAtomic(join(resultsDir, "README.md"), indexTable(loadResults(resultsDir)));
+}
