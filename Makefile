@@ -13,7 +13,7 @@ STUB_MS ?= 200
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
-	loadtest test-one-thread test-four-threads test-paced
+	loadtest test-one-thread test-four-threads test-paced doctor tune untune
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -65,9 +65,31 @@ test-four-threads: deps ## saturate, wrk -t4 per shard, 20k connections, 30 s
 test-paced: deps ## paced at TARGET_RPS over CONNECTIONS: the SLO question without coordinated omission
 	$(LOADTEST) --mode paced --threads $(THREADS)
 
+# --- tuning: is the box ready, and the sysctl profiles (configs/tuning/*.conf) ----------------------
+PROFILE ?= 20k
+PERSIST ?= 0
+TUNE_STATE := results/.tune-saved.json
+
+# NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 4 unless WORKERS is given.
+doctor: node_modules/.package-lock.json ## can this box hold CONNECTIONS? limits + sysctls, exit 2 on a FAIL
+	$(RAISE_NOFILE) && $(NODE) scripts/doctor.ts --connections $(CONNECTIONS) --threads $(THREADS) \
+		$(if $(filter command line,$(origin WORKERS)),--workers $(WORKERS)) --url http://$(HOST):$(PORT)/
+
+tune: node_modules/.package-lock.json ## root: apply configs/tuning/PROFILE.conf (PROFILE=20k; PERSIST=1 also writes /etc/sysctl.d)
+	$(NODE) scripts/tune.ts tune --profile $(PROFILE) $(if $(filter 1,$(PERSIST)),--persist)
+
+untune: node_modules/.package-lock.json ## root: restore the values saved by make tune, byte for byte
+	$(NODE) scripts/tune.ts untune
+
 # --- the main job -----------------------------------------------------------------------------------
-lab: deps ## end to end: start 4 workers, paced 20k RPS + saturate 20k conns, stop, both verdicts
-	$(RAISE_NOFILE) && $(NODE) scripts/lab.ts --port $(PORT) --results-dir $(RESULTS_DIR)
+# NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
+# restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
+lab: deps ## end to end: tune, start 4 workers, paced 20k RPS + saturate 20k conns, stop, untune, verdicts
+	@$(RAISE_NOFILE); tuned=0; \
+	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
+	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
+	$(NODE) scripts/lab.ts --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
+	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; exit $$rc
 
 # --- tests ------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check

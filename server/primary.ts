@@ -7,7 +7,9 @@ import { preflight } from "./preflight.ts";
 import { type LabStats, sumWorkers, type WorkerStats } from "./stats.ts";
 
 const COLLECT_TIMEOUT_MS = 1000;
-const FD_SAMPLE_MS = 250;
+// NOTE: readdir of /proc/<pid>/fd costs ~0.5 µs per open fd; once a second (plus at every stats call,
+// which the load driver makes each second) keeps it under 1 % of a core at 20k connections.
+const FD_SAMPLE_MS = 1000;
 const READY_TIMEOUT_MS = 15_000;
 const DRAIN_GRACE_MS = 5000;
 

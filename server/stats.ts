@@ -27,7 +27,7 @@ export interface LabStats {
   /** NOTE: sum of per-worker peaks — an upper bound of the simultaneous peak, exact for 1 worker. */
   peakInFlight: number;
   openConnections: number;
-  /** Peak of the summed open connections, over the primary's 250 ms samples. */
+  /** Peak of the summed open connections, over the primary's samples (each second and at each stats call). */
   peakOpenConnections: number;
   perWorker: WorkerStats[];
 }

@@ -73,6 +73,12 @@ export class LiveSampler {
     return Math.max(0, ...this.samples.map((s) => s.open));
   }
 
+  /** Seconds from wrk's start until the server held every connection (null: never). */
+  connectedAtS(conns: number): number | null {
+    const t = this.samples.find((s) => s.open >= conns)?.t;
+    return t === undefined ? null : round3(t);
+  }
+
   /** After every connection is up and one settle period has passed, until just before wrk stopped. */
   steadyWindow(conns: number, settleS: number, endS: number): Measurements["steadyWindow"] {
     const peak = this.established();

@@ -6,6 +6,7 @@ import { findBound } from "./bound.ts";
 import {
   mergeReports,
   percentile,
+  reduceHistogram,
   undoCorrection,
   type WrkReport,
   wrkCorrectionIntervalUs,
@@ -131,14 +132,16 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       },
       judgedUs: percentile(merged.histogram, slo.percentile),
       overStubUs: { p50: lat.p50 - slo.stubMs * 1000, p99: lat.p99 - slo.stubMs * 1000 },
-      histogram: merged.histogram,
+      histogram: reduceHistogram(merged.histogram),
       errors: { ...merged.errors, non2xx: server.responses - server.responses2xx },
       serverCounted: { ...server, difference: server.requests - merged.requests },
       connectionsEstablished: live.established(),
+      connectedAtS: live.connectedAtS(conns),
       cpu: {
         serverPct: live.serverCpu.percent(),
         generatorPct: live.wrkCpu.percent(),
         machinePct: machineBusyPct(machine0, machine1, os.cpus().length),
+        otherPct: 0,
         cpus: os.cpus().length,
         serverUsPerRequest: server.responses > 0 ? live.serverCpu.cpuUsTotal() / server.responses : 0,
       },
@@ -153,6 +156,7 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       },
       pipelineMs: 0,
     };
+    m.cpu.otherPct = Math.max(0, m.cpu.machinePct - m.cpu.serverPct - m.cpu.generatorPct);
     const verdict = judge(m, slo, conns);
     const wrkThreads = shardSpecs.reduce((a, s) => a + s.threads, 0);
     const workerNofile = Math.min(...cap.workerNofile.map((w) => w.soft));

@@ -40,6 +40,7 @@ export interface Measurements {
   /** the percentile the SLO judges, µs */
   judgedUs: number;
   overStubUs: { p50: number; p99: number };
+  /** merged latency histogram at 4 significant digits ([lower bound µs, count]); percentiles above are exact */
   histogram: Bucket[];
   errors: Errors;
   serverCounted: {
@@ -50,11 +51,15 @@ export interface Measurements {
     difference: number;
   };
   connectionsEstablished: number;
+  /** seconds from wrk's start until every connection was up (1 s sampling); null = never */
+  connectedAtS: number | null;
   /** % of one core; machinePct is the whole machine from /proc/stat (includes softirq network work) */
   cpu: {
     serverPct: number;
     generatorPct: number;
     machinePct: number;
+    /** machine − server − wrk: softirq network work plus anything else running; large = a contaminated run */
+    otherPct: number;
     cpus: number;
     serverUsPerRequest: number;
   };

@@ -28,7 +28,7 @@ export class RunDir {
   }
 
   commit(record: ResultRecord): string {
-    writeFileSync(join(this.tmp, "result.json"), `${JSON.stringify(record, null, 1)}\n`);
+    writeFileSync(join(this.tmp, "result.json"), recordJson(record));
     for (const f of readdirSync(this.tmp)) if (/^wrk-\d+\.json$/.test(f)) rmSync(join(this.tmp, f));
     renameSync(this.tmp, this.final);
     return this.final;
@@ -37,6 +37,11 @@ export class RunDir {
   abandon(): void {
     rmSync(this.tmp, { recursive: true, force: true });
   }
+}
+
+/** Pretty JSON with [value, count] pairs kept on one line each. */
+export function recordJson(record: ResultRecord): string {
+  return `${JSON.stringify(record, null, 1).replace(/\[\n\s*(-?[\d.e+]+),\n\s*(-?[\d.e+]+)\n\s*\]/g, "[$1, $2]")}\n`;
 }
 
 export interface LoadedResult {

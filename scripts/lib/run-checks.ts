@@ -1,14 +1,8 @@
-// Before a load run: loopback URL, server reachable and native, fds/ports/shards enough for the connections.
+// Before a load run: loopback URL, server reachable, and the doctor's blocking checks for this run's shape.
 import { InvalidRun } from "./cli.ts";
+import { blocking, runChecks } from "./doctor-checks.ts";
 import { fetchLabStats, type LabStats } from "./lab-stats.ts";
-import {
-  FD_RESERVE,
-  fitsPerWorker,
-  minWorkersFor,
-  nofileLimits,
-  planShards,
-  portRangeSize,
-} from "./limits.ts";
+import { FD_RESERVE, nofileLimits, planShards } from "./limits.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
@@ -43,32 +37,23 @@ export interface Capacity {
   workerNofile: { pid: number; soft: number; hard: number }[];
 }
 
-/** Blocking checks: the run is invalid (exit 2) unless the server and wrk can hold every connection. */
+/** The doctor's checks before every run: a blocking FAIL makes the run invalid (exit 2, one line). */
 export function checkCapacity(s: LabStats, conns: number, threads: number, shards: number): Capacity {
-  if (!s.nativeUws)
-    throw new InvalidRun(
-      "the server runs uWS's JS fallback, not the native binary — reinstall with `npm ci`",
-    );
   if (conns < threads) throw new InvalidRun(`--connections ${conns} must be ≥ --threads ${threads}`);
-  const ports = portRangeSize();
-  if (ports !== null && conns > ports) {
+  const checks = runChecks({
+    connections: conns,
+    workers: s.workers,
+    wrkThreads: threads,
+    shards,
+    serverPids: s.pids,
+    serverNativeUws: s.nativeUws,
+  });
+  const fails = blocking(checks);
+  if (fails.length > 0) {
     throw new InvalidRun(
-      `${conns} connections from one client address exceed net.ipv4.ip_local_port_range (${ports} ports) — make tune PROFILE=20k`,
+      fails.map((f) => `${f.name}: ${f.current}, needs ${f.needed} — ${f.fix}`).join("; "),
     );
   }
   const workerNofile = s.pids.map((pid) => ({ pid, ...nofileLimits(pid) }));
-  const minSoft = Math.min(...workerNofile.map((w) => w.soft));
-  if (!fitsPerWorker(conns, s.workers, minSoft)) {
-    throw new InvalidRun(
-      `fd limit: ${conns} connections over ${s.workers} worker(s) exceed their open-files limit ${minSoft} — start the server with ≥ ${minWorkersFor(conns, minSoft)} workers`,
-    );
-  }
-  const own = nofileLimits("self").soft;
-  const need = planShards(conns, own, FD_RESERVE);
-  if (shards !== 0 && shards < need) {
-    throw new InvalidRun(
-      `--shards ${shards} cannot hold ${conns} connections with ${own} open files per wrk process — use --shards ≥ ${need} (0 = auto)`,
-    );
-  }
-  return { shards: shards || need, workerNofile };
+  return { shards: shards || planShards(conns, nofileLimits("self").soft, FD_RESERVE), workerNofile };
 }

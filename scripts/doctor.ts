@@ -1,0 +1,90 @@
+// Doctor: can this machine hold the configured run? One table of limits and settings, exit 2 when a FAIL blocks it.
+
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InvalidRun, PARSER, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor-checks.ts";
+import { fetchLabStats } from "./lib/lab-stats.ts";
+import { loadSlo } from "./lib/slo.ts";
+
+const COLUMNS = ["setting", "current", "needed", "status", "fix"] as const;
+
+function table(checks: Check[]): string {
+  const rows = checks.map((c) => [c.name, c.current, c.needed, c.status, c.fix]);
+  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((v, i) => (i === cells.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
+      .join(" | ")
+      .trimEnd();
+  return [line(COLUMNS), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+}
+
+await runMain(async () => {
+  const slo = loadSlo();
+  const a = yargs(hideBin(process.argv))
+    .scriptName("doctor")
+    .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it")
+    .option("connections", {
+      type: "string",
+      default: String(slo.connections),
+      desc: "concurrent connections",
+    })
+    .option("workers", { type: "string", default: "4", desc: "server workers (a running server's win)" })
+    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+    .option("shards", { type: "string", default: "0", desc: "wrk processes (0 = auto)" })
+    .option("url", { type: "string", desc: "a running lab server: judge its worker pids and count" })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      desc: "print {shape, checks, blocking, notes} as JSON",
+    })
+    .parserConfiguration(PARSER)
+    .strict()
+    .help()
+    .version(false)
+    .fail(yargsFail)
+    .parseSync();
+  const shape: RunShape = {
+    connections: positiveInt("connections", a.connections, 1, 1_000_000),
+    workers: positiveInt("workers", a.workers, 1, 256),
+    wrkThreads: positiveInt("threads", a.threads, 1, 64),
+    shards: positiveInt("shards", a.shards, 0, 64),
+  };
+  const notes: string[] = [];
+  if (a.url !== undefined) {
+    let origin: string;
+    try {
+      origin = new URL(a.url).origin;
+    } catch {
+      throw new InvalidRun(`--url "${a.url}" is not a URL — e.g. http://127.0.0.1:8000/`);
+    }
+    try {
+      const s = await fetchLabStats(origin, 2000);
+      if (s.workers !== shape.workers) notes.push(`server at ${origin} runs ${s.workers} workers`);
+      Object.assign(shape, { workers: s.workers, serverPids: s.pids, serverNativeUws: s.nativeUws });
+    } catch (e) {
+      // NOTE: no server is fine: the doctor then judges the planned worker count against our hard limit.
+      notes.push(
+        `no lab server at ${origin} (${(e as Error).message}) — judging ${shape.workers} planned workers`,
+      );
+    }
+  }
+  const checks = runChecks(shape);
+  const fails = blocking(checks);
+  const warns = checks.filter((c) => c.status === "WARN").length;
+  const run = `${shape.connections} connections, ${shape.workers} workers, wrk -t${shape.wrkThreads}`;
+  const last =
+    fails.length > 0
+      ? `doctor: ${fails.length} FAIL, ${warns} WARN — ${run} cannot run: ${fails.map((f) => f.name).join(", ")}`
+      : `doctor: ready — ${run} fits (${warns} WARN)`;
+  if (a.json) {
+    process.stdout.write(
+      `${JSON.stringify({ shape, checks, blocking: fails.map((f) => f.name), notes, summary: last })}\n`,
+    );
+  } else {
+    for (const n of notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(`${table(checks)}\n${last}\n`);
+  }
+  return fails.length > 0 ? 2 : 0;
+});
