@@ -13,7 +13,7 @@ STUB_MS ?= 200
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
-	loadtest test-one-thread test-four-threads test-paced doctor tune untune
+	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -80,6 +80,9 @@ tune: node_modules/.package-lock.json ## root: apply configs/tuning/PROFILE.conf
 
 untune: node_modules/.package-lock.json ## root: restore the values saved by make tune, byte for byte
 	$(NODE) scripts/tune.ts untune
+
+experiment-backlog: deps ## root: docs/tuning.md's run — somaxconn 128 vs 4096 × 2 vs 4 workers, saturate 20k
+	$(RAISE_NOFILE) && $(NODE) scripts/backlog-experiment.ts --results-dir $(RESULTS_DIR)
 
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and

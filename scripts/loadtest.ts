@@ -50,6 +50,11 @@ await runMain(async () => {
       desc: "wrk processes (0 = auto from the open-files limit)",
     })
     .option("results-dir", { type: "string", default: "results", desc: "where results/<id>/ goes" })
+    .option("keep-raw", {
+      type: "boolean",
+      default: false,
+      desc: "keep each shard's exact wrk report (wrk-<n>.json.gz)",
+    })
     .option("json", { type: "boolean", default: false, desc: "print result.json on stdout" })
     .parserConfiguration(PARSER)
     .strict()
@@ -67,6 +72,7 @@ await runMain(async () => {
     warmupS: parseDuration("warmup", a.warmup),
     timeoutS: parseDuration("timeout", a.timeout),
     resultsDir: a["results-dir"],
+    keepRaw: a["keep-raw"],
     slo: {
       ...slo,
       connections: positiveInt("connections", a.connections, 1, 1_000_000),

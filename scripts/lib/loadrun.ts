@@ -35,6 +35,8 @@ export interface RunOptions {
   resultsDir: string;
   slo: Slo;
   log?: (line: string) => void;
+  /** keep the shards' exact wrk reports (wrk-<n>.json.gz) beside result.json */
+  keepRaw?: boolean;
 }
 
 const WARMUP_MAX_CONNECTIONS = 1000;
@@ -201,7 +203,7 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       bound,
       boundWhy: why,
     };
-    const dir = runDir.commit(record);
+    const dir = runDir.commit(record, o.keepRaw);
     rewriteIndex(o.resultsDir);
     return { record, dir };
   };

@@ -1,6 +1,7 @@
 // Result files: a run directory that appears whole or not at all, and results/README.md rewritten atomically.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { ResultRecord } from "./record.ts";
 
 export function writeAtomic(path: string, text: string): void {
@@ -27,9 +28,14 @@ export class RunDir {
     mkdirSync(this.tmp, { recursive: true });
   }
 
-  commit(record: ResultRecord): string {
+  /** keepRaw: keep each shard's exact wrk report as wrk-<n>.json.gz (MBs for wide histograms) */
+  commit(record: ResultRecord, keepRaw = false): string {
     writeFileSync(join(this.tmp, "result.json"), recordJson(record));
-    for (const f of readdirSync(this.tmp)) if (/^wrk-\d+\.json$/.test(f)) rmSync(join(this.tmp, f));
+    for (const f of readdirSync(this.tmp)) {
+      if (!/^wrk-\d+\.json$/.test(f)) continue;
+      if (keepRaw) writeFileSync(join(this.tmp, `${f}.gz`), gzipSync(readFileSync(join(this.tmp, f))));
+      rmSync(join(this.tmp, f));
+    }
     renameSync(this.tmp, this.final);
     return this.final;
   }
