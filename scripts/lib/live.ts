@@ -36,8 +36,11 @@ export class LiveSampler {
     this.wrkCpu.sample();
     this.loop = (async () => {
       let prev: Sample | null = null;
+      let logged = 0;
+      // NOTE: once a second, but at least ~10 samples in a short run, so its steady window has edges to use.
+      const every = Math.min(1000, Math.max(250, (this.durationS * 1000) / 10));
       while (this.running) {
-        await sleep(1000 - ((performance.now() - t0) % 1000));
+        await sleep(every - ((performance.now() - t0) % every));
         if (!this.running) break;
         const ask = performance.now();
         const s = await fetchLabStats(this.base).catch(() => null);
@@ -55,6 +58,8 @@ export class LiveSampler {
         this.samples.push(cur);
         const live = prev ? (cur.r2xx - prev.r2xx) / (cur.t - prev.t) : 0;
         prev = cur;
+        if (Math.floor(cur.t) <= logged) continue;
+        logged = Math.floor(cur.t);
         this.log(
           `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${fmt(live)} rps (2xx, server) · open ${fmt(cur.open)} · in flight ${fmt(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %`,
         );

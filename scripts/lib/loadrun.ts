@@ -100,13 +100,15 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
     live.start();
     // NOTE: wrk adds synthetic samples (its coordinated-omission "correction") before done(); undo it per
     // shard (it depends on that shard's -c) so the histogram holds exactly the latencies wrk measured.
-    const reports = await run.done.finally(() => live.stop());
-    const raw = reports.map((r, i) => rawReport(r, shardSpecs[i]?.connections ?? 1));
+    const tExit = await run.lastExit.finally(() => live.stop());
     const machine1 = machineCpuTicks();
-    const wrkEndS = (performance.now() - t0) / 1000;
+    const wrkEndS = (tExit - t0) / 1000;
+    const reports = await run.done;
+    const raw = reports.map((r, i) => rawReport(r, shardSpecs[i]?.connections ?? 1));
+    const tSettle = performance.now();
     await sleep(slo.stubMs + 300); // in-flight requests of closed connections settle (answered or aborted)
     const after = await serverStats(base);
-    const tPipe = performance.now();
+    const settleMs = performance.now() - tSettle;
     const merged = mergeReports(raw);
     const lat = merged.latency;
     const window = live.steadyWindow(
@@ -169,7 +171,8 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       wrkThreads,
       workerNofile,
     });
-    m.pipelineMs = Math.round(performance.now() - tPipe);
+    // NOTE: from the last wrk exit to the record, without the deliberate settle wait: parse + merge + verdict.
+    m.pipelineMs = Math.round(performance.now() - tExit - settleMs);
     const record: ResultRecord = {
       id,
       startedAt: startedAt.toISOString(),

@@ -73,6 +73,7 @@ export interface Measurements {
     sockstatBefore: Record<string, number>;
     sockstatAfter: Record<string, number>;
   };
+  /** ms from the last wrk exit to the record (report parsing, merge, verdict), without the settle wait */
   pipelineMs: number;
 }
 

@@ -90,6 +90,8 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
 export interface ShardsRun {
   procs: ChildProcess[];
   done: Promise<WrkReport[]>;
+  /** performance.now() when the last shard exited (before its report is parsed) */
+  lastExit: Promise<number>;
   /** SIGKILL every shard and wait until each is reaped (no zombie left for an init that does not reap). */
   kill: () => Promise<void>;
 }
@@ -107,6 +109,7 @@ export function startShards(shards: ShardSpec[]): ShardsRun {
   const exited = procs.map(
     (p) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once("exit", () => r()))),
   );
+  const lastExit = Promise.all(exited).then(() => performance.now());
   const killNow = (): void => {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
   };
@@ -137,7 +140,7 @@ export function startShards(shards: ShardSpec[]): ShardsRun {
         }),
     ),
   ).finally(() => process.off("exit", killNow));
-  return { procs, done, kill };
+  return { procs, done, lastExit, kill };
 }
 
 function safeRead(path: string): string {
