@@ -1,7 +1,7 @@
 // docs/tuning.md's experiment: saturate 20k connections across somaxconn, workers and the ephemeral port range.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, parseDuration, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
 import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
 import { readSockstat } from "./lib/proc.ts";
@@ -74,18 +74,14 @@ async function runCase(c: Case, slo: ReturnType<typeof loadSlo>, resultsDir: str
 }
 
 await runMain(async () => {
-  const a = yargs(hideBin(process.argv))
-    .scriptName("backlog-experiment")
-    .usage("$0 — root: one saturate run per case; the sysctls it touches are restored afterwards")
-    .option("connections", { type: "string", default: "20000" })
-    .option("duration", { type: "string", default: "15s" })
-    .option("results-dir", { type: "string", default: "results" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("backlog-experiment")
+      .usage("$0 — root: one saturate run per case; the sysctls it touches are restored afterwards")
+      .option("connections", { type: "string", default: "20000" })
+      .option("duration", { type: "string", default: "15s" })
+      .option("results-dir", { type: "string", default: "results" }),
+  );
   if (process.getuid?.() !== 0) throw new InvalidRun("the experiment sets sysctls: run it as root (sudo)");
   const slo = {
     ...loadSlo(),

@@ -2,7 +2,7 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/cli.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor-checks.ts";
 import { fetchLabStats } from "./lib/lab-stats.ts";
 import { loadSlo } from "./lib/slo.ts";
@@ -22,29 +22,25 @@ function table(checks: Check[]): string {
 
 await runMain(async () => {
   const slo = loadSlo();
-  const a = yargs(hideBin(process.argv))
-    .scriptName("doctor")
-    .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it")
-    .option("connections", {
-      type: "string",
-      default: String(slo.connections),
-      desc: "concurrent connections",
-    })
-    .option("workers", { type: "string", default: "4", desc: "server workers (a running server's win)" })
-    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-    .option("shards", { type: "string", default: "0", desc: "wrk processes (0 = auto)" })
-    .option("url", { type: "string", desc: "a running lab server: judge its worker pids and count" })
-    .option("json", {
-      type: "boolean",
-      default: false,
-      desc: "print {shape, checks, blocking, notes} as JSON",
-    })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("doctor")
+      .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it")
+      .option("connections", {
+        type: "string",
+        default: String(slo.connections),
+        desc: "concurrent connections",
+      })
+      .option("workers", { type: "string", default: "4", desc: "server workers (a running server's win)" })
+      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+      .option("shards", { type: "string", default: "0", desc: "wrk processes (0 = auto)" })
+      .option("url", { type: "string", desc: "a running lab server: judge its worker pids and count" })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        desc: "print {shape, checks, blocking, notes} as JSON",
+      }),
+  );
   const shape: RunShape = {
     connections: positiveInt("connections", a.connections, 1, 1_000_000),
     workers: positiveInt("workers", a.workers, 1, 256),

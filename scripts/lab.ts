@@ -1,7 +1,7 @@
 // `make lab`: start the server (4 workers), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, parseDuration, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
 import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
@@ -36,24 +36,20 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
 
 await runMain(async () => {
   const slo = loadSlo();
-  const a = yargs(hideBin(process.argv))
-    .scriptName("lab")
-    .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid")
-    .option("workers", { type: "string", default: "4" })
-    .option("port", { type: "string", default: "8000" })
-    .option("connections", { type: "string", default: String(slo.connections) })
-    .option("target-rps", { type: "string", default: String(slo.targetRps) })
-    .option("duration", { type: "string", default: `${slo.durationS}s` })
-    .option("warmup", { type: "string", default: "5s" })
-    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-    .option("modes", { type: "string", default: "paced,saturate" })
-    .option("results-dir", { type: "string", default: "results" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("lab")
+      .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid")
+      .option("workers", { type: "string", default: "4" })
+      .option("port", { type: "string", default: "8000" })
+      .option("connections", { type: "string", default: String(slo.connections) })
+      .option("target-rps", { type: "string", default: String(slo.targetRps) })
+      .option("duration", { type: "string", default: `${slo.durationS}s` })
+      .option("warmup", { type: "string", default: "5s" })
+      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+      .option("modes", { type: "string", default: "paced,saturate" })
+      .option("results-dir", { type: "string", default: "results" }),
+  );
   const modes = a.modes.split(",").map((m) => m.trim());
   for (const m of modes)
     if (m !== "paced" && m !== "saturate")

@@ -2,7 +2,7 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, parseDuration, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
 import { runLoad } from "./lib/loadrun.ts";
 import type { Mode } from "./lib/record.ts";
 import { loadSlo } from "./lib/slo.ts";
@@ -10,58 +10,58 @@ import { summaryText } from "./lib/summary.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
-  const a = yargs(hideBin(process.argv))
-    .scriptName("loadtest")
-    .usage(
-      "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
-    )
-    .option("mode", {
-      choices: ["saturate", "paced"],
-      default: "saturate",
-      desc: "closed loop, or a fixed rate via delay()",
-    })
-    .option("connections", {
-      type: "string",
-      default: String(slo.connections),
-      desc: "concurrent connections",
-    })
-    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-    .option("duration", { type: "string", default: `${slo.durationS}s`, desc: "measured duration" })
-    .option("warmup", { type: "string", default: "5s", desc: "run first, not recorded (0 = none)" })
-    .option("target-rps", {
-      type: "string",
-      default: String(slo.targetRps),
-      desc: "SLO rps (paced: the rate sent)",
-    })
-    .option("budget-ms", {
-      type: "string",
-      default: String(slo.overheadBudgetMs),
-      desc: "allowed p99 above the stub",
-    })
-    .option("timeout", {
-      type: "string",
-      default: "2s",
-      desc: "wrk --timeout: slower replies count as timeouts",
-    })
-    .option("url", { type: "string", default: "http://127.0.0.1:8000/ping/", desc: "target (loopback only)" })
-    .option("shards", {
-      type: "string",
-      default: "0",
-      desc: "wrk processes (0 = auto from the open-files limit)",
-    })
-    .option("results-dir", { type: "string", default: "results", desc: "where results/<id>/ goes" })
-    .option("keep-raw", {
-      type: "boolean",
-      default: false,
-      desc: "keep each shard's exact wrk report (wrk-<n>.json.gz)",
-    })
-    .option("json", { type: "boolean", default: false, desc: "print result.json on stdout" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("loadtest")
+      .usage(
+        "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
+      )
+      .option("mode", {
+        choices: ["saturate", "paced"],
+        default: "saturate",
+        desc: "closed loop, or a fixed rate via delay()",
+      })
+      .option("connections", {
+        type: "string",
+        default: String(slo.connections),
+        desc: "concurrent connections",
+      })
+      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+      .option("duration", { type: "string", default: `${slo.durationS}s`, desc: "measured duration" })
+      .option("warmup", { type: "string", default: "5s", desc: "run first, not recorded (0 = none)" })
+      .option("target-rps", {
+        type: "string",
+        default: String(slo.targetRps),
+        desc: "SLO rps (paced: the rate sent)",
+      })
+      .option("budget-ms", {
+        type: "string",
+        default: String(slo.overheadBudgetMs),
+        desc: "allowed p99 above the stub",
+      })
+      .option("timeout", {
+        type: "string",
+        default: "2s",
+        desc: "wrk --timeout: slower replies count as timeouts",
+      })
+      .option("url", {
+        type: "string",
+        default: "http://127.0.0.1:8000/ping/",
+        desc: "target (loopback only)",
+      })
+      .option("shards", {
+        type: "string",
+        default: "0",
+        desc: "wrk processes (0 = auto from the open-files limit)",
+      })
+      .option("results-dir", { type: "string", default: "results", desc: "where results/<id>/ goes" })
+      .option("keep-raw", {
+        type: "boolean",
+        default: false,
+        desc: "keep each shard's exact wrk report (wrk-<n>.json.gz)",
+      })
+      .option("json", { type: "boolean", default: false, desc: "print result.json on stdout" }),
+  );
   const durationS = parseDuration("duration", a.duration);
   if (durationS < 1) throw new InvalidRun("--duration must be at least 1s");
   const { record, dir } = await runLoad({

@@ -3,7 +3,7 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/cli.ts";
 import { normalizeValue, readRaw, writeRaw } from "./lib/sysctl-raw.ts";
 import {
   persistPath,
@@ -160,26 +160,22 @@ function untune(): number {
 }
 
 await runMain(async () => {
-  const a = yargs(hideBin(process.argv))
-    .scriptName("tune")
-    .usage(
-      "$0 tune [--profile 20k] [--persist] | $0 untune — exit 0 done, 1 a write failed (rolled back), 2 bad input or not root",
-    )
-    .command("tune", "save the current values, then apply configs/tuning/<profile>.conf")
-    .command("untune", "restore the saved values exactly and delete the state file")
-    .demandCommand(1, 1)
-    .option("profile", { type: "string", default: "20k", desc: "configs/tuning/<profile>.conf" })
-    .option("persist", {
-      type: "boolean",
-      default: false,
-      desc: "also write /etc/sysctl.d/90-uws-lab.conf (untune removes it)",
-    })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("tune")
+      .usage(
+        "$0 tune [--profile 20k] [--persist] | $0 untune — exit 0 done, 1 a write failed (rolled back), 2 bad input or not root",
+      )
+      .command("tune", "save the current values, then apply configs/tuning/<profile>.conf")
+      .command("untune", "restore the saved values exactly and delete the state file")
+      .demandCommand(1, 1)
+      .option("profile", { type: "string", default: "20k", desc: "configs/tuning/<profile>.conf" })
+      .option("persist", {
+        type: "boolean",
+        default: false,
+        desc: "also write /etc/sysctl.d/90-uws-lab.conf (untune removes it)",
+      }),
+  );
   const cmd = String(a._[0]);
   if (cmd === "untune") return untune();
   return tune(a.profile, a.persist);

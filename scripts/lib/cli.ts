@@ -1,4 +1,5 @@
 // CLI plumbing shared by the drivers: one-line user errors with exit 2, durations, yargs failure hook.
+import type { Argv } from "yargs";
 import { Interrupted } from "./interrupt.ts";
 
 /** A user mistake or an environment that makes the run meaningless: one line, exit 2, no stack. */
@@ -17,6 +18,11 @@ export function yargsFail(msg: string | null, err: Error | undefined): never {
 
 /** yargs parser settings for every driver: a repeated option means its last value, not an array. */
 export const PARSER = { "duplicate-arguments-array": false } as const;
+
+/** The drivers' shared yargs ending: last value wins, unknown options rejected, --help, one-line errors. */
+export function parseArgs<T>(y: Argv<T>) {
+  return y.parserConfiguration(PARSER).strict().help().version(false).fail(yargsFail).parseSync();
+}
 
 /** "30", "30s", "2m", "500ms" → seconds. */
 export function parseDuration(name: string, raw: unknown): number {
