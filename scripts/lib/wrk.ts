@@ -140,6 +140,9 @@ export function startShards(shards: ShardSpec[]): ShardsRun {
         }),
     ),
   ).finally(() => process.off("exit", killNow));
+  // NOTE: a killed shard rejects `done` while the caller may still be awaiting lastExit: mark it handled here,
+  // the caller still sees the rejection when it awaits `done`.
+  done.catch(() => {});
   return { procs, done, lastExit, kill };
 }
 
