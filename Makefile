@@ -13,13 +13,14 @@ STUB_MS ?= 200
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
-	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog
+	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
+	sweep notes compare peers
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
 
 # --- install -----------------------------------------------------------------------------------------
-deps: node_modules/.package-lock.json wrk ## install npm packages (npm ci) and wrk (apt) when missing
+deps: node_modules/.package-lock.json wrk peers ## install npm packages (npm ci), wrk and the Python peers (apt) when missing
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -81,8 +82,40 @@ tune: node_modules/.package-lock.json ## root: apply configs/tuning/PROFILE.conf
 untune: node_modules/.package-lock.json ## root: restore the values saved by make tune, byte for byte
 	$(NODE) scripts/tune.ts untune
 
-experiment-backlog: deps ## root: docs/tuning.md's run — somaxconn 128 vs 4096 × 2 vs 4 workers, saturate 20k
+experiment-backlog: deps ## root: docs/tuning.md experiment — somaxconn × workers × port range, saturate 20k
 	$(RAISE_NOFILE) && $(NODE) scripts/backlog-experiment.ts --results-dir $(RESULTS_DIR)
+
+# --- capacity planning: sweep the grid, write the notes, compare with the peers ---------------------
+WORKERS_LIST ?= 1,2,4,8
+CONNECTIONS_LIST ?= 1000,5000,10000,20000
+MODES ?= saturate,paced
+SWEEP ?= default
+REPEATS ?= 1
+SWEEP_DURATION ?= 10s
+SWEEP_WARMUP ?= 3s
+COOLDOWN ?= 5s
+FORCE ?= 0
+
+sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes SWEEP=name (FORCE=1 reruns, REPEATS=3)
+	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers $(WORKERS_LIST) \
+		--connections $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
+		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
+		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force)
+
+notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + SVG charts, generated from every recorded uWS run
+	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
+
+# NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
+compare: deps peers ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
+	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
+		--connections $(CONNECTIONS) --mode $(MODE) --duration $(DURATION) --warmup $(WARMUP) \
+		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
+		--results-dir $(RESULTS_DIR)
+
+# NOTE: Debian's packages are importable only by /usr/bin/python3 (the python3 first on PATH is another one).
+peers: ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
+	@/usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null || { apt-get update -qq && \
+		apt-get install -y -qq python3-fastapi python3-uvicorn python3-uvloop python3-httptools; }
 
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and

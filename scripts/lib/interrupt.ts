@@ -22,12 +22,21 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
+const pending = new WeakMap<AbortSignal, Promise<never>>();
+
 /** Rejects with Interrupted when the signal fires; race it against the work. */
+// NOTE: one shared promise (one listener) per signal: a sweep races hundreds of steps against it.
 export function whenInterrupted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(new Interrupted());
-    signal.addEventListener("abort", () => reject(new Interrupted()), { once: true });
-  });
+  let p = pending.get(signal);
+  if (!p) {
+    p = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new Interrupted());
+      signal.addEventListener("abort", () => reject(new Interrupted()), { once: true });
+    });
+    p.catch(() => {}); // NOTE: handled by whoever races it; an unraced interrupt must not crash the process
+    pending.set(signal, p);
+  }
+  return p;
 }
 
 export function checkInterrupted(signal: AbortSignal): void {

@@ -1,8 +1,9 @@
 // Read the server's /__lab/stats (exact totals across workers) over a fresh connection.
 import http from "node:http";
-import type { LabStats } from "../../server/stats.ts";
+import type { LabStats as ServerStats } from "../../server/stats.ts";
 
-export type { LabStats };
+/** The lab server's stats; the comparison peers (server/peers/) add `impl` and may omit nativeUws. */
+export type LabStats = ServerStats & { impl?: string };
 
 // NOTE: "Connection: close" on a fresh socket: while it is being answered it is exactly one of the
 // server's open connections, so "established by the load" = openConnections − 1.

@@ -37,6 +37,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** keep the shards' exact wrk reports (wrk-<n>.json.gz) beside result.json */
   keepRaw?: boolean;
+  /** false for the comparison peers (node:http, FastAPI): they are not uWS, so nativeUws is not required */
+  expectNative?: boolean;
 }
 
 const WARMUP_MAX_CONNECTIONS = 1000;
@@ -50,7 +52,7 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
   const first = await serverStats(base);
   const slo: Slo = { ...o.slo, stubMs: first.stubMs }; // NOTE: the stub is read from the server, never assumed
   const conns = slo.connections;
-  const cap = checkCapacity(first, conns, o.threads, o.shards);
+  const cap = checkCapacity(first, conns, o.threads, o.shards, o.expectNative ?? true);
   const startedAt = new Date();
   const id = runId(startedAt, o.mode, first.workers, conns);
   const plan: Omit<LoadPlan, "durationS" | "outDir"> = {
@@ -185,7 +187,8 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
         stubMs: slo.stubMs,
         pids: before.pids,
         primaryPid: before.primaryPid,
-        nativeUws: before.nativeUws,
+        impl: before.impl ?? "uws",
+        nativeUws: before.nativeUws ?? false,
         nofile: cap.workerNofile,
       },
       load: {

@@ -102,6 +102,8 @@ export interface ResultRecord {
     stubMs: number;
     pids: number[];
     primaryPid: number;
+    /** "uws", or the comparison peer: "node-http", "fastapi" (absent in early records: uws) */
+    impl?: string;
     nativeUws: boolean;
     nofile: { pid: number; soft: number; hard: number }[];
   };

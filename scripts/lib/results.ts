@@ -84,8 +84,8 @@ export function indexTable(results: LoadedResult[]): string {
     "One row per run, newest first; generated from `*/result.json` by the load driver — do not edit.",
     "Latency in µs. somaxconn / nofile: the tuning in force; overflows: kernel ListenOverflows during the run.",
     "",
-    "| id | mode | workers | conns | RPS | p99 µs | over-stub p99 µs | errors | somaxconn | nofile | overflows | bound | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| id | server | mode | workers | conns | RPS | p99 µs | over-stub p99 µs | errors | somaxconn | nofile | overflows | bound | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const rows = results.map(({ dir, record: r }) => {
     const m = r.measurements;
@@ -93,6 +93,7 @@ export function indexTable(results: LoadedResult[]): string {
     const overflows = m.kernel?.netstatDelta?.["TcpExt.ListenOverflows"] ?? 0;
     const cells = [
       `[${r.id}](${dir}/result.json)`,
+      r.server.impl ?? "uws",
       r.load.mode,
       r.server.workers,
       n(r.load.connections),

@@ -38,7 +38,13 @@ export interface Capacity {
 }
 
 /** The doctor's checks before every run: a blocking FAIL makes the run invalid (exit 2, one line). */
-export function checkCapacity(s: LabStats, conns: number, threads: number, shards: number): Capacity {
+export function checkCapacity(
+  s: LabStats,
+  conns: number,
+  threads: number,
+  shards: number,
+  expectNative = true,
+): Capacity {
   if (conns < threads) throw new InvalidRun(`--connections ${conns} must be ≥ --threads ${threads}`);
   const checks = runChecks({
     connections: conns,
@@ -46,7 +52,8 @@ export function checkCapacity(s: LabStats, conns: number, threads: number, shard
     wrkThreads: threads,
     shards,
     serverPids: s.pids,
-    serverNativeUws: s.nativeUws,
+    // NOTE: a server that does not report nativeUws at all fails too (unless it is a peer, not uWS).
+    serverNativeUws: expectNative ? s.nativeUws === true : undefined,
   });
   const fails = blocking(checks);
   if (fails.length > 0) {

@@ -1,0 +1,108 @@
+// Start the lab server or a comparison peer (server/peers/) as a child in its own process group; stop it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fetchLabStats } from "./lab-stats.ts";
+import { sleep } from "./live.ts";
+import { type Exit, freePort, ROOT, type RunningServer, startServer } from "./server-process.ts";
+
+export const PEERS = ["uws", "node-http", "fastapi"] as const;
+export type Peer = (typeof PEERS)[number];
+
+export const PEER_LABEL: Record<Peer, string> = {
+  uws: "uWS (server/)",
+  "node-http": "node:http cluster",
+  fastapi: "FastAPI + uvicorn",
+};
+
+/** NOTE: Debian's fastapi/uvicorn are importable only by this interpreter, not the python3 first on PATH. */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
+
+export interface PeerSpec {
+  peer: Peer;
+  workers: number;
+  stubMs: number;
+  port?: number;
+  readyTimeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+// NOTE: a peer runs in its own process group (detached) so one group kill takes its workers too, also
+// uvicorn's spawned workers, whose command line does not name the app.
+process.on("exit", () => {
+  for (const p of live) killGroup(p, "SIGKILL");
+});
+
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (p.pid) process.kill(-p.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function peerCommand(s: PeerSpec & { port: number }): string[] {
+  const args = ["--workers", String(s.workers), "--stub-ms", String(s.stubMs)];
+  args.push("--host", "127.0.0.1", "--port", String(s.port));
+  if (s.peer === "fastapi") return [SYSTEM_PYTHON, "server/peers/fastapi_app.py", ...args];
+  return [process.execPath, "--import", "tsx", "server/peers/node-http.ts", ...args];
+}
+
+/** Start one implementation of the stub on loopback; resolves once /__lab/stats reports every worker. */
+export async function startPeer(spec: PeerSpec): Promise<RunningServer> {
+  if (spec.peer === "uws")
+    return startServer({ workers: spec.workers, stubMs: spec.stubMs, port: spec.port });
+  const host = "127.0.0.1";
+  const port = spec.port ?? (await freePort(host));
+  const cmd = `ulimit -n "$(ulimit -Hn)" && exec "$@"`;
+  const proc = spawn("bash", ["-c", cmd, "peer", ...peerCommand({ ...spec, port })], {
+    cwd: ROOT,
+    env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" }, // NOTE: no __pycache__ in server/peers/
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(proc);
+  let out = "";
+  const collect = (d: Buffer): void => {
+    out += d.toString();
+  };
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
+  const exited = new Promise<Exit>((resolve) =>
+    proc.on("exit", (code, signal) => {
+      live.delete(proc);
+      killGroup(proc, "SIGKILL"); // NOTE: workers may outlive their primary
+      resolve({ code, signal });
+    }),
+  );
+  const url = `http://${host}:${port}`;
+  const stop = async (graceMs = 10_000): Promise<Exit> => {
+    if (proc.exitCode === null && proc.signalCode === null) killGroup(proc, "SIGTERM");
+    const t = setTimeout(() => killGroup(proc, "SIGKILL"), graceMs);
+    const e = await exited;
+    clearTimeout(t);
+    return e;
+  };
+  const server: RunningServer = {
+    url,
+    host,
+    port,
+    pid: proc.pid ?? 0,
+    proc,
+    output: () => out,
+    exited,
+    stop,
+  };
+  const deadline = performance.now() + (spec.readyTimeoutMs ?? 30_000);
+  // NOTE: ready = the stats endpoint counts every worker (uvicorn prints no ready line of its own).
+  while (performance.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(
+        `${spec.peer} exited before ready (${proc.exitCode ?? proc.signalCode}):\n${out.trim()}`,
+      );
+    }
+    const s = await fetchLabStats(url, 1000).catch(() => null);
+    if (s && s.workers === spec.workers) return server;
+    await sleep(200);
+  }
+  await stop(1000);
+  throw new Error(`${spec.peer} not ready after ${spec.readyTimeoutMs ?? 30_000} ms:\n${out.trim()}`);
+}

@@ -1,0 +1,58 @@
+// `make notes`: results/capacity.md and its SVG charts, generated from the recorded runs (no hand-written numbers).
+import { mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { PARSER, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/limits.ts";
+import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/notes-charts.ts";
+import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/notes-data.ts";
+import { capacityMarkdown } from "./lib/notes-render.ts";
+import { loadResults, writeAtomic } from "./lib/results.ts";
+
+await runMain(async () => {
+  const a = yargs(hideBin(process.argv))
+    .scriptName("notes")
+    .usage("$0 [options] — write capacity.md and its charts from results/*/result.json")
+    .option("results-dir", { type: "string", default: "results" })
+    .option("out", { type: "string", desc: "default <results-dir>/capacity.md" })
+    .option("stub-ms", { type: "string", desc: "use runs of this stub (default: the most common one)" })
+    .parserConfiguration(PARSER)
+    .strict()
+    .help()
+    .version(false)
+    .fail(yargsFail)
+    .parseSync();
+  const resultsDir = a["results-dir"];
+  const out = a.out ?? join(resultsDir, "capacity.md");
+  const stub = a["stub-ms"] === undefined ? undefined : positiveInt("stub-ms", a["stub-ms"], 1, 60_000);
+  const sel = selectRuns(loadResults(resultsDir), stub);
+  // NOTE: the fd limit is the one the runs had (their workers' soft limit), not this shell's.
+  const fdLimit =
+    mostCommon(sel.runs.flatMap((r) => r.server.nofile.map((x) => x.soft)).filter(Number.isFinite)) ??
+    nofileLimits("self").hard;
+  const dir = dirname(out);
+  mkdirSync(dir, { recursive: true });
+  const stem = basename(out).replace(/\.md$/, "");
+  const charts = { rpsVsConnections: `${stem}-rps-vs-connections.svg`, p99VsRps: `${stem}-p99-vs-rps.svg` };
+  if (sel.runs.length > 0) {
+    const cells = cellsOf(sel.runs);
+    writeAtomic(join(dir, charts.rpsVsConnections), await renderSvg(rpsVsConnectionsSpec(cells, sel.stubMs)));
+    writeAtomic(join(dir, charts.p99VsRps), await renderSvg(p99VsRpsSpec(cells, sel.stubMs, sel.budgetMs)));
+  }
+  const md = capacityMarkdown({
+    sel,
+    skipped: skippedCells(resultsDir),
+    charts,
+    fdLimit,
+    fdReserve: FD_RESERVE,
+    minWorkersForFds: (c) => minWorkersFor(c, fdLimit, FD_RESERVE),
+    generatedAt: new Date().toISOString(),
+    resultsDir,
+  });
+  writeAtomic(out, md);
+  process.stderr.write(
+    `notes: ${out} from ${sel.runs.length} runs${sel.runs.length ? ` (+ ${charts.rpsVsConnections}, ${charts.p99VsRps})` : ""}\n`,
+  );
+  return 0;
+});
