@@ -1,7 +1,7 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, parseDuration, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
 import {
   type CompareRecord,
   type CompareRow,
@@ -15,6 +15,7 @@ import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
 import { PEER_LABEL, PEERS, type Peer, startPeer } from "./lib/peer-process.ts";
 import type { Mode } from "./lib/record.ts";
+import { stamp } from "./lib/results.ts";
 import type { RunningServer } from "./lib/server-process.ts";
 import { loadSlo } from "./lib/slo.ts";
 
@@ -24,33 +25,29 @@ const say = (l: string): void => {
 
 await runMain(async () => {
   const slo = loadSlo();
-  const a = yargs(hideBin(process.argv))
-    .scriptName("compare")
-    .usage(
-      "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
-    )
-    .option("workers", { type: "string", default: "2" })
-    .option("connections", { type: "string", default: String(slo.connections) })
-    .option("mode", { choices: ["saturate", "paced"], default: "saturate" })
-    .option("target-rps", {
-      type: "string",
-      default: String(slo.targetRps),
-      desc: "SLO target (paced: the rate)",
-    })
-    .option("duration", { type: "string", default: "10s" })
-    .option("warmup", { type: "string", default: "3s" })
-    .option("cooldown", { type: "string", default: "5s", desc: "pause between servers" })
-    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-    .option("stub-ms", { type: "string", default: String(slo.stubMs) })
-    .option("budget-ms", { type: "string", default: String(slo.overheadBudgetMs) })
-    .option("peers", { type: "string", default: PEERS.join(","), desc: "which servers, in order" })
-    .option("results-dir", { type: "string", default: "results" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("compare")
+      .usage(
+        "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
+      )
+      .option("workers", { type: "string", default: "2" })
+      .option("connections", { type: "string", default: String(slo.connections) })
+      .option("mode", { choices: ["saturate", "paced"], default: "saturate" })
+      .option("target-rps", {
+        type: "string",
+        default: String(slo.targetRps),
+        desc: "SLO target (paced: the rate)",
+      })
+      .option("duration", { type: "string", default: "10s" })
+      .option("warmup", { type: "string", default: "3s" })
+      .option("cooldown", { type: "string", default: "5s", desc: "pause between servers" })
+      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+      .option("stub-ms", { type: "string", default: String(slo.stubMs) })
+      .option("budget-ms", { type: "string", default: String(slo.overheadBudgetMs) })
+      .option("peers", { type: "string", default: PEERS.join(","), desc: "which servers, in order" })
+      .option("results-dir", { type: "string", default: "results" }),
+  );
   const peers = [...new Set(a.peers.split(",").map((p) => p.trim()))] as Peer[];
   for (const p of peers)
     if (!PEERS.includes(p)) throw new InvalidRun(`--peers takes ${PEERS.join(", ")}, got "${p}"`);
@@ -68,8 +65,7 @@ await runMain(async () => {
   if (settings.durationS < 1) throw new InvalidRun("--duration must be at least 1s");
   const cooldownMs = parseDuration("cooldown", a.cooldown) * 1000;
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const id = `${stamp}-w${settings.workers}-c${settings.connections}-${settings.mode}`;
+  const id = `${stamp(startedAt)}-w${settings.workers}-c${settings.connections}-${settings.mode}`;
 
   const signal = interruptSignal();
   const rows: CompareRow[] = [];

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { PARSER, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { parseArgs, positiveInt, runMain } from "./lib/cli.ts";
 import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/limits.ts";
 import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/notes-charts.ts";
 import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/notes-data.ts";
@@ -11,18 +11,14 @@ import { capacityMarkdown } from "./lib/notes-render.ts";
 import { loadResults, writeAtomic } from "./lib/results.ts";
 
 await runMain(async () => {
-  const a = yargs(hideBin(process.argv))
-    .scriptName("notes")
-    .usage("$0 [options] — write capacity.md and its charts from results/*/result.json")
-    .option("results-dir", { type: "string", default: "results" })
-    .option("out", { type: "string", desc: "default <results-dir>/capacity.md" })
-    .option("stub-ms", { type: "string", desc: "use runs of this stub (default: the most common one)" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("notes")
+      .usage("$0 [options] — write capacity.md and its charts from results/*/result.json")
+      .option("results-dir", { type: "string", default: "results" })
+      .option("out", { type: "string", desc: "default <results-dir>/capacity.md" })
+      .option("stub-ms", { type: "string", desc: "use runs of this stub (default: the most common one)" }),
+  );
   const resultsDir = a["results-dir"];
   const out = a.out ?? join(resultsDir, "capacity.md");
   const stub = a["stub-ms"] === undefined ? undefined : positiveInt("stub-ms", a["stub-ms"], 1, 60_000);

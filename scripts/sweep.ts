@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, PARSER, parseDuration, positiveInt, runMain, yargsFail } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
 import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
@@ -32,35 +32,39 @@ const say = (l: string): void => {
 
 await runMain(async () => {
   const slo = loadSlo();
-  const a = yargs(hideBin(process.argv))
-    .scriptName("sweep")
-    .usage(
-      "$0 [options] — exit 0 when the sweep completed (cell verdicts are data), 2 bad options, 130 Ctrl-C",
-    )
-    .option("name", { type: "string", default: "default", desc: "results/sweep-<name>/; same name = resume" })
-    .option("workers", { type: "string", default: "1,2,4,8", desc: "worker counts" })
-    .option("connections", { type: "string", default: "1000,5000,10000,20000", desc: "connection counts" })
-    .option("modes", { type: "string", default: "saturate,paced", desc: "saturate and/or paced" })
-    .option("target-rps", {
-      type: "string",
-      desc: "SLO target of every cell (paced: the rate sent); default connections ÷ stub ÷ 5",
-    })
-    .option("repeats", { type: "string", default: "1", desc: "runs per cell (median and min–max reported)" })
-    .option("warmup", { type: "string", default: "3s", desc: "per run, not recorded" })
-    .option("duration", { type: "string", default: "10s", desc: "measured, per run" })
-    .option("cooldown", { type: "string", default: "5s", desc: "pause between runs" })
-    .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-    .option("timeout", { type: "string", default: "2s", desc: "wrk --timeout" })
-    .option("stub-ms", { type: "string", default: String(slo.stubMs), desc: "the servers' stub" })
-    .option("budget-ms", { type: "string", default: String(slo.overheadBudgetMs), desc: "p99 above stub" })
-    .option("force", { type: "boolean", default: false, desc: "run every cell again (new state)" })
-    .option("results-dir", { type: "string", default: "results" })
-    .parserConfiguration(PARSER)
-    .strict()
-    .help()
-    .version(false)
-    .fail(yargsFail)
-    .parseSync();
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("sweep")
+      .usage(
+        "$0 [options] — exit 0 when the sweep completed (cell verdicts are data), 2 bad options, 130 Ctrl-C",
+      )
+      .option("name", {
+        type: "string",
+        default: "default",
+        desc: "results/sweep-<name>/; same name = resume",
+      })
+      .option("workers", { type: "string", default: "1,2,4,8", desc: "worker counts" })
+      .option("connections", { type: "string", default: "1000,5000,10000,20000", desc: "connection counts" })
+      .option("modes", { type: "string", default: "saturate,paced", desc: "saturate and/or paced" })
+      .option("target-rps", {
+        type: "string",
+        desc: "SLO target of every cell (paced: the rate sent); default connections ÷ stub ÷ 5",
+      })
+      .option("repeats", {
+        type: "string",
+        default: "1",
+        desc: "runs per cell (median and min–max reported)",
+      })
+      .option("warmup", { type: "string", default: "3s", desc: "per run, not recorded" })
+      .option("duration", { type: "string", default: "10s", desc: "measured, per run" })
+      .option("cooldown", { type: "string", default: "5s", desc: "pause between runs" })
+      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
+      .option("timeout", { type: "string", default: "2s", desc: "wrk --timeout" })
+      .option("stub-ms", { type: "string", default: String(slo.stubMs), desc: "the servers' stub" })
+      .option("budget-ms", { type: "string", default: String(slo.overheadBudgetMs), desc: "p99 above stub" })
+      .option("force", { type: "boolean", default: false, desc: "run every cell again (new state)" })
+      .option("results-dir", { type: "string", default: "results" }),
+  );
   const resultsDir = a["results-dir"];
   const settings: SweepSettings = {
     stubMs: positiveInt("stub-ms", a["stub-ms"], 1, 60_000),

@@ -10,9 +10,13 @@ export function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** 2026-11-23T15:49:26Z → 20261123-154926: sorts by time, safe in a path. */
+export function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
 export function runId(startedAt: Date, mode: string, workers: number, connections: number): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${mode}-w${workers}-c${connections}`;
+  return `${stamp(startedAt)}-${mode}-w${workers}-c${connections}`;
 }
 
 // NOTE: a run is written into results/.tmp-<id>/ and renamed into place only when complete, so a
