@@ -14,7 +14,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
-	sweep notes compare peers
+	sweep notes compare peers chaos
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -116,6 +116,12 @@ compare: deps peers ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: W
 peers: ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
 	@/usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null || { apt-get update -qq && \
 		apt-get install -y -qq python3-fastapi python3-uvicorn python3-uvloop python3-httptools; }
+
+# --- reliability: chaos scenarios, expected vs measured ----------------------------------------------
+SCENARIO ?= all
+SCALE ?= moderate
+chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id>/: SCENARIO=all|name[,name] SCALE=moderate|small
+	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR)
 
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and

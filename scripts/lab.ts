@@ -61,12 +61,17 @@ await runMain(async () => {
     targetRps: positiveInt("target-rps", a["target-rps"], 1, 10_000_000),
     durationS,
   };
+  // NOTE: every option is checked before the server starts: a bad value is one line, nothing started.
+  const workers = positiveInt("workers", a.workers, 1, 64);
+  const port = positiveInt("port", a.port, 1, 65535);
+  const threads = positiveInt("threads", a.threads, 1, 64);
+  const warmupS = parseDuration("warmup", a.warmup);
   const signal = interruptSignal();
   let server: RunningServer | null = null;
   try {
     server = await startServer({
-      workers: positiveInt("workers", a.workers, 1, 64),
-      port: positiveInt("port", a.port, 1, 65535),
+      workers,
+      port,
       stubMs: slo.stubMs,
     }).catch((e: Error) => {
       throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
@@ -79,9 +84,9 @@ await runMain(async () => {
       const { record, dir } = await runLoad({
         url: `${server.url}/ping/`,
         mode,
-        threads: positiveInt("threads", a.threads, 1, 64),
+        threads,
         shards: 0,
-        warmupS: parseDuration("warmup", a.warmup),
+        warmupS,
         timeoutS: 2,
         resultsDir: a["results-dir"],
         slo: runSlo,

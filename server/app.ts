@@ -1,6 +1,7 @@
 // uWS routes: /ping (waits stubMs), /healthz, /__lab/stats, 404 for unknown paths, 405 for other methods.
-import type { HttpResponse, TemplatedApp } from "uWebSockets.js";
+import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { UwsModule } from "./native-uws.ts";
+import { checkRequest } from "./request-limits.ts";
 import type { LabStats } from "./stats.ts";
 import { Counters } from "./stats.ts";
 import { StubQueue } from "./stub.ts";
@@ -23,11 +24,19 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
   let draining = false;
 
   // NOTE: while draining, answers carry "Connection: close" so keep-alive clients leave.
-  const send = (res: HttpResponse, status: string, body: string, allow?: string): void => {
+  const send = (res: HttpResponse, status: string, body: string, allow?: string, close = draining): void => {
     res.writeStatus(status).writeHeader("content-type", "text/plain");
     if (allow) res.writeHeader("allow", allow);
-    res.end(body, draining);
+    res.end(body, close);
     counters.responded(Number.parseInt(status, 10));
+  };
+
+  /** A request over the size limits is answered 4xx and its connection closed; true when rejected. */
+  const rejected = (res: HttpResponse, req: HttpRequest, isGet: boolean, pathBytes = -1): boolean => {
+    const why = checkRequest(req, isGet, pathBytes);
+    if (why === "") return false;
+    send(res, why, why.slice(4).toLowerCase(), undefined, true);
+    return true;
   };
 
   const queue = new StubQueue<Pending>(stubMs, (res) => {
@@ -37,8 +46,10 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
     if (draining && counters.inFlight === 0) hooks.drained();
   });
 
-  const ping = (res: Pending): void => {
+  // NOTE: exact routes know their path length; only the query string can make the URL long.
+  const ping = (res: Pending, req: HttpRequest): void => {
     counters.received();
+    if (rejected(res, req, true, 6)) return;
     if (draining) {
       send(res, "503 Service Unavailable", "draining");
       return;
@@ -57,12 +68,17 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
   const app: TemplatedApp = uws.App();
   app.get("/ping", ping);
   app.get("/ping/", ping);
-  app.get("/healthz", (res) => {
+  app.get("/healthz", (res, req) => {
     counters.received();
-    send(res, "200 OK", "ok");
+    if (!rejected(res, req, true, 8)) send(res, "200 OK", "ok");
   });
-  app.get("/__lab/stats", (res) => {
+  app.get("/__lab/stats", (res, req) => {
     // NOTE: not counted, so reading stats never disturbs the client/server cross-check.
+    const why = checkRequest(req, true, 12);
+    if (why !== "") {
+      res.writeStatus(why).end(why.slice(4).toLowerCase(), true);
+      return;
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -78,6 +94,7 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
   });
   app.any("/*", (res, req) => {
     counters.received();
+    if (rejected(res, req, false)) return;
     const url = req.getUrl();
     if (KNOWN.has(url)) send(res, "405 Method Not Allowed", "method not allowed", "GET");
     else send(res, "404 Not Found", "not found");

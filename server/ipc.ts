@@ -3,6 +3,8 @@ import type { LabStats, WorkerStats } from "./stats.ts";
 
 export type ToPrimary =
   | { t: "listening" }
+  | { t: "paused"; fds: number; limit: number }
+  | { t: "resumed"; fds: number }
   | { t: "stats-req"; id: number }
   | { t: "stats-res"; id: number; stats: WorkerStats };
 

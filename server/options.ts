@@ -10,6 +10,8 @@ export interface ServerOptions {
   port: number;
   maxDeaths: number;
   deathWindowS: number;
+  /** pause accepting near the open-files limit (server/fd-guard.ts); off only to reproduce the EMFILE spin */
+  fdGuard: boolean;
 }
 
 /** Print one line naming the problem and the fix, exit 2 (never a stack trace for a user mistake). */
@@ -45,12 +47,19 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
     .option("port", { type: "string", default: env.PORT ?? "8000", desc: "TCP port (env PORT)" })
     .option("max-deaths", { type: "string", default: "5", desc: "worker deaths tolerated per window" })
     .option("death-window-s", { type: "string", default: "10", desc: "crash-loop window, seconds" })
+    .option("fd-guard", {
+      type: "string",
+      default: "on",
+      desc: "on|off: stop accepting near the open-files limit (off reproduces the EMFILE busy-spin)",
+    })
     .strict()
     .help()
     .version(false)
     .fail((msg, err) => usageExit(`${err?.message ?? msg} (see --help)`))
     .parseSync();
   const host = String(a.host);
+  const fdGuard = String(a["fd-guard"]);
+  if (fdGuard !== "on" && fdGuard !== "off") usageExit(`--fd-guard must be on or off, got "${fdGuard}"`);
   if (host !== "localhost" && isIP(host) === 0) usageExit(`--host must be an IP address, got "${host}"`);
   return {
     workers: int("workers", a.workers, 1, 64),
@@ -59,5 +68,6 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
     port: int("port", a.port, 1, 65_535),
     maxDeaths: int("max-deaths", a["max-deaths"], 0, 1000),
     deathWindowS: int("death-window-s", a["death-window-s"], 1, 3600),
+    fdGuard: fdGuard === "on",
   };
 }

@@ -10,6 +10,14 @@ export interface WorkerStats {
   peakInFlight: number;
   openConnections: number;
   peakOpenConnections: number;
+  // NOTE: optional: the fd guard is the uWS server's; server/peers/ report without it.
+  /** open fds at the fd guard's last poll (every 50 ms); 0 when the guard is off */
+  fds?: number;
+  /** soft RLIMIT_NOFILE; null when unlimited */
+  fdLimit?: number | null;
+  /** accepting paused by the fd guard (listen socket closed) */
+  paused?: boolean;
+  listenerPauses?: number;
 }
 
 export interface LabStats {
@@ -29,6 +37,9 @@ export interface LabStats {
   openConnections: number;
   /** Peak of the summed open connections, over the primary's samples (each second and at each stats call). */
   peakOpenConnections: number;
+  /** workers whose fd guard has paused accepting now, and pauses since start (see server/fd-guard.ts) */
+  pausedWorkers: number;
+  listenerPauses: number;
   perWorker: WorkerStats[];
 }
 
@@ -82,6 +93,8 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     inFlight: 0,
     peakInFlight: 0,
     openConnections: 0,
+    pausedWorkers: 0,
+    listenerPauses: 0,
     perWorker,
   };
   for (const w of perWorker) {
@@ -91,6 +104,8 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     total.inFlight += w.inFlight;
     total.peakInFlight += w.peakInFlight;
     total.openConnections += w.openConnections;
+    total.pausedWorkers += w.paused ? 1 : 0;
+    total.listenerPauses += w.listenerPauses ?? 0;
   }
   return total;
 }

@@ -1,6 +1,7 @@
 // One worker: native uWS check, listen with SO_REUSEPORT, answer the primary's stats calls, drain on stop.
 import type { us_listen_socket } from "uWebSockets.js";
 import { createApp } from "./app.ts";
+import { FdGuard, softNofile } from "./fd-guard.ts";
 import type { ToPrimary, ToWorker } from "./ipc.ts";
 import { loadUws } from "./native-uws.ts";
 import { type ServerOptions, usageExit } from "./options.ts";
@@ -47,6 +48,34 @@ export function runWorker(id: number, opts: ServerOptions): void {
       }),
   });
 
+  let draining = false;
+  // NOTE: uWS calls the listen callback synchronously, so `ok` is known when listen() returns.
+  const listen = (): boolean => {
+    let ok = false;
+    lab.app.listen(opts.host, opts.port, (ls) => {
+      ok = ls !== false;
+      if (ls) listenSocket = ls;
+    });
+    return ok;
+  };
+  const closeListener = (): void => {
+    if (listenSocket) uws.us_listen_socket_close(listenSocket);
+    listenSocket = null;
+  };
+  const limit = softNofile();
+  const guard = new FdGuard(limit, {
+    pause: (fds) => {
+      closeListener();
+      send({ t: "paused", fds, limit });
+    },
+    resume: (fds) => {
+      if (draining) return true; // NOTE: a draining worker never listens again
+      const ok = listen();
+      if (ok) send({ t: "resumed", fds });
+      return ok;
+    },
+  });
+
   const snapshot = (): WorkerStats => {
     const c = lab.counters;
     return {
@@ -59,15 +88,18 @@ export function runWorker(id: number, opts: ServerOptions): void {
       peakInFlight: c.peakInFlight,
       openConnections: 0, // filled in by the primary from /proc/<pid>/fd
       peakOpenConnections: 0,
+      fds: guard.fds,
+      fdLimit: Number.isFinite(limit) ? limit : null,
+      paused: guard.paused,
+      listenerPauses: guard.pauses,
     };
   };
 
-  let draining = false;
   const drain = (): void => {
     if (draining) return;
     draining = true;
-    if (listenSocket) uws.us_listen_socket_close(listenSocket); // stop accepting
-    listenSocket = null;
+    guard.stop();
+    closeListener(); // stop accepting
     lab.startDraining();
   };
 
@@ -84,9 +116,8 @@ export function runWorker(id: number, opts: ServerOptions): void {
   process.on("SIGINT", drain);
   process.on("disconnect", drain);
 
-  lab.app.listen(opts.host, opts.port, (ls) => {
-    if (!ls) usageExit(`worker ${id} could not listen on ${opts.host}:${opts.port} — is the address local?`);
-    listenSocket = ls;
-    send({ t: "listening" });
-  });
+  if (!listen())
+    usageExit(`worker ${id} could not listen on ${opts.host}:${opts.port} — is the address local?`);
+  if (opts.fdGuard) guard.start();
+  send({ t: "listening" });
 }

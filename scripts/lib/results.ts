@@ -54,6 +54,27 @@ export function recordJson(record: ResultRecord): string {
   return `${JSON.stringify(record, null, 1).replace(/\[\n\s*(-?[\d.e+]+),\n\s*(-?[\d.e+]+)\n\s*\]/g, "[$1, $2]")}\n`;
 }
 
+// NOTE: every field the table and the notes read; a record missing one is skipped, never a crash.
+const REQUIRED: [string, (r: ResultRecord) => boolean][] = [
+  ["id", (r) => typeof r.id === "string"],
+  ["startedAt", (r) => typeof r.startedAt === "string"],
+  ["load", (r) => typeof r.load?.mode === "string" && typeof r.load.connections === "number"],
+  ["server", (r) => typeof r.server?.workers === "number"],
+  ["verdict", (r) => typeof r.verdict?.pass === "boolean" && Array.isArray(r.verdict.reasons)],
+  ["measurements.rps", (r) => typeof r.measurements?.rps === "number"],
+  ["measurements.latencyUs", (r) => typeof r.measurements?.latencyUs?.p99 === "number"],
+  ["measurements.overStubUs", (r) => typeof r.measurements?.overStubUs?.p99 === "number"],
+  [
+    "measurements.errors",
+    (r) => typeof r.measurements?.errors === "object" && r.measurements.errors !== null,
+  ],
+];
+
+function missingField(r: ResultRecord): string | null {
+  if (typeof r !== "object" || r === null) return "not an object";
+  return REQUIRED.find(([, ok]) => !ok(r))?.[0] ?? null;
+}
+
 export interface LoadedResult {
   dir: string;
   record: ResultRecord;
@@ -69,8 +90,8 @@ export function loadResults(resultsDir: string): LoadedResult[] {
     if (!existsSync(path)) continue;
     try {
       const record = JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
-      if (typeof record.id !== "string" || typeof record.measurements?.rps !== "number")
-        throw new Error("not a result record");
+      const missing = missingField(record);
+      if (missing) throw new Error(`not a result record (${missing})`);
       out.push({ dir: d.name, record });
     } catch (e) {
       process.stderr.write(`warning: skipping ${path}: ${(e as Error).message}\n`);

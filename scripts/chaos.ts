@@ -1,0 +1,76 @@
+// `make chaos`: the reliability scenarios (or some), expected vs measured, written to results/chaos-<id>/.
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { SCENARIOS } from "./chaos/index.ts";
+import { killAll, waitNoStrays } from "./lib/chaos-procs.ts";
+import {
+  chaosRecord,
+  type Outcome,
+  type Scale,
+  type ScenarioResult,
+  textTable,
+  writeChaos,
+} from "./lib/chaos-result.ts";
+import type { ChaosContext } from "./lib/chaos-scenario.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/cli.ts";
+import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
+
+const NAMES = SCENARIOS.map((s) => s.name);
+
+await runMain(async () => {
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("chaos")
+      .usage("$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C")
+      .option("scenario", {
+        type: "string",
+        default: "all",
+        desc: `all, or a comma list of: ${NAMES.join(", ")}`,
+      })
+      .option("scale", {
+        choices: ["small", "moderate"],
+        default: "moderate",
+        desc: "small = the tests' size",
+      })
+      .option("results-dir", { type: "string", default: "results", desc: "where results/chaos-<id>/ goes" })
+      .option("write", { type: "boolean", default: true, desc: "write the result (--no-write: print only)" }),
+  );
+  const wanted = a.scenario === "all" ? NAMES : a.scenario.split(",").map((s) => s.trim());
+  for (const w of wanted) {
+    if (!NAMES.includes(w))
+      throw new InvalidRun(`--scenario must be all or some of ${NAMES.join(", ")}, got "${w}"`);
+  }
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const ctx: ChaosContext = { scale: a.scale as Scale, log };
+  const signal = interruptSignal();
+  const startedAt = new Date();
+  const results: ScenarioResult[] = [];
+  try {
+    for (const s of SCENARIOS.filter((x) => wanted.includes(x.name))) {
+      checkInterrupted(signal);
+      log(`▶ ${s.name} …`);
+      const t0 = performance.now();
+      let out: Outcome;
+      try {
+        out = await Promise.race([s.run(ctx), whenInterrupted(signal)]);
+      } catch (e) {
+        if (e instanceof Interrupted) throw e;
+        const msg = (e as Error).message.split("\n")[0] ?? "error";
+        out = { expectation: "runs to the end", measured: `error: ${msg}`, pass: false, figures: {} };
+      }
+      const r: ScenarioResult = { name: s.name, ...out, durationMs: Math.round(performance.now() - t0) };
+      results.push(r);
+      log(`  ${r.pass ? "PASS" : "FAIL"} (${(r.durationMs / 1000).toFixed(1)} s) ${r.measured}`);
+    }
+  } finally {
+    await killAll(); // NOTE: after a Ctrl-C the scenario's own cleanup never ran: stop what it started
+  }
+  const left = await waitNoStrays(3000);
+  process.stdout.write(`\n${textTable(results)}\n`);
+  if (left.length > 0) log(`stray processes left: ${left.map((s) => `${s.pid} ${s.cmd}`).join("; ")}`);
+  const rec = chaosRecord(startedAt, ctx.scale, results);
+  if (a.write) process.stdout.write(`\nwritten: ${writeChaos(a["results-dir"], rec)}/chaos.md\n`);
+  return rec.pass && left.length === 0 ? 0 : 1;
+});

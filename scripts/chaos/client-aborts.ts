@@ -1,0 +1,75 @@
+// Scenario: clients that close during the stub — aborted counted, nothing written to them, inFlight back to 0.
+import { startLabServer } from "../lib/chaos-procs.ts";
+import { getOnce, openMany } from "../lib/chaos-raw.ts";
+import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
+import { sleep } from "../lib/live.ts";
+
+const STUB_MS = 200;
+
+export const clientAborts: Scenario = {
+  name: "client-aborts",
+  async run(ctx: ChaosContext) {
+    const clients = at(ctx, { small: 300, moderate: 1000 });
+    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS });
+    try {
+      const held = await openMany(srv.host, srv.port, clients);
+      const before = await stats(srv.url);
+      let answered = 0;
+      // NOTE: half close politely (FIN), half with a reset (RST): uWS must report both as aborts.
+      await Promise.all(
+        held.sockets.map(
+          (s, i) =>
+            new Promise<void>((resolve) => {
+              s.on("data", () => {
+                answered++;
+              });
+              s.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+              setTimeout(
+                () => {
+                  if (i % 2 === 0) s.destroy();
+                  else s.resetAndDestroy();
+                  resolve();
+                },
+                20 + Math.random() * (STUB_MS - 70),
+              );
+            }),
+        ),
+      );
+      await sleep(STUB_MS + 200);
+      const after = await stats(srv.url);
+      const healthz = await getOnce(srv.host, srv.port, "/healthz");
+      const d = (k: "requests" | "aborted"): number => after[k] - before[k];
+      const ok200 = (after.responses["200"] ?? 0) - (before.responses["200"] ?? 0);
+      const sent = held.sockets.length;
+      const pass =
+        sent === clients &&
+        d("requests") === sent &&
+        d("aborted") === sent &&
+        ok200 === 0 &&
+        answered === 0 &&
+        after.inFlight === 0 &&
+        after.restarts === before.restarts &&
+        consistent(after) &&
+        healthz === 200;
+      return {
+        expectation: `${n(clients)} aborts counted, no 200 written to them, inFlight 0, no restart, /healthz 200`,
+        measured: `aborted ${n(d("aborted"))}/${n(sent)}, 200 written ${ok200}, bytes seen by clients ${answered}, inFlight ${after.inFlight}, restarts ${after.restarts - before.restarts}, /healthz ${healthz}`,
+        pass,
+        figures: {
+          clients,
+          connected: sent,
+          requests: d("requests"),
+          aborted: d("aborted"),
+          written200: ok200,
+          clientReads: answered,
+          inFlightAfter: after.inFlight,
+          restarts: after.restarts - before.restarts,
+          consistent: consistent(after),
+          healthz,
+        },
+      };
+    } finally {
+      await srv.stop();
+    }
+  },
+};
