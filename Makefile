@@ -126,11 +126,12 @@ chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
 # restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
-lab: deps ## end to end: tune, start 4 workers, paced 20k RPS + saturate 20k conns, stop, untune, verdicts
+LAB_WORKERS ?= 4
+lab: deps ## end to end: tune, start LAB_WORKERS=4 workers, paced 20k RPS + saturate 20k conns, stop, untune, verdicts
 	@$(RAISE_NOFILE); tuned=0; \
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
-	$(NODE) scripts/lab.ts --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
+	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
 	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; exit $$rc
 
 # --- tests ------------------------------------------------------------------------------------------
