@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fetchLabStats } from "./lab-stats.ts";
 import { sleep } from "./live.ts";
+import { killGroup, trackGroup } from "./process-group.ts";
 import { type Exit, freePort, ROOT, type RunningServer, startServer } from "./server-process.ts";
 
 export const PEERS = ["uws", "node-http", "fastapi"] as const;
@@ -24,21 +25,6 @@ export interface PeerSpec {
   readyTimeoutMs?: number;
 }
 
-const live = new Set<ChildProcess>();
-// NOTE: a peer runs in its own process group (detached) so one group kill takes its workers too, also
-// uvicorn's spawned workers, whose command line does not name the app.
-process.on("exit", () => {
-  for (const p of live) killGroup(p, "SIGKILL");
-});
-
-function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (p.pid) process.kill(-p.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 function peerCommand(s: PeerSpec & { port: number }): string[] {
   const args = ["--workers", String(s.workers), "--stub-ms", String(s.stubMs)];
   args.push("--host", "127.0.0.1", "--port", String(s.port));
@@ -59,19 +45,15 @@ export async function startPeer(spec: PeerSpec): Promise<RunningServer> {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  live.add(proc);
+  trackGroup(proc);
   let out = "";
   const collect = (d: Buffer): void => {
     out += d.toString();
   };
   proc.stdout?.on("data", collect);
   proc.stderr?.on("data", collect);
-  const exited = new Promise<Exit>((resolve) =>
-    proc.on("exit", (code, signal) => {
-      live.delete(proc);
-      killGroup(proc, "SIGKILL"); // NOTE: workers may outlive their primary
-      resolve({ code, signal });
-    }),
+  const exited = new Promise<Exit>(
+    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })), // trackGroup kills the rest of the group
   );
   const url = `http://${host}:${port}`;
   const stop = async (graceMs = 10_000): Promise<Exit> => {

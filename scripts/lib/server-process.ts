@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { killGroup, trackGroup } from "./process-group.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -33,20 +34,6 @@ export interface RunningServer {
   stop: (graceMs?: number) => Promise<Exit>;
 }
 
-const live = new Set<ChildProcess>();
-// NOTE: the server runs in its own process group so a stop (or our own exit) takes its workers with it.
-process.on("exit", () => {
-  for (const p of live) killGroup(p, "SIGKILL");
-});
-
-function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (p.pid) process.kill(-p.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -70,7 +57,7 @@ export function spawnServer(
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  live.add(proc);
+  trackGroup(proc);
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
@@ -78,13 +65,8 @@ export function spawnServer(
   proc.stderr?.on("data", (d: Buffer) => {
     out += d.toString();
   });
-  const exited = new Promise<Exit>((resolve) =>
-    proc.on("exit", (code, signal) => {
-      live.delete(proc);
-      // NOTE: a worker may outlive a primary killed with SIGKILL; the group kill takes it too.
-      killGroup(proc, "SIGKILL");
-      resolve({ code, signal });
-    }),
+  const exited = new Promise<Exit>(
+    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })), // trackGroup kills the rest of the group
   );
   return { proc, exited, output: () => out };
 }
