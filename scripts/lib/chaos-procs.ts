@@ -1,71 +1,29 @@
 // Chaos child processes: tagged spawns (server with a chosen nofile, drivers), stray detection, cleanup.
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { sleep } from "./live.ts";
-import { freePort, ROOT } from "./server-process.ts";
+import { type GroupChild, spawnGroup } from "./process-group.ts";
+import { freePort, type RunningServer, waitForReady } from "./server-process.ts";
 
 // NOTE: every child carries LAB_CHAOS_TAG in its environment, and children inherit it (wrk, server
 // workers), so "no stray process" is an exact scan of /proc/*/environ — other engineers' wrk and servers
 // on this machine never count.
 export const TAG = `${process.pid}-${Date.now()}`;
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface Child {
-  proc: ChildProcess;
-  pid: number;
-  exited: Promise<Exit>;
-  exitedAt: () => number | null;
-  output: () => string;
-  /** signal the whole process group (the child is its leader), like a terminal's Ctrl-C */
-  signalGroup: (s: NodeJS.Signals) => void;
-}
+export type Child = GroupChild;
 
 const live = new Set<Child>();
-process.on("exit", () => {
-  for (const c of live) c.signalGroup("SIGKILL");
-});
 
 /** Spawn a tagged child as the leader of its own process group; it is SIGKILLed if we exit first. */
-export function spawnTagged(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, subtag = ""): Child {
-  const proc = spawn(cmd, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LAB_CHAOS_TAG: `${TAG}${subtag}` },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let at: number | null = null;
-  const add = (d: Buffer): void => {
-    out += d.toString();
-  };
-  proc.stdout?.on("data", add);
-  proc.stderr?.on("data", add);
-  const signalGroup = (s: NodeJS.Signals): void => {
-    try {
-      if (proc.pid) process.kill(-proc.pid, s);
-    } catch {
-      // already gone
-    }
-  };
-  const child: Child = {
-    proc,
-    pid: proc.pid ?? 0,
-    exitedAt: () => at,
-    output: () => out,
-    signalGroup,
-    exited: new Promise<Exit>((resolve) =>
-      proc.on("exit", (code, signal) => {
-        at = performance.now();
-        live.delete(child);
-        resolve({ code, signal });
-      }),
-    ),
-  };
+export function spawnTagged(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  subtag = "",
+  nofile?: number,
+): Child {
+  const child = spawnGroup([cmd, ...args], { env: { ...env, LAB_CHAOS_TAG: `${TAG}${subtag}` }, nofile });
   live.add(child);
+  child.exited.then(() => live.delete(child));
   return child;
 }
 
@@ -114,13 +72,7 @@ export async function waitNoStrays(maxMs: number, subtag = ""): Promise<{ pid: n
   return left;
 }
 
-export interface ChaosServer extends Child {
-  url: string;
-  host: string;
-  port: number;
-  /** SIGTERM to the primary (graceful drain), SIGKILL of the group after graceMs */
-  stop: (graceMs?: number) => Promise<Exit>;
-}
+export type ChaosServer = RunningServer;
 
 export interface ServerSpec {
   workers: number;
@@ -131,21 +83,17 @@ export interface ServerSpec {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Spawn server/main.ts (argv as given) under `ulimit -n`, without waiting for it. */
+/** Spawn server/main.ts (argv as given) with a chosen nofile, tagged, without waiting for it. */
 export function spawnLabServer(
   args: string[],
   nofile?: number,
   env: NodeJS.ProcessEnv = {},
   subtag = "",
 ): Child {
-  // NOTE: `ulimit -n N` sets soft and hard; node raises its soft limit to the hard one at start, so a
-  // lower soft limit alone would be undone.
-  const limit = nofile === undefined ? `"$(ulimit -Hn)"` : String(Math.floor(nofile));
-  const cmd = `ulimit -n ${limit} && exec "${process.execPath}" --import tsx server/main.ts "$@"`;
-  return spawnTagged("bash", ["-c", cmd, "server", ...args], env, subtag);
+  return spawnTagged(process.execPath, ["--import", "tsx", "server/main.ts", ...args], env, subtag, nofile);
 }
 
-/** Start the lab server and wait for its ready line. */
+/** Start the lab server (tagged) and wait for its ready line. */
 export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000): Promise<ChaosServer> {
   const host = "127.0.0.1";
   const port = await freePort(host);
@@ -155,21 +103,6 @@ export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000):
     spec.nofile,
     spec.env,
   );
-  const until = performance.now() + readyTimeoutMs;
-  while (!/^ready: /m.test(c.output())) {
-    if (c.exitedAt() !== null || performance.now() > until) {
-      c.signalGroup("SIGKILL");
-      throw new Error(`server not ready: ${c.output().trim().split("\n").slice(-2).join(" | ")}`);
-    }
-    await sleep(20);
-  }
-  const stop = async (graceMs = 10_000): Promise<Exit> => {
-    if (c.exitedAt() === null) c.signalGroup("SIGTERM");
-    const t = setTimeout(() => c.signalGroup("SIGKILL"), graceMs);
-    const e = await c.exited;
-    clearTimeout(t);
-    c.signalGroup("SIGKILL"); // NOTE: a worker may outlive a primary that died first
-    return e;
-  };
-  return { ...c, url: `http://${host}:${port}`, host, port, stop };
+  await waitForReady(c, readyTimeoutMs);
+  return { ...c, url: `http://${host}:${port}`, host, port };
 }

@@ -1,9 +1,8 @@
 // Start the lab server or a comparison peer (server/peers/) as a child in its own process group; stop it.
-import { type ChildProcess, spawn } from "node:child_process";
 import { fetchLabStats } from "./lab-stats.ts";
 import { sleep } from "./live.ts";
-import { killGroup, trackGroup } from "./process-group.ts";
-import { type Exit, freePort, ROOT, type RunningServer, startServer } from "./server-process.ts";
+import { spawnGroup } from "./process-group.ts";
+import { freePort, type RunningServer, startServer } from "./server-process.ts";
 
 export const PEERS = ["uws", "node-http", "fastapi"] as const;
 export type Peer = (typeof PEERS)[number];
@@ -38,53 +37,21 @@ export async function startPeer(spec: PeerSpec): Promise<RunningServer> {
     return startServer({ workers: spec.workers, stubMs: spec.stubMs, port: spec.port });
   const host = "127.0.0.1";
   const port = spec.port ?? (await freePort(host));
-  const cmd = `ulimit -n "$(ulimit -Hn)" && exec "$@"`;
-  const proc = spawn("bash", ["-c", cmd, "peer", ...peerCommand({ ...spec, port })], {
-    cwd: ROOT,
-    env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" }, // NOTE: no __pycache__ in server/peers/
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+  const c = spawnGroup(peerCommand({ ...spec, port }), {
+    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" }, // NOTE: no __pycache__ in server/peers/
   });
-  trackGroup(proc);
-  let out = "";
-  const collect = (d: Buffer): void => {
-    out += d.toString();
-  };
-  proc.stdout?.on("data", collect);
-  proc.stderr?.on("data", collect);
-  const exited = new Promise<Exit>(
-    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })), // trackGroup kills the rest of the group
-  );
-  const url = `http://${host}:${port}`;
-  const stop = async (graceMs = 10_000): Promise<Exit> => {
-    if (proc.exitCode === null && proc.signalCode === null) killGroup(proc, "SIGTERM");
-    const t = setTimeout(() => killGroup(proc, "SIGKILL"), graceMs);
-    const e = await exited;
-    clearTimeout(t);
-    return e;
-  };
-  const server: RunningServer = {
-    url,
-    host,
-    port,
-    pid: proc.pid ?? 0,
-    proc,
-    output: () => out,
-    exited,
-    stop,
-  };
+  const server: RunningServer = { ...c, url: `http://${host}:${port}`, host, port };
   const deadline = performance.now() + (spec.readyTimeoutMs ?? 30_000);
   // NOTE: ready = the stats endpoint counts every worker (uvicorn prints no ready line of its own).
   while (performance.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(
-        `${spec.peer} exited before ready (${proc.exitCode ?? proc.signalCode}):\n${out.trim()}`,
-      );
+    if (c.exitedAt() !== null) {
+      const e = await c.exited;
+      throw new Error(`${spec.peer} exited before ready (${e.code ?? e.signal}):\n${c.output().trim()}`);
     }
-    const s = await fetchLabStats(url, 1000).catch(() => null);
+    const s = await fetchLabStats(server.url, 1000).catch(() => null);
     if (s && s.workers === spec.workers) return server;
     await sleep(200);
   }
-  await stop(1000);
-  throw new Error(`${spec.peer} not ready after ${spec.readyTimeoutMs ?? 30_000} ms:\n${out.trim()}`);
+  await c.stop(1000);
+  throw new Error(`${spec.peer} not ready after ${spec.readyTimeoutMs ?? 30_000} ms:\n${c.output().trim()}`);
 }

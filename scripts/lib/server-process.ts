@@ -1,10 +1,8 @@
 // Start the lab server as a child (soft nofile raised), wait for its ready line, stop it without strays.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import { killGroup, trackGroup } from "./process-group.ts";
+import { type Exit, type GroupChild, type GroupSpec, ROOT, spawnGroup } from "./process-group.ts";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { type Exit, ROOT };
 
 export interface ServerSpec {
   workers?: number;
@@ -13,25 +11,15 @@ export interface ServerSpec {
   host?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** soft and hard RLIMIT_NOFILE (default: our hard limit) — chaos lowers it to exhaust a worker */
+  nofile?: number;
   readyTimeoutMs?: number;
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface RunningServer {
+export interface RunningServer extends GroupChild {
   url: string;
   host: string;
   port: number;
-  pid: number;
-  proc: ChildProcess;
-  /** stdout + stderr so far */
-  output: () => string;
-  exited: Promise<Exit>;
-  /** SIGTERM (graceful drain) then SIGKILL of the whole group after graceMs. */
-  stop: (graceMs?: number) => Promise<Exit>;
 }
 
 export function freePort(host = "127.0.0.1"): Promise<number> {
@@ -45,30 +33,38 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** Spawn the server (argv exactly as given, for option tests) and collect its exit. */
+/** Spawn the server (argv exactly as given, for option tests) in its own process group. */
 export function spawnServer(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): { proc: ChildProcess; exited: Promise<Exit>; output: () => string } {
-  const cmd = `ulimit -n "$(ulimit -Hn)" && exec "${process.execPath}" --import tsx server/main.ts "$@"`;
-  const proc = spawn("bash", ["-c", cmd, "server", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+  nofile?: GroupSpec["nofile"],
+): GroupChild {
+  return spawnGroup([process.execPath, "--import", "tsx", "server/main.ts", ...args], { env, nofile });
+}
+
+/** Resolve on the primary's `ready:` line; reject (group killed) if it exits first or after timeoutMs. */
+export function waitForReady(c: GroupChild, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      c.signalGroup("SIGKILL");
+      reject(new Error(`server not ready after ${timeoutMs} ms:\n${c.output()}`));
+    }, timeoutMs);
+    const onData = (): void => {
+      if (/^ready: /m.test(c.output())) {
+        clearTimeout(timer);
+        c.proc.stdout?.off("data", onData);
+        resolve();
+      }
+    };
+    c.proc.stdout?.on("data", onData);
+    onData();
+    c.exited.then((e) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`server exited before ready (code ${e.code}, signal ${e.signal}):\n${c.output().trim()}`),
+      );
+    });
   });
-  trackGroup(proc);
-  let out = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<Exit>(
-    (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })), // trackGroup kills the rest of the group
-  );
-  return { proc, exited, output: () => out };
 }
 
 export async function startServer(spec: ServerSpec = {}): Promise<RunningServer> {
@@ -78,35 +74,8 @@ export async function startServer(spec: ServerSpec = {}): Promise<RunningServer>
     ...["--workers", String(spec.workers ?? 1), "--stub-ms", String(spec.stubMs ?? 200)],
     ...["--host", host, "--port", String(port), ...(spec.args ?? [])],
   ];
-  const { proc, exited, output } = spawnServer(args, spec.env);
-  const timeoutMs = spec.readyTimeoutMs ?? 20_000;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      killGroup(proc, "SIGKILL");
-      reject(new Error(`server not ready after ${timeoutMs} ms:\n${output()}`));
-    }, timeoutMs);
-    const onData = (): void => {
-      if (/^ready: /m.test(output())) {
-        clearTimeout(timer);
-        proc.stdout?.off("data", onData);
-        resolve();
-      }
-    };
-    proc.stdout?.on("data", onData);
-    exited.then((e) => {
-      clearTimeout(timer);
-      reject(
-        new Error(`server exited before ready (code ${e.code}, signal ${e.signal}):\n${output().trim()}`),
-      );
-    });
-  });
-  const stop = async (graceMs = 10_000): Promise<Exit> => {
-    if (proc.exitCode === null && proc.signalCode === null) killGroup(proc, "SIGTERM");
-    const t = setTimeout(() => killGroup(proc, "SIGKILL"), graceMs);
-    const e = await exited;
-    clearTimeout(t);
-    return e;
-  };
+  const c = spawnServer(args, spec.env, spec.nofile);
+  await waitForReady(c, spec.readyTimeoutMs ?? 20_000);
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
-  return { url: `http://${hostInUrl}:${port}`, host, port, pid: proc.pid ?? 0, proc, output, exited, stop };
+  return { ...c, url: `http://${hostInUrl}:${port}`, host, port };
 }
