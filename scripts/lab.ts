@@ -2,6 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
+import { int } from "./lib/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
 import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
@@ -13,15 +14,14 @@ import { summaryText } from "./lib/summary.ts";
 const COOL_DOWN_MS = 5000;
 
 function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): string {
-  const n = (x: number): string => Math.round(x).toLocaleString("en-US");
   const rows: [string, (r: ResultRecord) => string][] = [
     ["verdict", (r) => (r.verdict.pass ? "PASS" : "FAIL")],
-    ["steady rps", (r) => n(r.measurements.rps)],
+    ["steady rps", (r) => int(r.measurements.rps)],
     ["of Little ceiling", (r) => (r.measurements.rps / r.measurements.littleCeilingRps).toFixed(3)],
-    ["p99 µs", (r) => n(r.measurements.latencyUs.p99)],
-    ["over-stub p99 µs", (r) => n(r.measurements.overStubUs.p99)],
-    ["errors", (r) => n(Object.values(r.measurements.errors).reduce((a, v) => a + v, 0))],
-    ["connections up", (r) => n(r.measurements.connectionsEstablished)],
+    ["p99 µs", (r) => int(r.measurements.latencyUs.p99)],
+    ["over-stub p99 µs", (r) => int(r.measurements.overStubUs.p99)],
+    ["errors", (r) => int(Object.values(r.measurements.errors).reduce((a, v) => a + v, 0))],
+    ["connections up", (r) => int(r.measurements.connectionsEstablished)],
     [
       "server / wrk cpu %",
       (r) => `${r.measurements.cpu.serverPct.toFixed(0)} / ${r.measurements.cpu.generatorPct.toFixed(0)}`,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
+import { int } from "./lib/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
 import { sleep } from "./lib/live.ts";
 import { runLoad } from "./lib/loadrun.ts";
@@ -25,7 +26,6 @@ import {
 } from "./lib/sweep-plan.ts";
 import { sweepTable } from "./lib/sweep-report.ts";
 
-const n = (x: number): string => Math.round(x).toLocaleString("en-US");
 const say = (l: string): void => {
   process.stderr.write(`${l}\n`);
 };
@@ -126,7 +126,7 @@ await runMain(async () => {
             if (!server) break;
           }
           say(
-            `\nsweep ${a.name} [cells ${doneCells()}/${mine.length} done · ETA ${fmtDuration(eta.secondsLeft())}] ${w} workers · ${n(c.connections)} connections · ${c.mode} · target ${n(c.targetRps)} rps · repeat ${c.runs.length + 1}/${repeats}`,
+            `\nsweep ${a.name} [cells ${doneCells()}/${mine.length} done · ETA ${fmtDuration(eta.secondsLeft())}] ${w} workers · ${int(c.connections)} connections · ${c.mode} · target ${int(c.targetRps)} rps · repeat ${c.runs.length + 1}/${repeats}`,
           );
           const t0 = performance.now();
           try {
@@ -152,7 +152,7 @@ await runMain(async () => {
             eta.ran((performance.now() - t0) / 1000 + cooldownMs / 1000);
             const m = record.measurements;
             say(
-              `  → ${record.verdict.pass ? "PASS" : "FAIL"} ${n(m.rps)} rps · p99 ${(m.latencyUs.p99 / 1000).toFixed(1)} ms · bound ${record.bound}${record.verdict.pass ? "" : ` · ${record.verdict.reasons.map((r) => r.split(":")[0]).join(", ")}`} · ${rd}`,
+              `  → ${record.verdict.pass ? "PASS" : "FAIL"} ${int(m.rps)} rps · p99 ${(m.latencyUs.p99 / 1000).toFixed(1)} ms · bound ${record.bound}${record.verdict.pass ? "" : ` · ${record.verdict.reasons.map((r) => r.split(":")[0]).join(", ")}`} · ${rd}`,
             );
           } catch (e) {
             if (!(e instanceof InvalidRun)) throw e;

@@ -1,5 +1,6 @@
 // What a chaos scenario is, and the small helpers they share (stats consistency, worker CPU, formatting).
 import type { Outcome, Scale } from "./chaos-result.ts";
+import { int } from "./format.ts";
 import { countResponses, fetchLabStats, type LabStats } from "./lab-stats.ts";
 import { procStat } from "./proc.ts";
 
@@ -33,6 +34,6 @@ export function cpuUs(pids: readonly number[]): number {
   return pids.reduce((a, pid) => a + (procStat(pid)?.cpuUs ?? 0), 0);
 }
 
-export const ms = (x: number): string => `${Math.round(x).toLocaleString("en-US")} ms`;
+export const ms = (x: number): string => `${int(x)} ms`;
 export const pct = (x: number): string => `${x.toFixed(0)} %`;
-export const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+export { int as n };

@@ -1,6 +1,7 @@
 // `make compare`'s record and table: one row per server (uWS and its peers), each peer's ratio to uWS.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { int } from "./format.ts";
 import { PEER_LABEL, type Peer } from "./peer-process.ts";
 import type { Bound, ResultRecord } from "./record.ts";
 
@@ -80,7 +81,7 @@ export function withRatios(rows: CompareRow[]): CompareRow[] {
   }));
 }
 
-const n = (x: number | null): string => (x === null ? "-" : Math.round(x).toLocaleString("en-US"));
+const n = (x: number | null): string => (x === null ? "-" : int(x));
 const ms = (us: number | null): string => (us === null ? "-" : (us / 1000).toFixed(1));
 const x = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? "-" : `${v.toFixed(2)}×`;

@@ -1,4 +1,6 @@
 // Live sampling during a run: server counters and CPU each second, a progress line, the steady window.
+
+import { int } from "./format.ts";
 import { count2xx, fetchLabStats } from "./lab-stats.ts";
 import { CpuSampler } from "./proc.ts";
 import type { Measurements } from "./record.ts";
@@ -61,7 +63,7 @@ export class LiveSampler {
         if (Math.floor(cur.t) <= logged) continue;
         logged = Math.floor(cur.t);
         this.log(
-          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${fmt(live)} rps (2xx, server) · open ${fmt(cur.open)} · in flight ${fmt(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %`,
+          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %`,
         );
       }
     })();
@@ -97,5 +99,4 @@ export class LiveSampler {
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

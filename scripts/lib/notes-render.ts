@@ -1,4 +1,6 @@
 // Capacity notes, the text: results/capacity.md from the selected runs — every number computed, none typed in.
+
+import { int } from "./format.ts";
 import { fmtSpread } from "./median.ts";
 import {
   type CellSummary,
@@ -12,7 +14,7 @@ import {
 import { fitRss, PLAN_RPS, type PlanInput, planRow, TARGET_UTILISATION } from "./notes-plan.ts";
 import type { ResultRecord } from "./record.ts";
 
-const n = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "-");
+const n = (x: number): string => (Number.isFinite(x) ? int(x) : "-");
 const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(1) : "-");
 const mib = (b: number): string => (Number.isFinite(b) ? (b / 2 ** 20).toFixed(1) : "-");
 const esc = (s: string): string => s.replaceAll("|", "\\|");

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { int } from "./format.ts";
 import type { ResultRecord } from "./record.ts";
 
 export function writeAtomic(path: string, text: string): void {
@@ -100,8 +101,6 @@ export function loadResults(resultsDir: string): LoadedResult[] {
   return out.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
 }
 
-const n = (x: number): string => Math.round(x).toLocaleString("en-US");
-
 export function indexTable(results: LoadedResult[]): string {
   const head = [
     "# Results",
@@ -121,14 +120,14 @@ export function indexTable(results: LoadedResult[]): string {
       r.server.impl ?? "uws",
       r.load.mode,
       r.server.workers,
-      n(r.load.connections),
-      n(m.rps),
-      n(m.latencyUs.p99),
-      n(m.overStubUs.p99),
-      n(errs),
+      int(r.load.connections),
+      int(m.rps),
+      int(m.latencyUs.p99),
+      int(m.overStubUs.p99),
+      int(errs),
       r.tuning?.somaxconn ?? "?",
       r.tuning?.nofileHard ?? "?",
-      n(overflows),
+      int(overflows),
       r.bound,
       r.verdict.pass ? "PASS" : `FAIL (${r.verdict.reasons.map((x) => x.split(":")[0]).join(", ")})`,
     ];

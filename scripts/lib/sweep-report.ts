@@ -1,11 +1,11 @@
 // The sweep's own table: per cell, verdicts of its repeats and the median and spread (min–max) of RPS and p99.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { int } from "./format.ts";
 import { fmtSpread, spread } from "./median.ts";
 import type { ResultRecord } from "./record.ts";
 import { finished, type SweepState } from "./sweep-plan.ts";
 
-const n = (x: number): string => Math.round(x).toLocaleString("en-US");
 const ms = (us: number): string => (us / 1000).toFixed(1);
 
 /** results/<id>/result.json, or null when it was removed or is unreadable. */
@@ -43,12 +43,12 @@ export function sweepTable(state: SweepState, resultsDir: string, repeats: numbe
         (finished(c, repeats) ? "" : `pending (${c.runs.length}/${repeats})`);
     const cells = [
       c.workers,
-      n(c.connections),
+      int(c.connections),
       c.mode,
-      n(c.targetRps),
+      int(c.targetRps),
       recs.length,
       recs.length ? `${passes}/${recs.length}` : "-",
-      fmtSpread(rps, n),
+      fmtSpread(rps, int),
       fmtSpread(p99, ms),
       bounds,
       why.replaceAll("|", "\\|"),
