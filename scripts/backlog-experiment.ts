@@ -2,9 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
-import { sleep } from "./lib/live.ts";
-import { runLoad } from "./lib/loadrun.ts";
-import { readSockstat } from "./lib/proc.ts";
+import { drainTimeWait, runLoad } from "./lib/loadrun.ts";
 import { type RunningServer, startServer } from "./lib/server-process.ts";
 import { loadSlo } from "./lib/slo.ts";
 import { readRaw, writeRaw } from "./lib/sysctl-raw.ts";
@@ -27,17 +25,12 @@ const CASES: Case[] = [
 ];
 const KEYS = ["net.core.somaxconn", "net.ipv4.ip_local_port_range"] as const;
 
-// NOTE: each case starts from a clean port table: TIME_WAIT sockets of the previous case (60 s) would
-// otherwise decide how fast the next case connects.
-async function waitForTimeWait(): Promise<void> {
-  const until = Date.now() + 70_000;
-  while ((readSockstat()["TCP.tw"] ?? 0) > 100 && Date.now() < until) await sleep(1000);
-}
-
 async function runCase(c: Case, slo: ReturnType<typeof loadSlo>, resultsDir: string): Promise<string> {
   writeRaw("net.core.somaxconn", c.somaxconn);
   writeRaw("net.ipv4.ip_local_port_range", c.portRange);
-  await waitForTimeWait();
+  // NOTE: each case starts from a clean port table: TIME_WAIT sockets of the previous case (60 s) would
+  // otherwise decide how fast the next case connects.
+  await drainTimeWait(slo.connections, (l) => process.stderr.write(`${l}\n`), true);
   // NOTE: a listen socket takes min(512, somaxconn) at listen() time: start the server after the write.
   let server: RunningServer | null = null;
   try {
