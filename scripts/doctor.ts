@@ -4,20 +4,17 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/cli.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor-checks.ts";
+import { textTable } from "./lib/format.ts";
 import { fetchLabStats } from "./lib/lab-stats.ts";
 import { loadSlo } from "./lib/slo.ts";
 
 const COLUMNS = ["setting", "current", "needed", "status", "fix"] as const;
 
 function table(checks: Check[]): string {
-  const rows = checks.map((c) => [c.name, c.current, c.needed, c.status, c.fix]);
-  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((v, i) => (i === cells.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
-      .join(" | ")
-      .trimEnd();
-  return [line(COLUMNS), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+  return textTable(
+    COLUMNS,
+    checks.map((c) => [c.name, c.current, c.needed, c.status, c.fix]),
+  );
 }
 
 await runMain(async () => {

@@ -1,6 +1,7 @@
 // Chaos results: the scenario record, the text/markdown table, and results/chaos-<id>/ written atomically.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { textTable as table } from "./format.ts";
 import { gitInfo, machineInfo } from "./machine.ts";
 import { stamp } from "./results.ts";
 
@@ -47,14 +48,7 @@ const cells = (s: ScenarioResult): string[] => [s.name, s.expectation, s.measure
 
 /** Plain table for the terminal: one row per scenario, columns padded. */
 export function textTable(results: ScenarioResult[]): string {
-  const rows = results.map(cells);
-  const w = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: readonly string[]): string =>
-    r
-      .map((c, i) => c.padEnd(w[i] ?? 0))
-      .join(" | ")
-      .trimEnd();
-  return [line(COLUMNS), w.map((n) => "-".repeat(n)).join("-|-"), ...rows.map(line)].join("\n");
+  return table(COLUMNS, results.map(cells));
 }
 
 export function markdown(rec: ChaosRecord): string {
