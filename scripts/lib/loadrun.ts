@@ -119,6 +119,9 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       wrkEndS,
     );
     const server = serverDelta(before, after);
+    const serverPct = live.serverCpu.percent();
+    const generatorPct = live.wrkCpu.percent();
+    const machinePct = machineBusyPct(machine0, machine1, os.cpus().length);
     const m: Measurements = {
       requests: merged.requests,
       rps: window
@@ -144,10 +147,10 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       connectionsEstablished: live.established(),
       connectedAtS: live.connectedAtS(conns),
       cpu: {
-        serverPct: live.serverCpu.percent(),
-        generatorPct: live.wrkCpu.percent(),
-        machinePct: machineBusyPct(machine0, machine1, os.cpus().length),
-        otherPct: 0,
+        serverPct,
+        generatorPct,
+        machinePct,
+        otherPct: Math.max(0, machinePct - serverPct - generatorPct),
         cpus: os.cpus().length,
         serverUsPerRequest: server.responses > 0 ? live.serverCpu.cpuUsTotal() / server.responses : 0,
       },
@@ -162,7 +165,6 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
       },
       pipelineMs: 0,
     };
-    m.cpu.otherPct = Math.max(0, m.cpu.machinePct - m.cpu.serverPct - m.cpu.generatorPct);
     const verdict = judge(m, slo, conns);
     const wrkThreads = shardSpecs.reduce((a, s) => a + s.threads, 0);
     const workerNofile = Math.min(...cap.workerNofile.map((w) => w.soft));
