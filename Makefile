@@ -140,4 +140,4 @@ check: deps ## type-check and lint/format check
 	npx biome ci .
 
 test: check ## type-check, lint, then the tests (real server, real wrk, loopback)
-	$(RAISE_NOFILE) && $(NODE) --test --test-concurrency=1 --test-reporter=spec test/*.test.ts
+	$(RAISE_NOFILE) && $(NODE) --test --test-concurrency=1 --test-reporter=spec $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts)

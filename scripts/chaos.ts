@@ -2,7 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { SCENARIOS } from "./chaos/index.ts";
-import { killAll, waitNoStrays } from "./lib/chaos-procs.ts";
+import { killAll, waitNoStrays } from "./lib/chaos/procs.ts";
 import {
   chaosRecord,
   type Outcome,
@@ -10,10 +10,10 @@ import {
   type ScenarioResult,
   textTable,
   writeChaos,
-} from "./lib/chaos-result.ts";
-import type { ChaosContext } from "./lib/chaos-scenario.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/cli.ts";
-import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
+} from "./lib/chaos/result.ts";
+import type { ChaosContext } from "./lib/chaos/scenario.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 
 const NAMES = SCENARIOS.map((s) => s.name);
 

@@ -1,7 +1,7 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/cli.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import {
   type CompareRecord,
   type CompareRow,
@@ -9,15 +9,15 @@ import {
   rowOf,
   withRatios,
   writeCompare,
-} from "./lib/compare-report.ts";
-import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/interrupt.ts";
-import { sleep } from "./lib/live.ts";
-import { runLoad } from "./lib/loadrun.ts";
-import { PEER_LABEL, PEERS, type Peer, startPeer } from "./lib/peer-process.ts";
-import type { Mode } from "./lib/record.ts";
-import { stamp } from "./lib/results.ts";
-import type { RunningServer } from "./lib/server-process.ts";
-import { loadSlo } from "./lib/slo.ts";
+} from "./lib/planning/compare-report.ts";
+import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
+import { sleep } from "./lib/load/live.ts";
+import { runLoad } from "./lib/load/run.ts";
+import { PEER_LABEL, PEERS, type Peer, startPeer } from "./lib/processes/peer.ts";
+import type { Mode } from "./lib/contract/record.ts";
+import { stamp } from "./lib/results/run-dir.ts";
+import type { RunningServer } from "./lib/processes/server.ts";
+import { loadSlo } from "./lib/contract/slo.ts";
 
 const say = (l: string): void => {
   process.stderr.write(`${l}\n`);

@@ -3,12 +3,12 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { parseArgs, positiveInt, runMain } from "./lib/cli.ts";
-import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/limits.ts";
-import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/notes-charts.ts";
-import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/notes-data.ts";
-import { capacityMarkdown } from "./lib/notes-render.ts";
-import { loadResults, writeAtomic } from "./lib/results.ts";
+import { parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
+import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/machine/limits.ts";
+import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
+import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/planning/notes-data.ts";
+import { capacityMarkdown } from "./lib/planning/notes-render.ts";
+import { loadResults, writeAtomic } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {
   const a = parseArgs(

@@ -3,8 +3,8 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, runMain } from "./lib/cli.ts";
-import { normalizeValue, readRaw, writeRaw } from "./lib/sysctl-raw.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { normalizeValue, readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import {
   persistPath,
   readState,
@@ -12,8 +12,8 @@ import {
   statePath,
   type TuneState,
   writeState,
-} from "./lib/tune-state.ts";
-import { loadProfile } from "./lib/tuning-profile.ts";
+} from "./lib/machine/tune-state.ts";
+import { loadProfile } from "./lib/machine/tuning-profile.ts";
 
 interface Change {
   key: string;

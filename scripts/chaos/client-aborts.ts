@@ -1,8 +1,8 @@
 // Scenario: clients that close during the stub — aborted counted, nothing written to them, inFlight back to 0.
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { getOnce, openMany } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
-import { sleep } from "../lib/live.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { getOnce, openMany } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
+import { sleep } from "../lib/load/live.ts";
 
 const STUB_MS = 200;
 

@@ -2,8 +2,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import type { ChaosContext, Scenario } from "../lib/chaos-scenario.ts";
-import { rewriteIndex } from "../lib/results.ts";
+import type { ChaosContext, Scenario } from "../lib/chaos/scenario.ts";
+import { rewriteIndex } from "../lib/results/run-dir.ts";
 
 /** The fields results/README.md shows, nothing more: a record the loader must accept. */
 function validRecord(id: string): unknown {

@@ -1,8 +1,8 @@
 // Scenario: workers that die at start — the primary gives up after bounded retries, clear line, non-zero exit.
-import { spawnLabServer, waitNoStrays } from "../lib/chaos-procs.ts";
-import type { ChaosContext, Scenario } from "../lib/chaos-scenario.ts";
-import { ms } from "../lib/chaos-scenario.ts";
-import { freePort } from "../lib/server-process.ts";
+import { spawnLabServer, waitNoStrays } from "../lib/chaos/procs.ts";
+import type { ChaosContext, Scenario } from "../lib/chaos/scenario.ts";
+import { ms } from "../lib/chaos/scenario.ts";
+import { freePort } from "../lib/processes/server.ts";
 
 const WITHIN_MS = 10_000;
 

@@ -2,10 +2,10 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { type ChaosServer, spawnTagged, startLabServer, waitNoStrays } from "../lib/chaos-procs.ts";
-import { at, type ChaosContext, type Scenario } from "../lib/chaos-scenario.ts";
-import { sleep } from "../lib/live.ts";
-import { freePort } from "../lib/server-process.ts";
+import { type ChaosServer, spawnTagged, startLabServer, waitNoStrays } from "../lib/chaos/procs.ts";
+import { at, type ChaosContext, type Scenario } from "../lib/chaos/scenario.ts";
+import { sleep } from "../lib/load/live.ts";
+import { freePort } from "../lib/processes/server.ts";
 
 const EXIT_WITHIN_MS = 15_000;
 const LOAD = [

@@ -1,8 +1,8 @@
 // Scenario: more connections than a worker's open-files limit — no busy-spin, held ones served, recovery.
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { getOn, getOnce, openMany } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, cpuUs, ms, n, pct, type Scenario, stats } from "../lib/chaos-scenario.ts";
-import { sleep } from "../lib/live.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { getOn, getOnce, openMany } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, cpuUs, ms, n, pct, type Scenario, stats } from "../lib/chaos/scenario.ts";
+import { sleep } from "../lib/load/live.ts";
 
 const PRESSURE_MS = 2000;
 const MAX_CPU_PCT = 25;

@@ -1,9 +1,9 @@
 // Scenario: SIGTERM to the primary under paced load — every earlier request answered 200, no new connection, exit 0.
-import { PacedLoad, summarize } from "../lib/chaos-client.ts";
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { getOn, openMany } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
-import { sleep } from "../lib/live.ts";
+import { PacedLoad, summarize } from "../lib/chaos/client.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { getOn, openMany } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
+import { sleep } from "../lib/load/live.ts";
 
 const STUB_MS = 200;
 // NOTE: a request sent just before the signal may reach its worker after the drain message (IPC) did and

@@ -1,5 +1,5 @@
 // The chaos scenarios, in the order `make chaos` runs them (issue 7's list; lab faults as three rows).
-import type { Scenario } from "../lib/chaos-scenario.ts";
+import type { Scenario } from "../lib/chaos/scenario.ts";
 import { badOptions } from "./bad-options.ts";
 import { clientAborts } from "./client-aborts.ts";
 import { corruptResults } from "./corrupt-results.ts";

@@ -1,7 +1,7 @@
 // Scenario: malformed requests — each answered 4xx or closed, no crash, /healthz fine, stats consistent.
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { type Exchange, exchange, getOnce } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, consistent, ms, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { type Exchange, exchange, getOnce } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, consistent, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 
 // NOTE: uWS holds a request it cannot parse until its idle timeout (10 s, checked on a 4 s tick: closes
 // measured at ~12 s), so the verdict waits 14 s for those; the JS handler never sees them.

@@ -1,8 +1,8 @@
 // Scenario: slowloris connections dribbling a header byte every 2 s — closed by the idle timeout, others unhurt.
-import { PacedLoad, summarize } from "../lib/chaos-client.ts";
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { exchange } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
+import { PacedLoad, summarize } from "../lib/chaos/client.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { exchange } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 
 const STUB_MS = 200;
 const BUDGET_MS = 20;

@@ -1,9 +1,9 @@
 // Scenario: kill -9 one of two workers under paced load — requests lost, time until a replacement serves.
-import { PacedLoad, summarize } from "../lib/chaos-client.ts";
-import { startLabServer } from "../lib/chaos-procs.ts";
-import { getOnce } from "../lib/chaos-raw.ts";
-import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos-scenario.ts";
-import { sleep } from "../lib/live.ts";
+import { PacedLoad, summarize } from "../lib/chaos/client.ts";
+import { startLabServer } from "../lib/chaos/procs.ts";
+import { getOnce } from "../lib/chaos/raw.ts";
+import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
+import { sleep } from "../lib/load/live.ts";
 
 const STUB_MS = 200;
 const REPLACE_WITHIN_MS = 2000;

@@ -1,0 +1,39 @@
+// What a chaos scenario is, and the small helpers they share (stats consistency, worker CPU, formatting).
+import type { Outcome, Scale } from "./result.ts";
+import { int } from "../core/format.ts";
+import { countResponses, fetchLabStats, type LabStats } from "../load/lab-stats.ts";
+import { procStat } from "../machine/proc.ts";
+
+export interface ChaosContext {
+  scale: Scale;
+  log: (line: string) => void;
+}
+
+export interface Scenario {
+  name: string;
+  run: (ctx: ChaosContext) => Promise<Outcome>;
+}
+
+/** Pick the parameters of this scale. */
+export const at = <T>(ctx: ChaosContext, p: Record<Scale, T>): T => p[ctx.scale];
+
+// NOTE: every counted request ends as exactly one of: a response, an abort, or still in flight.
+/** requests = responses + aborted + in flight, for the totals and for every worker. */
+export function consistent(s: LabStats): boolean {
+  const one = (w: Pick<LabStats, "requests" | "responses" | "aborted" | "inFlight">): boolean =>
+    w.requests === countResponses(w as LabStats) + w.aborted + w.inFlight;
+  return one(s) && s.perWorker.every(one);
+}
+
+export async function stats(url: string): Promise<LabStats> {
+  return fetchLabStats(url, 3000);
+}
+
+/** Cumulative CPU µs of the given pids (gone ones count 0). */
+export function cpuUs(pids: readonly number[]): number {
+  return pids.reduce((a, pid) => a + (procStat(pid)?.cpuUs ?? 0), 0);
+}
+
+export const ms = (x: number): string => `${int(x)} ms`;
+export const pct = (x: number): string => `${x.toFixed(0)} %`;
+export { int as n };

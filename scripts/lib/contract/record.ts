@@ -1,0 +1,127 @@
+// The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
+import type { Bucket } from "../load/histogram.ts";
+import type { TuningSnapshot } from "../machine/limits.ts";
+import type { Slo } from "./slo.ts";
+
+export type Mode = "saturate" | "paced";
+export type Bound = "server" | "generator" | "fd-limit" | "backlog" | "none";
+
+export interface Latency {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+  mean: number;
+  stdev: number;
+}
+
+export interface Errors {
+  connect: number;
+  read: number;
+  write: number;
+  timeout: number;
+  /** wrk's count: status > 399 */
+  status: number;
+  /** the server's count of non-2xx answers during the run (exact, any status) */
+  non2xx: number;
+}
+
+export interface Measurements {
+  /** responses wrk completed, all shards */
+  requests: number;
+  /** 2xx / s over the steady window, from the server's per-second counters */
+  rps: number;
+  /** wrk's requests / its measured duration, the whole run including ramp-up */
+  rpsWholeRun: number;
+  steadyWindow: { fromS: number; toS: number; responses2xx: number } | null;
+  latencyUs: Latency;
+  /** the percentile the SLO judges, µs */
+  judgedUs: number;
+  overStubUs: { p50: number; p99: number };
+  /** merged latency histogram at 4 significant digits ([lower bound µs, count]); percentiles above are exact */
+  histogram: Bucket[];
+  errors: Errors;
+  serverCounted: {
+    requests: number;
+    responses: number;
+    responses2xx: number;
+    aborted: number;
+    difference: number;
+  };
+  connectionsEstablished: number;
+  /** seconds from wrk's start until every connection was up (1 s sampling); null = never */
+  connectedAtS: number | null;
+  /** % of one core; machinePct is the whole machine from /proc/stat (includes softirq network work) */
+  cpu: {
+    serverPct: number;
+    generatorPct: number;
+    machinePct: number;
+    /** machine − server − wrk: softirq network work plus anything else running; large = a contaminated run */
+    otherPct: number;
+    cpus: number;
+    serverUsPerRequest: number;
+  };
+  rssBytes: number;
+  littleCeilingRps: number;
+  paced: { late: number; maxLateUs: number } | null;
+  /** samples wrk's coordinated-omission correction had added, removed from the histogram */
+  coSyntheticRemoved: number;
+  kernel: {
+    netstatDelta: Record<string, number>;
+    sockstatBefore: Record<string, number>;
+    sockstatAfter: Record<string, number>;
+  };
+  /** ms from the last wrk exit to the record (report parsing, merge, verdict), without the settle wait */
+  pipelineMs: number;
+}
+
+export interface Verdict {
+  pass: boolean;
+  /** every failed rule, "code: detail" (codes: rps, errors, latency, crosscheck, connections, listen-overflow) */
+  reasons: string[];
+}
+
+export interface ResultRecord {
+  id: string;
+  startedAt: string;
+  git: { commit: string | null; dirty: boolean };
+  machine: {
+    cpus: number;
+    model: string;
+    ramBytes: number;
+    kernel: string;
+    node: string;
+    wrk: string | null;
+  };
+  tuning: TuningSnapshot;
+  server: {
+    url: string;
+    workers: number;
+    stubMs: number;
+    pids: number[];
+    primaryPid: number;
+    /** "uws", or the comparison peer: "node-http", "fastapi" (absent in early records: uws) */
+    impl?: string;
+    nativeUws: boolean;
+    nofile: { pid: number; soft: number; hard: number }[];
+  };
+  load: {
+    mode: Mode;
+    connections: number;
+    threads: number;
+    shards: number;
+    shardConnections: number[];
+    durationS: number;
+    warmupS: number;
+    timeoutS: number;
+    targetRps: number;
+    commands: string[];
+  };
+  slo: Slo;
+  measurements: Measurements;
+  verdict: Verdict;
+  bound: Bound;
+  boundWhy: string;
+}

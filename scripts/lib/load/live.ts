@@ -1,0 +1,102 @@
+// Live sampling during a run: server counters and CPU each second, a progress line, the steady window.
+
+import { int } from "../core/format.ts";
+import { count2xx, fetchLabStats } from "./lab-stats.ts";
+import { CpuSampler } from "../machine/proc.ts";
+import type { Measurements } from "../contract/record.ts";
+
+export interface Sample {
+  /** seconds since wrk started */
+  t: number;
+  r2xx: number;
+  /** connections the load holds open (the stats call's own connection excluded) */
+  open: number;
+  inFlight: number;
+}
+
+export class LiveSampler {
+  readonly samples: Sample[] = [];
+  readonly serverCpu: CpuSampler;
+  readonly wrkCpu: CpuSampler;
+  private running = true;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly base: string,
+    private serverPids: number[],
+    wrkPids: number[],
+    private readonly durationS: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.serverCpu = new CpuSampler(() => this.serverPids);
+    this.wrkCpu = new CpuSampler(() => wrkPids);
+  }
+
+  start(): void {
+    const t0 = performance.now();
+    this.serverCpu.sample();
+    this.wrkCpu.sample();
+    this.loop = (async () => {
+      let prev: Sample | null = null;
+      let logged = 0;
+      // NOTE: once a second, but at least ~10 samples in a short run, so its steady window has edges to use.
+      const every = Math.min(1000, Math.max(250, (this.durationS * 1000) / 10));
+      while (this.running) {
+        await sleep(every - ((performance.now() - t0) % every));
+        if (!this.running) break;
+        const ask = performance.now();
+        const s = await fetchLabStats(this.base).catch(() => null);
+        this.serverCpu.sample();
+        this.wrkCpu.sample();
+        if (!s) continue;
+        this.serverPids = [s.primaryPid, ...s.pids];
+        // NOTE: the sample's time is the middle of the stats call, which takes a few ms under load.
+        const cur: Sample = {
+          t: ((ask + performance.now()) / 2 - t0) / 1000,
+          r2xx: count2xx(s),
+          open: s.openConnections - 1,
+          inFlight: s.inFlight,
+        };
+        this.samples.push(cur);
+        const live = prev ? (cur.r2xx - prev.r2xx) / (cur.t - prev.t) : 0;
+        prev = cur;
+        if (Math.floor(cur.t) <= logged) continue;
+        logged = Math.floor(cur.t);
+        this.log(
+          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %`,
+        );
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.serverCpu.sample();
+    this.wrkCpu.sample();
+  }
+
+  established(): number {
+    return Math.max(0, ...this.samples.map((s) => s.open));
+  }
+
+  /** Seconds from wrk's start until the server held every connection (null: never). */
+  connectedAtS(conns: number): number | null {
+    const t = this.samples.find((s) => s.open >= conns)?.t;
+    return t === undefined ? null : round3(t);
+  }
+
+  /** After every connection is up and one settle period has passed, until just before wrk stopped. */
+  steadyWindow(conns: number, settleS: number, endS: number): Measurements["steadyWindow"] {
+    const peak = this.established();
+    const upAt = this.samples.find((s) => s.open >= Math.min(conns, peak))?.t ?? 0;
+    const inside = this.samples.filter((s) => s.t >= upAt + settleS && s.t <= endS - 0.25);
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (!a || !b || b.t - a.t < 0.9) return null;
+    return { fromS: round3(a.t), toS: round3(b.t), responses2xx: b.r2xx - a.r2xx };
+  }
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,34 @@
+// What machine and code a run was made on: CPUs, RAM, kernel, Node, wrk, git commit.
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import { ROOT } from "../processes/server.ts";
+
+export function machineInfo(wrk: string | null) {
+  return {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? "unknown",
+    ramBytes: os.totalmem(),
+    kernel: os.release(),
+    node: process.version,
+    wrk,
+  };
+}
+
+export function gitInfo(): { commit: string | null; dirty: boolean } {
+  const git = (...args: string[]): string | null => {
+    try {
+      return execFileSync("git", args, {
+        cwd: ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const commit = git("rev-parse", "HEAD");
+  return {
+    commit,
+    dirty: commit !== null && (git("status", "--porcelain", "--untracked-files=no") ?? "") !== "",
+  };
+}

@@ -1,0 +1,262 @@
+// Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break, Little.
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { median, type Spread, spread } from "../core/median.ts";
+import type { Bound, Mode, ResultRecord } from "../contract/record.ts";
+import type { LoadedResult } from "../results/run-dir.ts";
+import { readState } from "./sweep-plan.ts";
+
+/** Which implementation answered: peers say so in their stats (impl); uWS runs report nativeUws: true. */
+export function implOf(r: ResultRecord): string {
+  const impl = (r.server as { impl?: unknown }).impl;
+  if (typeof impl === "string") return impl;
+  return r.server.nativeUws === true ? "uws" : "unknown";
+}
+
+export interface Selection {
+  runs: ResultRecord[];
+  stubMs: number;
+  budgetMs: number;
+  /** left out: peers (compare runs), runs with another stub or SLO budget */
+  ignored: { peers: number; otherStub: number };
+}
+
+/** The uWS runs of one stub (the most common one unless given) and budget (the most common among those). */
+export function selectRuns(all: LoadedResult[], stubMs?: number): Selection {
+  const uws = all.map((l) => l.record).filter((r) => implOf(r) === "uws");
+  const stub = stubMs ?? mostCommon(uws.map((r) => r.slo.stubMs)) ?? 200;
+  const ofStub = uws.filter((r) => r.slo.stubMs === stub);
+  const budget = mostCommon(ofStub.map((r) => r.slo.overheadBudgetMs)) ?? 20;
+  const runs = ofStub.filter((r) => r.slo.overheadBudgetMs === budget);
+  return {
+    runs,
+    stubMs: stub,
+    budgetMs: budget,
+    ignored: { peers: all.length - uws.length, otherStub: uws.length - runs.length },
+  };
+}
+
+/** Most frequent value; ties go to the larger value. */
+export function mostCommon(xs: number[]): number | undefined {
+  const c = new Map<number, number>();
+  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
+  return [...c.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
+}
+
+export interface CellSummary {
+  workers: number;
+  mode: Mode;
+  connections: number;
+  targetRps: number;
+  /** what the load asked for: paced = its rate; saturate = the Little ceiling (connections ÷ stub) */
+  offeredRps: number;
+  runs: ResultRecord[];
+  /** every repeat passed */
+  pass: boolean;
+  passes: number;
+  rps: Spread;
+  p99Us: Spread;
+  /** the full reasons of one failing repeat (the one nearest the failing repeats' median RPS) */
+  reasons: string[];
+  /** rule codes (rps, latency, …) failed by any repeat */
+  failedRules: string[];
+  bounds: Bound[];
+}
+
+export function offeredRps(r: ResultRecord): number {
+  return r.load.mode === "paced" ? r.load.targetRps : r.measurements.littleCeilingRps;
+}
+
+/** Runs grouped by (workers, mode, connections, target): the repeats of one sweep cell. */
+export function cellsOf(runs: ResultRecord[]): CellSummary[] {
+  const groups = new Map<string, ResultRecord[]>();
+  for (const r of runs) {
+    const k = `${r.server.workers}|${r.load.mode}|${r.load.connections}|${r.load.targetRps}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const cells = [...groups.values()].map((rs): CellSummary => {
+    const r0 = rs[0] as ResultRecord;
+    const passes = rs.filter((r) => r.verdict.pass).length;
+    const failing = rs.filter((r) => !r.verdict.pass);
+    const mid = median(failing.map((r) => r.measurements.rps));
+    const typical = [...failing].sort(
+      (a, b) => Math.abs(a.measurements.rps - mid) - Math.abs(b.measurements.rps - mid),
+    )[0];
+    return {
+      workers: r0.server.workers,
+      mode: r0.load.mode,
+      connections: r0.load.connections,
+      targetRps: r0.load.targetRps,
+      offeredRps: offeredRps(r0),
+      runs: rs,
+      pass: passes === rs.length,
+      passes,
+      rps: spread(rs.map((r) => r.measurements.rps)),
+      p99Us: spread(rs.map((r) => r.measurements.latencyUs.p99)),
+      reasons: typical?.verdict.reasons ?? [],
+      failedRules: [...new Set(failing.flatMap((r) => r.verdict.reasons.map((x) => x.split(":")[0] ?? x)))],
+      bounds: [...new Set(rs.map((r) => r.bound))],
+    };
+  });
+  return cells.sort(
+    (a, b) =>
+      a.workers - b.workers ||
+      a.offeredRps - b.offeredRps ||
+      a.connections - b.connections ||
+      a.mode.localeCompare(b.mode),
+  );
+}
+
+export interface WorkerSummary {
+  workers: number;
+  runs: number;
+  cells: number;
+  /** the passing cell with the highest median steady RPS */
+  best: CellSummary | null;
+  /** the first failing cell (by offered load) above the best one */
+  brokeAt: CellSummary | null;
+  cpuUsPerRequest: Spread;
+  rssPer1kConns: RssPer1k;
+  generatorBound: number;
+}
+
+export function perWorkers(cells: CellSummary[]): WorkerSummary[] {
+  const ws = [...new Set(cells.map((c) => c.workers))].sort((a, b) => a - b);
+  return ws.map((w) => {
+    const mine = cells.filter((c) => c.workers === w);
+    const runs = mine.flatMap((c) => c.runs);
+    const best =
+      mine
+        .filter((c) => c.pass)
+        .sort((a, b) => b.rps.median - a.rps.median || a.offeredRps - b.offeredRps)[0] ?? null;
+    const brokeAt = mine.find((c) => !c.pass && (best === null || c.offeredRps > best.offeredRps)) ?? null;
+    return {
+      workers: w,
+      runs: runs.length,
+      cells: mine.length,
+      best,
+      brokeAt,
+      cpuUsPerRequest: spread(
+        runs.map((r) => r.measurements.cpu.serverUsPerRequest).filter((x) => x > 0 && Number.isFinite(x)),
+      ),
+      rssPer1kConns: rssPer1k(runs),
+      generatorBound: runs.filter((r) => r.bound === "generator").length,
+    };
+  });
+}
+
+export interface RssPer1k {
+  bytes: number;
+  /** slope: marginal RSS per connection fitted over this worker count's runs; ratio: whole RSS ÷ connections */
+  method: "slope" | "ratio";
+}
+
+/**
+ * Server RSS per 1,000 connections: the slope of peak RSS against connections over the runs (the idle processes'
+ * base drops out). NOTE: with fewer than two connection counts (or a slope ≤ 0) it falls back to the median of
+ * whole RSS ÷ connections, which includes the base: an upper bound.
+ */
+export function rssPer1k(runs: ResultRecord[]): RssPer1k {
+  const pts = runs
+    .filter((r) => r.measurements.rssBytes > 0)
+    .map((r) => ({ x: r.load.connections, y: r.measurements.rssBytes }));
+  if (new Set(pts.map((p) => p.x)).size >= 2) {
+    const mx = pts.reduce((a, p) => a + p.x, 0) / pts.length;
+    const my = pts.reduce((a, p) => a + p.y, 0) / pts.length;
+    const slope =
+      pts.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / pts.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+    if (slope > 0) return { bytes: slope * 1000, method: "slope" };
+  }
+  return { bytes: median(pts.map((p) => (p.y / p.x) * 1000)), method: "ratio" };
+}
+
+export interface LittleRow {
+  id: string;
+  workers: number;
+  connections: number;
+  rps: number;
+  meanUs: number;
+  /** requests in flight by Little's law: rps × mean latency */
+  inFlight: number;
+  ratio: number;
+}
+
+/** NOTE: only saturate runs: in a closed loop every connection always has one request out, so L ≈ connections. */
+export function littleRows(runs: ResultRecord[]): LittleRow[] {
+  return runs
+    .filter((r) => r.load.mode === "saturate")
+    .map((r) => {
+      const m = r.measurements;
+      const inFlight = m.rps * (m.latencyUs.mean / 1e6);
+      return {
+        id: r.id,
+        workers: r.server.workers,
+        connections: r.load.connections,
+        rps: m.rps,
+        meanUs: m.latencyUs.mean,
+        inFlight,
+        ratio: inFlight / r.load.connections,
+      };
+    })
+    .sort((a, b) => a.workers - b.workers || a.connections - b.connections || a.id.localeCompare(b.id));
+}
+
+/**
+ * Server CPU µs per request for planning: total server CPU ÷ total responses over the PASS runs (all runs when
+ * none passed). NOTE: pooled, not a median of runs: a light run's fixed per-second costs (stats polling, timers)
+ * spread over few requests would overstate the cost at the rates being planned for.
+ */
+export function planningCpu(runs: ResultRecord[]): { usPerRequest: number; from: string } {
+  const pool = (rs: ResultRecord[]): { us: number; n: number; runs: number } => {
+    const ok = rs.filter(
+      (r) => r.measurements.cpu.serverUsPerRequest > 0 && r.measurements.serverCounted.responses > 0,
+    );
+    const n = ok.reduce((a, r) => a + r.measurements.serverCounted.responses, 0);
+    const us = ok.reduce(
+      (a, r) => a + r.measurements.cpu.serverUsPerRequest * r.measurements.serverCounted.responses,
+      0,
+    );
+    return { us: n > 0 ? us / n : Number.NaN, n, runs: ok.length };
+  };
+  const passing = pool(runs.filter((r) => r.verdict.pass));
+  const p = passing.runs > 0 ? passing : pool(runs);
+  const which = passing.runs > 0 ? "PASS runs" : "runs, none passed";
+  return {
+    usPerRequest: p.us,
+    from: `server CPU ÷ responses pooled over ${p.runs} ${which}, ${Math.round(p.n).toLocaleString("en-US")} responses`,
+  };
+}
+
+export interface SkippedCell {
+  sweep: string;
+  workers: number;
+  connections: number;
+  mode: Mode;
+  reason: string;
+}
+
+/** Cells a sweep recorded as impossible here (results/sweep-*\/state.json), e.g. 1 worker × 20k: fd limit. */
+export function skippedCells(resultsDir: string): SkippedCell[] {
+  if (!existsSync(resultsDir)) return [];
+  const out: SkippedCell[] = [];
+  for (const d of readdirSync(resultsDir)
+    .filter((x) => x.startsWith("sweep-"))
+    .sort()) {
+    let s: ReturnType<typeof readState> = null;
+    try {
+      s = readState(join(resultsDir, d));
+    } catch (e) {
+      process.stderr.write(`warning: ${(e as Error).message}\n`);
+    }
+    for (const c of s?.cells ?? [])
+      if (c.skipped)
+        out.push({
+          sweep: s?.name ?? d,
+          workers: c.workers,
+          connections: c.connections,
+          mode: c.mode,
+          reason: c.skipped,
+        });
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// Result files: a run directory that appears whole or not at all, and results/README.md rewritten atomically.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { int } from "../core/format.ts";
+import type { ResultRecord } from "../contract/record.ts";
+
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** 2026-11-23T15:49:26Z → 20261123-154926: sorts by time, safe in a path. */
+export function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+export function runId(startedAt: Date, mode: string, workers: number, connections: number): string {
+  return `${stamp(startedAt)}-${mode}-w${workers}-c${connections}`;
+}
+
+// NOTE: a run is written into results/.tmp-<id>/ and renamed into place only when complete, so a
+// Ctrl-C or a crash never leaves a half-written result directory (only a dot-dir that is removed).
+export class RunDir {
+  readonly tmp: string;
+  readonly final: string;
+
+  constructor(resultsDir: string, id: string) {
+    this.final = join(resultsDir, id);
+    this.tmp = join(resultsDir, `.tmp-${id}`);
+    if (existsSync(this.final)) throw new Error(`${this.final} already exists`);
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  /** keepRaw: keep each shard's exact wrk report as wrk-<n>.json.gz (MBs for wide histograms) */
+  commit(record: ResultRecord, keepRaw = false): string {
+    writeFileSync(join(this.tmp, "result.json"), recordJson(record));
+    for (const f of readdirSync(this.tmp)) {
+      if (!/^wrk-\d+\.json$/.test(f)) continue;
+      if (keepRaw) writeFileSync(join(this.tmp, `${f}.gz`), gzipSync(readFileSync(join(this.tmp, f))));
+      rmSync(join(this.tmp, f));
+    }
+    renameSync(this.tmp, this.final);
+    return this.final;
+  }
+
+  abandon(): void {
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Pretty JSON with [value, count] pairs kept on one line each. */
+export function recordJson(record: ResultRecord): string {
+  return `${JSON.stringify(record, null, 1).replace(/\[\n\s*(-?[\d.e+]+),\n\s*(-?[\d.e+]+)\n\s*\]/g, "[$1, $2]")}\n`;
+}
+
+// NOTE: every field the table and the notes read; a record missing one is skipped, never a crash.
+const REQUIRED: [string, (r: ResultRecord) => boolean][] = [
+  ["id", (r) => typeof r.id === "string"],
+  ["startedAt", (r) => typeof r.startedAt === "string"],
+  ["load", (r) => typeof r.load?.mode === "string" && typeof r.load.connections === "number"],
+  ["server", (r) => typeof r.server?.workers === "number"],
+  ["verdict", (r) => typeof r.verdict?.pass === "boolean" && Array.isArray(r.verdict.reasons)],
+  ["measurements.rps", (r) => typeof r.measurements?.rps === "number"],
+  ["measurements.latencyUs", (r) => typeof r.measurements?.latencyUs?.p99 === "number"],
+  ["measurements.overStubUs", (r) => typeof r.measurements?.overStubUs?.p99 === "number"],
+  [
+    "measurements.errors",
+    (r) => typeof r.measurements?.errors === "object" && r.measurements.errors !== null,
+  ],
+];
+
+function missingField(r: ResultRecord): string | null {
+  if (typeof r !== "object" || r === null) return "not an object";
+  return REQUIRED.find(([, ok]) => !ok(r))?.[0] ?? null;
+}
+
+export interface LoadedResult {
+  dir: string;
+  record: ResultRecord;
+}
+
+/** Every results/<id>/result.json, newest first; corrupt ones are reported on stderr and skipped. */
+export function loadResults(resultsDir: string): LoadedResult[] {
+  if (!existsSync(resultsDir)) return [];
+  const out: LoadedResult[] = [];
+  for (const d of readdirSync(resultsDir, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith(".")) continue;
+    const path = join(resultsDir, d.name, "result.json");
+    if (!existsSync(path)) continue;
+    try {
+      const record = JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
+      const missing = missingField(record);
+      if (missing) throw new Error(`not a result record (${missing})`);
+      out.push({ dir: d.name, record });
+    } catch (e) {
+      process.stderr.write(`warning: skipping ${path}: ${(e as Error).message}\n`);
+    }
+  }
+  return out.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
+}
+
+export function indexTable(results: LoadedResult[]): string {
+  const head = [
+    "# Results",
+    "",
+    "One row per run, newest first; generated from `*/result.json` by the load driver — do not edit.",
+    "Latency in µs. somaxconn / nofile: the tuning in force; overflows: kernel ListenOverflows during the run.",
+    "",
+    "| id | server | mode | workers | conns | RPS | p99 µs | over-stub p99 µs | errors | somaxconn | nofile | overflows | bound | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const rows = results.map(({ dir, record: r }) => {
+    const m = r.measurements;
+    const errs = Object.values(m.errors).reduce((a, v) => a + v, 0);
+    const overflows = m.kernel?.netstatDelta?.["TcpExt.ListenOverflows"] ?? 0;
+    const cells = [
+      `[${r.id}](${dir}/result.json)`,
+      r.server.impl ?? "uws",
+      r.load.mode,
+      r.server.workers,
+      int(r.load.connections),
+      int(m.rps),
+      int(m.latencyUs.p99),
+      int(m.overStubUs.p99),
+      int(errs),
+      r.tuning?.somaxconn ?? "?",
+      r.tuning?.nofileHard ?? "?",
+      int(overflows),
+      r.bound,
+      r.verdict.pass ? "PASS" : `FAIL (${r.verdict.reasons.map((x) => x.split(":")[0]).join(", ")})`,
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return `${[...head, ...rows].join("\n")}\n`;
+}
+
+export function rewriteIndex(resultsDir: string): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeAtomic(join(resultsDir, "README.md"), indexTable(loadResults(resultsDir)));
+}

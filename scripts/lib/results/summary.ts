@@ -1,0 +1,23 @@
+// The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
+
+import { int } from "../core/format.ts";
+import type { ResultRecord } from "../contract/record.ts";
+
+const ms = (us: number): string => (us / 1000).toFixed(1);
+
+export function summaryText(r: ResultRecord, dir: string): string {
+  const m = r.measurements;
+  const e = m.errors;
+  const lines = [
+    `${r.verdict.pass ? "PASS" : "FAIL"}  ${r.load.mode} · ${int(r.load.connections)} connections · ${r.server.workers} workers · stub ${r.slo.stubMs} ms · ${r.load.durationS} s`,
+    `  rps        ${int(m.rps)} steady (target ${int(r.slo.targetRps)}), ${int(m.rpsWholeRun)} whole run, ${(m.rps / m.littleCeilingRps).toFixed(3)} of the ${int(m.littleCeilingRps)} Little ceiling`,
+    `  latency    p50 ${ms(m.latencyUs.p50)} · p90 ${ms(m.latencyUs.p90)} · p99 ${ms(m.latencyUs.p99)} · p99.9 ${ms(m.latencyUs.p99_9)} · max ${ms(m.latencyUs.max)} ms (over stub p99 ${ms(m.overStubUs.p99)} ms, limit ${r.slo.stubMs + r.slo.overheadBudgetMs} ms)`,
+    `  errors     connect ${int(e.connect)} · read ${int(e.read)} · write ${int(e.write)} · timeout ${int(e.timeout)} · status ${int(e.status)} · server non-2xx ${int(e.non2xx)}`,
+    `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
+    `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
+    `  bound      ${r.bound}: ${r.boundWhy}`,
+    ...r.verdict.reasons.map((x) => `  reason     ${x}`),
+    `  result     ${dir}/result.json`,
+  ];
+  return lines.join("\n");
+}

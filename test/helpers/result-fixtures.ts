@@ -1,0 +1,198 @@
+// Plausible result.json records for tests of what reads results/ (notes): built from a few numbers, never committed.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Bound, Mode, ResultRecord } from "../../scripts/lib/contract/record.ts";
+
+export interface FixtureSpec {
+  workers: number;
+  mode: Mode;
+  connections: number;
+  rps: number;
+  p99Ms: number;
+  /** failed rules, "code: detail"; none = PASS */
+  reasons?: string[];
+  targetRps?: number;
+  stubMs?: number;
+  bound?: Bound;
+  cpuUsPerRequest?: number;
+  rssBytes?: number;
+  /** seconds after 2026-01-01T00:00:00Z, keeps ids unique and ordered */
+  at: number;
+  impl?: string;
+}
+
+export const MiB = 2 ** 20;
+
+export function fixtureRecord(f: FixtureSpec): ResultRecord {
+  const stubMs = f.stubMs ?? 200;
+  const started = new Date(Date.UTC(2026, 0, 1) + f.at * 1000);
+  const stamp = started.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const id = `${stamp}-${f.mode}-w${f.workers}-c${f.connections}`;
+  const p99 = f.p99Ms * 1000;
+  // NOTE: a closed loop keeps one request per connection in flight, so its mean latency is connections ÷ rps.
+  const mean = f.mode === "saturate" ? Math.min(p99, (f.connections / f.rps) * 1e6) : stubMs * 1000 + 1500;
+  const reasons = f.reasons ?? [];
+  const requests = Math.round(f.rps * 10);
+  const server = {
+    url: "http://127.0.0.1:8000",
+    workers: f.workers,
+    stubMs,
+    pids: Array.from({ length: f.workers }, (_, i) => 1001 + i),
+    primaryPid: 1000,
+    nativeUws: f.impl === undefined,
+    nofile: Array.from({ length: f.workers }, (_, i) => ({ pid: 1001 + i, soft: 20000, hard: 20000 })),
+    ...(f.impl ? { impl: f.impl } : {}),
+  };
+  return {
+    id,
+    startedAt: started.toISOString(),
+    git: { commit: null, dirty: false },
+    machine: {
+      cpus: 2,
+      model: "Test CPU",
+      ramBytes: 24 * 2 ** 30,
+      kernel: "6.1.0",
+      node: "v20",
+      wrk: "4.1.0",
+    },
+    tuning: {
+      nofileSoft: 20000,
+      nofileHard: 20000,
+      nrOpen: 1048576,
+      fileMax: 2000000,
+      somaxconn: 4096,
+      tcpMaxSynBacklog: 8192,
+      ipLocalPortRange: [1024, 65535],
+      tcpTwReuse: 2,
+      netdevMaxBacklog: 16384,
+      tcpFinTimeout: 15,
+    },
+    server,
+    load: {
+      mode: f.mode,
+      connections: f.connections,
+      threads: 2,
+      shards: 1,
+      shardConnections: [f.connections],
+      durationS: 10,
+      warmupS: 3,
+      timeoutS: 2,
+      targetRps: f.targetRps ?? f.connections,
+      commands: ["wrk …"],
+    },
+    slo: {
+      targetRps: f.targetRps ?? f.connections,
+      rpsTolerancePct: 1,
+      connections: f.connections,
+      stubMs,
+      overheadBudgetMs: 20,
+      durationS: 10,
+      percentile: 99,
+    },
+    measurements: {
+      requests,
+      rps: f.rps,
+      rpsWholeRun: f.rps * 0.97,
+      steadyWindow: { fromS: 1, toS: 9, responses2xx: Math.round(f.rps * 8) },
+      latencyUs: { min: stubMs * 1000, p50: mean, p90: mean, p99, p99_9: p99, max: p99, mean, stdev: 100 },
+      judgedUs: p99,
+      overStubUs: { p50: mean - stubMs * 1000, p99: p99 - stubMs * 1000 },
+      histogram: [[p99, requests]],
+      errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0, non2xx: 0 },
+      serverCounted: { requests, responses: requests, responses2xx: requests, aborted: 0, difference: 0 },
+      connectionsEstablished: f.connections,
+      connectedAtS: 1,
+      cpu: {
+        serverPct: 50,
+        generatorPct: 50,
+        machinePct: 100,
+        otherPct: 0,
+        cpus: 2,
+        serverUsPerRequest: f.cpuUsPerRequest ?? 20,
+      },
+      rssBytes: f.rssBytes ?? (f.workers + 1) * 80 * MiB + f.connections * 8 * 1024,
+      littleCeilingRps: f.connections / (stubMs / 1000),
+      paced: null,
+      coSyntheticRemoved: 0,
+      kernel: { netstatDelta: {}, sockstatBefore: {}, sockstatAfter: {} },
+      pipelineMs: 10,
+    },
+    verdict: { pass: reasons.length === 0, reasons },
+    bound: f.bound ?? "none",
+    boundWhy: f.bound === "generator" ? "wrk threads saturated" : "no resource saturated",
+  };
+}
+
+/** Write each record to dir/<id>/result.json; returns the ids. */
+export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
+  return specs.map((s) => {
+    const r = fixtureRecord(s);
+    mkdirSync(join(dir, r.id), { recursive: true });
+    writeFileSync(join(dir, r.id, "result.json"), JSON.stringify(r));
+    return r.id;
+  });
+}
+
+const LAT = "latency: p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)";
+const RPS = "rps: steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)";
+
+/**
+ * A small capacity picture: 1 worker holds 5,000 paced RPS and breaks at 10,000 paced (rps + latency);
+ * 2 workers pass everything, best 24,000 RPS in a generator-bound saturate run; 4 workers one paced cell.
+ */
+export const CAPACITY_SET: FixtureSpec[] = [
+  // a light run's fixed costs over few requests: 60 µs/request (the others 20)
+  {
+    at: 0,
+    workers: 1,
+    mode: "paced",
+    connections: 1000,
+    targetRps: 1000,
+    rps: 1000,
+    p99Ms: 201,
+    cpuUsPerRequest: 60,
+  },
+  { at: 20, workers: 1, mode: "saturate", connections: 1000, targetRps: 1000, rps: 4900, p99Ms: 205 },
+  { at: 40, workers: 1, mode: "paced", connections: 5000, targetRps: 5000, rps: 5000, p99Ms: 203 },
+  {
+    at: 60,
+    workers: 1,
+    mode: "saturate",
+    connections: 5000,
+    targetRps: 5000,
+    rps: 9000,
+    p99Ms: 480,
+    reasons: [LAT],
+    bound: "server",
+  },
+  {
+    at: 80,
+    workers: 1,
+    mode: "paced",
+    connections: 10000,
+    targetRps: 10000,
+    rps: 8000,
+    p99Ms: 480,
+    reasons: [RPS, LAT],
+    bound: "server",
+  },
+  { at: 100, workers: 2, mode: "paced", connections: 1000, targetRps: 1000, rps: 1000, p99Ms: 201 },
+  { at: 120, workers: 2, mode: "saturate", connections: 1000, targetRps: 1000, rps: 4950, p99Ms: 204 },
+  { at: 140, workers: 2, mode: "paced", connections: 5000, targetRps: 5000, rps: 5000, p99Ms: 202 },
+  {
+    at: 160,
+    workers: 2,
+    mode: "saturate",
+    connections: 5000,
+    targetRps: 5000,
+    rps: 24000,
+    p99Ms: 212,
+    bound: "generator",
+  },
+  { at: 180, workers: 2, mode: "paced", connections: 10000, targetRps: 10000, rps: 10000, p99Ms: 206 },
+  { at: 200, workers: 2, mode: "paced", connections: 10000, targetRps: 10000, rps: 9990, p99Ms: 208 },
+  { at: 220, workers: 4, mode: "paced", connections: 10000, targetRps: 10000, rps: 10000, p99Ms: 204 },
+  // left out by the notes: a peer's run (compare) and a run with another stub
+  { at: 240, workers: 2, mode: "saturate", connections: 1000, rps: 3000, p99Ms: 300, impl: "node-http" },
+  { at: 260, workers: 2, mode: "paced", connections: 1000, rps: 1000, p99Ms: 55, stubMs: 50 },
+];

@@ -1,0 +1,211 @@
+// The load pipeline for real: a small server, real wrk shards, the verdict's positive and negative controls.
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { parseReport, summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/load/histogram.ts";
+import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
+import { freePort, ROOT, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+
+const CONNS = 300;
+const STUB_MS = 50;
+
+interface Run {
+  code: number | null;
+  stderr: string;
+  record: ResultRecord | null;
+}
+
+function loadtest(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ["--import", "tsx", "scripts/loadtest.ts", "--json", ...args], {
+      cwd: ROOT,
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    p.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    onSpawn?.(p);
+    p.on("exit", (code) =>
+      resolve({ code, stderr: err, record: out.trim() ? (JSON.parse(out) as ResultRecord) : null }),
+    );
+  });
+}
+
+function wrkRunning(): boolean {
+  try {
+    execFileSync("pgrep", ["-x", "wrk"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("load pipeline against 2 workers, stub 50 ms", () => {
+  let s: RunningServer;
+  let dir: string;
+  const common = (): string[] => [
+    "--connections",
+    String(CONNS),
+    "--duration",
+    "3s",
+    "--warmup",
+    "0",
+    "--results-dir",
+    dir,
+  ];
+  before(async () => {
+    dir = mkdtempSync(join(os.tmpdir(), "lab-results-"));
+    s = await startServer({ workers: 2, stubMs: STUB_MS });
+  });
+  after(async () => {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a passing paced run writes a complete result whose counts match the server's", async () => {
+    const rate = CONNS / (STUB_MS / 1000) / 5; // well inside the Little ceiling
+    const r = await loadtest([
+      ...common(),
+      "--url",
+      `${s.url}/ping/`,
+      "--mode",
+      "paced",
+      "--target-rps",
+      String(rate),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = r.record as ResultRecord;
+    assert.deepEqual(rec.verdict, { pass: true, reasons: [] });
+    const onDisk = JSON.parse(readFileSync(join(dir, rec.id, "result.json"), "utf8")) as ResultRecord;
+    assert.deepEqual(onDisk, rec);
+    assert.ok(existsSync(join(dir, rec.id, "wrk-0.txt")));
+    assert.equal(rec.server.workers, 2);
+    assert.equal(rec.server.nativeUws, true);
+    assert.equal(rec.slo.stubMs, STUB_MS, "stub read from the server");
+    const m = rec.measurements;
+    assert.ok(m.requests > 0);
+    assert.ok(
+      m.serverCounted.difference >= 0 && m.serverCounted.difference <= CONNS,
+      `difference ${m.serverCounted.difference}`,
+    );
+    assert.ok(Math.abs(m.rps - rate) / rate < 0.03, `paced rps ${m.rps} vs ${rate}`);
+    assert.ok(m.latencyUs.p50 >= STUB_MS * 1000);
+    assert.equal(m.connectionsEstablished, CONNS);
+    assert.ok(typeof rec.tuning.somaxconn === "number" && typeof rec.machine.cpus === "number");
+    assert.ok(m.cpu.serverPct > 0 && m.cpu.generatorPct > 0 && m.rssBytes > 0);
+    assert.match(readFileSync(join(dir, "README.md"), "utf8"), new RegExp(`\\| \\[${rec.id}\\].* PASS \\|`));
+  });
+
+  test("--shards 2: the merged histogram is the exact sum of the shards", async () => {
+    const r = await loadtest([...common(), "--url", `${s.url}/ping/`, "--shards", "2", "--keep-raw"]);
+    const rec = r.record as ResultRecord;
+    assert.equal(rec.load.shards, 2);
+    const files = readdirSync(join(dir, rec.id)).filter((f) => /^wrk-\d\.txt$/.test(f));
+    assert.equal(files.length, 2);
+    const perShard = files.map((f) =>
+      Number(/(\d+) requests in/.exec(readFileSync(join(dir, rec.id, f), "utf8"))?.[1]),
+    );
+    const m = rec.measurements;
+    assert.equal(
+      m.requests,
+      perShard.reduce((a, b) => a + b, 0),
+    );
+    // Re-merge the shards' exact buckets independently and recompute every percentile from them.
+    const shards = [0, 1].map((i) =>
+      parseReport(gunzipSync(readFileSync(join(dir, rec.id, `wrk-${i}.json.gz`))).toString()),
+    );
+    const buckets = new Map<number, number>();
+    for (const sh of shards) {
+      // NOTE: the shard files are wrk's own output, with its coordinated-omission samples; take them out first.
+      const conns = CONNS / 2;
+      const interval = wrkCorrectionIntervalUs(sh.summary.duration_us, sh.summary.requests, conns);
+      const raw = sh.co_synthetic > 0 ? undoCorrection(sh.histogram, interval) : sh.histogram;
+      for (const [v, c] of raw) buckets.set(v, (buckets.get(v) ?? 0) + c);
+    }
+    const combined: [number, number][] = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+    const recomputed = summarize(combined);
+    assert.equal(recomputed.count, m.requests - m.errors.timeout);
+    for (const k of ["min", "p50", "p90", "p99", "p99_9", "max"] as const)
+      assert.equal(m.latencyUs[k], recomputed[k], k);
+    const stored = m.histogram.reduce((a, [, c]) => a + c, 0);
+    assert.equal(stored, recomputed.count, "the stored (4-digit) histogram keeps every sample");
+  });
+
+  test("negative control: p99 over stub + budget fails on latency", async () => {
+    const r = await loadtest([
+      ...common(),
+      "--url",
+      `${s.url}/ping/`,
+      "--budget-ms",
+      "0",
+      "--target-rps",
+      "1",
+    ]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(
+      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      ["latency"],
+    );
+  });
+
+  test("negative control: an unreachable target RPS fails on rps", async () => {
+    const r = await loadtest([
+      ...common(),
+      "--url",
+      `${s.url}/ping/`,
+      "--target-rps",
+      String((CONNS / (STUB_MS / 1000)) * 2),
+    ]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(
+      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      ["rps"],
+    );
+  });
+
+  test("negative control: a 404 URL fails on errors (non-2xx)", async () => {
+    const r = await loadtest([...common(), "--url", `${s.url}/nope`, "--target-rps", "1"]);
+    assert.equal(r.code, 1);
+    const reasons = r.record?.verdict.reasons ?? [];
+    assert.ok(
+      reasons.some((x) => /^errors: .*status/.test(x) && /non2xx/.test(x)),
+      reasons.join(" | "),
+    );
+  });
+
+  test("SIGINT mid-run: exit 130, no result directory, no wrk left running", async () => {
+    const beforeDirs = readdirSync(dir).sort();
+    const r = await loadtest([...common(), "--url", `${s.url}/ping/`, "--duration", "20s"], (p) => {
+      setTimeout(() => p.kill("SIGINT"), 2500);
+    });
+    assert.equal(r.code, 130);
+    assert.deepEqual(readdirSync(dir).sort(), beforeDirs);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal(wrkRunning(), false);
+  });
+});
+
+test("invalid runs exit 2 with one line: unreachable server, bad options, non-loopback URL", async () => {
+  const port = await freePort();
+  const cases: [string[], RegExp][] = [
+    [["--url", `http://127.0.0.1:${port}/ping/`], /server unreachable/],
+    [["--mode", "sideways"], /Invalid values/],
+    [["--connections", "-5"], /--connections must be/],
+    [["--duration", "soon"], /--duration must be a duration/],
+    [["--url", "http://10.0.0.1:8000/ping/"], /loopback/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await loadtest(["--warmup", "0", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: .+\n$/);
+    assert.match(r.stderr, re);
+  }
+});
