@@ -1,11 +1,11 @@
 // docs/tuning.md's experiment: saturate 20k connections across somaxconn, workers and the ephemeral port range.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import { drainTimeWait, runLoad } from "./lib/load/run.ts";
-import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
+import { type RunningServer, startServer } from "./lib/processes/server.ts";
 
 interface Case {
   workers: number;

@@ -1,7 +1,12 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import type { Mode } from "./lib/contract/record.ts";
+import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
+import { sleep } from "./lib/load/live.ts";
+import { runLoad } from "./lib/load/run.ts";
 import {
   type CompareRecord,
   type CompareRow,
@@ -10,14 +15,9 @@ import {
   withRatios,
   writeCompare,
 } from "./lib/planning/compare-report.ts";
-import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { sleep } from "./lib/load/live.ts";
-import { runLoad } from "./lib/load/run.ts";
 import { PEER_LABEL, PEERS, type Peer, startPeer } from "./lib/processes/peer.ts";
-import type { Mode } from "./lib/contract/record.ts";
-import { stamp } from "./lib/results/run-dir.ts";
 import type { RunningServer } from "./lib/processes/server.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
+import { stamp } from "./lib/results/run-dir.ts";
 
 const say = (l: string): void => {
   process.stderr.write(`${l}\n`);

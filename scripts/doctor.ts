@@ -2,11 +2,11 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
-import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
 import { textTable } from "./lib/core/format.ts";
 import { fetchLabStats } from "./lib/load/lab-stats.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
+import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
 
 const COLUMNS = ["setting", "current", "needed", "status", "fix"] as const;
 

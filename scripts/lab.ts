@@ -1,14 +1,14 @@
 // `make lab`: start the server (4 workers), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import type { Mode, ResultRecord } from "./lib/contract/record.ts";
+import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import { int } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
-import type { Mode, ResultRecord } from "./lib/contract/record.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { summaryText } from "./lib/results/summary.ts";
 
 const COOL_DOWN_MS = 5000;

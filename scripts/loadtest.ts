@@ -2,10 +2,10 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
-import { runLoad } from "./lib/load/run.ts";
 import type { Mode } from "./lib/contract/record.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
+import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { runLoad } from "./lib/load/run.ts";
 import { summaryText } from "./lib/results/summary.ts";
 
 await runMain(async () => {

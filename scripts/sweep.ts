@@ -2,14 +2,12 @@
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import { int } from "./lib/core/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
-import { writeAtomic } from "./lib/results/run-dir.ts";
-import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
 import {
   buildGrid,
   type CellState,
@@ -25,6 +23,8 @@ import {
   writeState,
 } from "./lib/planning/sweep-plan.ts";
 import { sweepTable } from "./lib/planning/sweep-report.ts";
+import { type RunningServer, startServer } from "./lib/processes/server.ts";
+import { writeAtomic } from "./lib/results/run-dir.ts";
 
 const say = (l: string): void => {
   process.stderr.write(`${l}\n`);

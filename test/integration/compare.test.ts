@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
-import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
-import { startPeer } from "../../scripts/lib/processes/peer.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
+import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
+import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
+import { startPeer } from "../../scripts/lib/processes/peer.ts";
 import { ROOT } from "../../scripts/lib/processes/server.ts";
 
 /** Running (a zombie holds nothing and waits only for init to reap it). */

@@ -6,8 +6,13 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
-import { parseReport, summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/load/histogram.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
+import {
+  parseReport,
+  summarize,
+  undoCorrection,
+  wrkCorrectionIntervalUs,
+} from "../../scripts/lib/load/histogram.ts";
 import { freePort, ROOT, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
 
 const CONNS = 300;

@@ -8,8 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { FD_RESERVE, minWorkersFor } from "../../scripts/lib/machine/limits.ts";
 import { cellsOf, perWorkers, selectRuns } from "../../scripts/lib/planning/notes-data.ts";
 import { fitRss, planRow, TARGET_UTILISATION } from "../../scripts/lib/planning/notes-plan.ts";
-import { loadResults } from "../../scripts/lib/results/run-dir.ts";
 import { ROOT } from "../../scripts/lib/processes/server.ts";
+import { loadResults } from "../../scripts/lib/results/run-dir.ts";
 import { CAPACITY_SET, MiB, writeFixtures } from "../helpers/result-fixtures.ts";
 
 /** Well-formed enough: one root <svg>, every tag closed in order (comments and self-closing tags allowed). */

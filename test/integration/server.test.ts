@@ -4,7 +4,12 @@ import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { freePort, type RunningServer, spawnServer, startServer } from "../../scripts/lib/processes/server.ts";
+import {
+  freePort,
+  type RunningServer,
+  spawnServer,
+  startServer,
+} from "../../scripts/lib/processes/server.ts";
 import type { LabStats } from "../../server/stats.ts";
 
 interface Reply {

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
 import { nofileLimits } from "../../scripts/lib/machine/limits.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
 import {
   buildGrid,
   defaultTargetRps,
@@ -18,6 +17,7 @@ import {
   type SweepState,
   writeState,
 } from "../../scripts/lib/planning/sweep-plan.ts";
+import { ROOT } from "../../scripts/lib/processes/server.ts";
 
 const SETTINGS: SweepSettings = {
   stubMs: 50,

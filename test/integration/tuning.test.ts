@@ -5,13 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
 import type { Check, RunShape } from "../../scripts/lib/machine/doctor-checks.ts";
 import { runChecks } from "../../scripts/lib/machine/doctor-checks.ts";
-import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
 import { planShards } from "../../scripts/lib/machine/limits.ts";
-import { ROOT, startServer } from "../../scripts/lib/processes/server.ts";
 import { sysctlPath } from "../../scripts/lib/machine/sysctl-raw.ts";
 import { loadProfile } from "../../scripts/lib/machine/tuning-profile.ts";
+import { ROOT, startServer } from "../../scripts/lib/processes/server.ts";
 
 // NOTE: harmless knobs only (the lead benchmarks on this box): FIN_WAIT_2 timeout, the per-CPU backlog raised,
 // and ping_group_range, which /proc shows tab-separated — the byte-for-byte case that matters.

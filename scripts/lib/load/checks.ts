@@ -1,8 +1,8 @@
 // Before a load run: loopback URL, server reachable, and the doctor's blocking checks for this run's shape.
 import { InvalidRun } from "../core/cli.ts";
 import { blocking, runChecks } from "../machine/doctor-checks.ts";
-import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 import { FD_RESERVE, nofileLimits, planShards } from "../machine/limits.ts";
+import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 

@@ -1,9 +1,9 @@
 // Live sampling during a run: server counters and CPU each second, a progress line, the steady window.
 
-import { int } from "../core/format.ts";
-import { count2xx, fetchLabStats } from "./lab-stats.ts";
-import { CpuSampler } from "../machine/proc.ts";
 import type { Measurements } from "../contract/record.ts";
+import { int } from "../core/format.ts";
+import { CpuSampler } from "../machine/proc.ts";
+import { count2xx, fetchLabStats } from "./lab-stats.ts";
 
 export interface Sample {
   /** seconds since wrk started */

@@ -3,6 +3,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { findBound } from "../contract/bound.ts";
+import type { Measurements, Mode, ResultRecord } from "../contract/record.ts";
+import type { Slo } from "../contract/slo.ts";
+import { judge } from "../contract/verdict.ts";
+import { checkInterrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
+import { gitInfo, machineInfo } from "../machine/info.ts";
+import { portRangeSize, tuningSnapshot } from "../machine/limits.ts";
+import { counterDelta, machineBusyPct, machineCpuTicks, readNetstat, readSockstat } from "../machine/proc.ts";
+import { RunDir, rewriteIndex, runId } from "../results/run-dir.ts";
+import { checkCapacity, checkUrl, serverStats } from "./checks.ts";
 import {
   mergeReports,
   percentile,
@@ -11,17 +20,8 @@ import {
   type WrkReport,
   wrkCorrectionIntervalUs,
 } from "./histogram.ts";
-import { checkInterrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
 import { count2xx, countResponses, type LabStats } from "./lab-stats.ts";
-import { portRangeSize, tuningSnapshot } from "../machine/limits.ts";
 import { LiveSampler, sleep } from "./live.ts";
-import { gitInfo, machineInfo } from "../machine/info.ts";
-import { counterDelta, machineBusyPct, machineCpuTicks, readNetstat, readSockstat } from "../machine/proc.ts";
-import type { Measurements, Mode, ResultRecord } from "../contract/record.ts";
-import { RunDir, rewriteIndex, runId } from "../results/run-dir.ts";
-import { checkCapacity, checkUrl, serverStats } from "./checks.ts";
-import type { Slo } from "../contract/slo.ts";
-import { judge } from "../contract/verdict.ts";
 import { buildShards, type LoadPlan, requireWrk, type ShardsRun, startShards } from "./wrk.ts";
 
 export interface RunOptions {

@@ -2,10 +2,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidRun } from "../core/cli.ts";
-import { parseReport, type WrkReport } from "./histogram.ts";
 import type { Mode } from "../contract/record.ts";
+import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../processes/server.ts";
+import { parseReport, type WrkReport } from "./histogram.ts";
 
 export interface ShardSpec {
   index: number;

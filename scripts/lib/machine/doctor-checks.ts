@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { basename } from "node:path";
 import { loadUws } from "../../../server/native-uws.ts";
+import { wrkVersion } from "../load/wrk.ts";
 import {
   effectiveBacklog,
   FD_RESERVE,
@@ -17,7 +18,6 @@ import {
   UWS_LISTEN_BACKLOG,
 } from "./limits.ts";
 import { profileValue } from "./tuning-profile.ts";
-import { wrkVersion } from "../load/wrk.ts";
 
 export type Status = "OK" | "WARN" | "FAIL";
 

@@ -1,9 +1,9 @@
 // `make compare`'s record and table: one row per server (uWS and its peers), each peer's ratio to uWS.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Bound, ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { PEER_LABEL, type Peer } from "../processes/peer.ts";
-import type { Bound, ResultRecord } from "../contract/record.ts";
 
 export interface CompareRow {
   peer: Peer;

@@ -1,8 +1,8 @@
 // Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break, Little.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { median, type Spread, spread } from "../core/median.ts";
 import type { Bound, Mode, ResultRecord } from "../contract/record.ts";
+import { median, type Spread, spread } from "../core/median.ts";
 import type { LoadedResult } from "../results/run-dir.ts";
 import { readState } from "./sweep-plan.ts";
 

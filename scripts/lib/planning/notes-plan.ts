@@ -1,6 +1,7 @@
 // Capacity notes, the planning table: cores, workers and RAM for a target RPS from this machine's measured costs.
-import { median } from "../core/median.ts";
+
 import type { ResultRecord } from "../contract/record.ts";
+import { median } from "../core/median.ts";
 
 /** NOTE: plan for this share of each core: queues (and p99) grow fast as a core nears 100 %. */
 export const TARGET_UTILISATION = 0.7;

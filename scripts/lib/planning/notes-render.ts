@@ -1,5 +1,6 @@
 // Capacity notes, the text: results/capacity.md from the selected runs — every number computed, none typed in.
 
+import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { fmtSpread } from "../core/median.ts";
 import {
@@ -12,7 +13,6 @@ import {
   type SkippedCell,
 } from "./notes-data.ts";
 import { fitRss, PLAN_RPS, type PlanInput, planRow, TARGET_UTILISATION } from "./notes-plan.ts";
-import type { ResultRecord } from "../contract/record.ts";
 
 const n = (x: number): string => (Number.isFinite(x) ? int(x) : "-");
 const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(1) : "-");

@@ -1,8 +1,8 @@
 // The sweep's grid (workers × connections × mode), its resumable state file, and the ETA of what is left.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidRun } from "../core/cli.ts";
 import type { Mode } from "../contract/record.ts";
+import { InvalidRun } from "../core/cli.ts";
 import { writeAtomic } from "../results/run-dir.ts";
 
 /** Settings every cell of one sweep shares; a resume with different ones would mix incomparable runs. */

@@ -1,9 +1,9 @@
 // The sweep's own table: per cell, verdicts of its repeats and the median and spread (min–max) of RPS and p99.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { fmtSpread, spread } from "../core/median.ts";
-import type { ResultRecord } from "../contract/record.ts";
 import { finished, type SweepState } from "./sweep-plan.ts";
 
 const ms = (us: number): string => (us / 1000).toFixed(1);

@@ -1,7 +1,7 @@
 // The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
 
-import { int } from "../core/format.ts";
 import type { ResultRecord } from "../contract/record.ts";
+import { int } from "../core/format.ts";
 
 const ms = (us: number): string => (us / 1000).toFixed(1);
 
