@@ -42,6 +42,8 @@ export interface TuningSnapshot {
   somaxconn: number | null;
   tcpMaxSynBacklog: number | null;
   ipLocalPortRange: [number, number] | null;
+  /** net.ipv4.ip_local_reserved_ports as the kernel lists it ("8000-8099"; "" = none; absent in early records) */
+  ipLocalReservedPorts?: string | null;
   tcpTwReuse: number | null;
   netdevMaxBacklog: number | null;
   tcpFinTimeout: number | null;
@@ -67,6 +69,7 @@ export function tuningSnapshot(): TuningSnapshot {
     somaxconn: readSysctlInt("net.core.somaxconn"),
     tcpMaxSynBacklog: readSysctlInt("net.ipv4.tcp_max_syn_backlog"),
     ipLocalPortRange: ipLocalPortRange(),
+    ipLocalReservedPorts: readSysctl("net.ipv4.ip_local_reserved_ports"),
     tcpTwReuse: readSysctlInt("net.ipv4.tcp_tw_reuse"),
     netdevMaxBacklog: readSysctlInt("net.core.netdev_max_backlog"),
     tcpFinTimeout: readSysctlInt("net.ipv4.tcp_fin_timeout"),

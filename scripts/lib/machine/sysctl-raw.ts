@@ -18,10 +18,17 @@ export function readRaw(key: string): string {
 
 /** Write a value (raw or space-separated: the kernel parses any whitespace). Throws EINVAL/EACCES/EROFS. */
 export function writeRaw(key: string, value: string): void {
-  writeFileSync(sysctlPath(key), value);
+  // NOTE: a zero-byte write is ignored by the kernel (ip_local_reserved_ports keeps its list): "\n" empties it.
+  writeFileSync(sysctlPath(key), value === "" ? "\n" : value);
 }
 
 /** Runs of spaces/tabs → one space, trimmed: the form readSysctl() returns and profiles use. */
 export function normalizeValue(v: string): string {
   return v.trim().replace(/[ \t]+/g, " ");
+}
+
+/** A profile's value: normalized, with `""` standing for the empty value (an empty list, e.g. no reserved ports). */
+export function profileValueText(v: string): string {
+  const n = normalizeValue(v);
+  return n === '""' ? "" : n;
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../processes/server.ts";
-import { normalizeValue, sysctlPath } from "./sysctl-raw.ts";
+import { normalizeValue, profileValueText, sysctlPath } from "./sysctl-raw.ts";
 
 export interface Setting {
   key: string;
@@ -49,8 +49,8 @@ export function parseProfile(text: string, path: string): Setting[] {
     const where = `${path}:${line}`;
     const m = LINE.exec(body);
     const key = m?.[1] ?? "";
-    const value = normalizeValue(m?.[2] ?? "");
-    if (!m || !KEY.test(key) || value === "") {
+    const value = profileValueText(m?.[2] ?? "");
+    if (!m || !KEY.test(key) || normalizeValue(m[2] ?? "") === "") {
       throw new InvalidRun(
         `${where}: expected \`key = value\` (e.g. net.core.somaxconn = 4096), got "${body}"`,
       );
