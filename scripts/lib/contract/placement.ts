@@ -1,0 +1,42 @@
+// Where each side ran (the lab contract's placement): the record's shape and how each side's CPU is judged.
+
+export type PlacementKind = "shared" | "split" | "netns" | "hosts";
+
+export interface SidePinning {
+  pid: number;
+  /** Cpus_allowed_list read back from /proc/<pid>/status after the process started */
+  cpus: number[];
+}
+
+export interface Placement {
+  kind: PlacementKind;
+  server: {
+    host: string;
+    address: string;
+    /** the CPU set the server was given; null = not pinned (it floats over every CPU) */
+    cpus: number[] | null;
+    /** every server process's affinity as read back (primary and workers) */
+    pinned?: SidePinning[];
+  };
+  generator: {
+    host: string;
+    cpus: number[] | null;
+    shards: number;
+    threads: number;
+    pinned?: SidePinning[];
+  }[];
+}
+
+/** CPUs a side may use: its set, or the whole machine when it floats. */
+export function sideCpuCount(cpus: number[] | null, machineCpus: number): number {
+  return cpus ? cpus.length : machineCpus;
+}
+
+/** The placement of a run made before placements were recorded: both sides floated over one machine. */
+export function sharedPlacement(address: string, shards: number, threads: number): Placement {
+  return {
+    kind: "shared",
+    server: { host: "localhost", address, cpus: null },
+    generator: [{ host: "localhost", cpus: null, shards, threads }],
+  };
+}
