@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bound, Mode, ResultRecord } from "../../scripts/lib/contract/record.ts";
+import type { LoadedResult } from "../../scripts/lib/results/run-dir.ts";
 
 export interface FixtureSpec {
   workers: number;
@@ -123,6 +124,14 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
   };
 }
 
+/** The records as loadResults() returns them: each with its directory name, newest first. */
+export function fixtureResults(specs: FixtureSpec[]): LoadedResult[] {
+  return specs
+    .map((s) => fixtureRecord(s))
+    .map((record) => ({ dir: record.id, record }))
+    .sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
+}
+
 /** Write each record to dir/<id>/result.json; returns the ids. */
 export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
   return specs.map((s) => {
@@ -136,63 +145,38 @@ export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
 const LAT = "latency: p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)";
 const RPS = "rps: steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)";
 
+/** One run a line: seconds after 2026-01-01, workers, mode, connections (= target RPS), RPS, p99 ms, the rest. */
+function run(
+  at: number,
+  workers: number,
+  mode: Mode,
+  connections: number,
+  rps: number,
+  p99Ms: number,
+  more: Partial<FixtureSpec> = {},
+): FixtureSpec {
+  return { at, workers, mode, connections, targetRps: connections, rps, p99Ms, ...more };
+}
+
 /**
  * A small capacity picture: 1 worker holds 5,000 paced RPS and breaks at 10,000 paced (rps + latency);
  * 2 workers pass everything, best 24,000 RPS in a generator-bound saturate run; 4 workers one paced cell.
  */
 export const CAPACITY_SET: FixtureSpec[] = [
   // a light run's fixed costs over few requests: 60 µs/request (the others 20)
-  {
-    at: 0,
-    workers: 1,
-    mode: "paced",
-    connections: 1000,
-    targetRps: 1000,
-    rps: 1000,
-    p99Ms: 201,
-    cpuUsPerRequest: 60,
-  },
-  { at: 20, workers: 1, mode: "saturate", connections: 1000, targetRps: 1000, rps: 4900, p99Ms: 205 },
-  { at: 40, workers: 1, mode: "paced", connections: 5000, targetRps: 5000, rps: 5000, p99Ms: 203 },
-  {
-    at: 60,
-    workers: 1,
-    mode: "saturate",
-    connections: 5000,
-    targetRps: 5000,
-    rps: 9000,
-    p99Ms: 480,
-    reasons: [LAT],
-    bound: "server",
-  },
-  {
-    at: 80,
-    workers: 1,
-    mode: "paced",
-    connections: 10000,
-    targetRps: 10000,
-    rps: 8000,
-    p99Ms: 480,
-    reasons: [RPS, LAT],
-    bound: "server",
-  },
-  { at: 100, workers: 2, mode: "paced", connections: 1000, targetRps: 1000, rps: 1000, p99Ms: 201 },
-  { at: 120, workers: 2, mode: "saturate", connections: 1000, targetRps: 1000, rps: 4950, p99Ms: 204 },
-  { at: 140, workers: 2, mode: "paced", connections: 5000, targetRps: 5000, rps: 5000, p99Ms: 202 },
-  {
-    at: 160,
-    workers: 2,
-    mode: "saturate",
-    connections: 5000,
-    targetRps: 5000,
-    rps: 24000,
-    p99Ms: 212,
-    bound: "generator",
-  },
-  { at: 180, workers: 2, mode: "paced", connections: 10000, targetRps: 10000, rps: 10000, p99Ms: 206 },
-  { at: 200, workers: 2, mode: "paced", connections: 10000, targetRps: 10000, rps: 9990, p99Ms: 208 },
-  { at: 220, workers: 4, mode: "paced", connections: 10000, targetRps: 10000, rps: 10000, p99Ms: 204 },
+  run(0, 1, "paced", 1000, 1000, 201, { cpuUsPerRequest: 60 }),
+  run(20, 1, "saturate", 1000, 4900, 205),
+  run(40, 1, "paced", 5000, 5000, 203),
+  run(60, 1, "saturate", 5000, 9000, 480, { reasons: [LAT], bound: "server" }),
+  run(80, 1, "paced", 10000, 8000, 480, { reasons: [RPS, LAT], bound: "server" }),
+  run(100, 2, "paced", 1000, 1000, 201),
+  run(120, 2, "saturate", 1000, 4950, 204),
+  run(140, 2, "paced", 5000, 5000, 202),
+  run(160, 2, "saturate", 5000, 24000, 212, { bound: "generator" }),
+  run(180, 2, "paced", 10000, 10000, 206),
+  run(200, 2, "paced", 10000, 9990, 208),
+  run(220, 4, "paced", 10000, 10000, 204),
   // left out by the notes: a peer's run (compare) and a run with another stub
-  { at: 240, workers: 2, mode: "saturate", connections: 1000, rps: 3000, p99Ms: 300, impl: "node-http" },
-  { at: 260, workers: 2, mode: "paced", connections: 1000, rps: 1000, p99Ms: 55, stubMs: 50 },
+  run(240, 2, "saturate", 1000, 3000, 300, { impl: "node-http" }),
+  run(260, 2, "paced", 1000, 1000, 55, { stubMs: 50 }),
 ];

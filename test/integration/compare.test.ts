@@ -9,7 +9,7 @@ import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
 import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
 import { startPeer } from "../../scripts/lib/processes/peer.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
+import { type Captured, runCli } from "../helpers/cli.ts";
 
 /** Running (a zombie holds nothing and waits only for init to reap it). */
 function alive(pid: number): boolean {
@@ -56,8 +56,8 @@ describe("peers serve the stub and a /__lab/stats the driver accepts", () => {
 
 describe("compare: 2 workers, 100 connections, stub 50 ms, 2 s each", () => {
   let dir: string;
-  let out: { status: number | null; stdout: string; stderr: string };
-  before(() => {
+  let out: Captured;
+  before(async () => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-compare-"));
     const args = ["--workers", "2", "--connections", "100", "--duration", "2s", "--warmup", "0"];
     args.push(
@@ -72,16 +72,12 @@ describe("compare: 2 workers, 100 connections, stub 50 ms, 2 s each", () => {
       "--results-dir",
       dir,
     );
-    out = spawnSync(process.execPath, ["--import", "tsx", "scripts/compare.ts", ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    out = await runCli("scripts/compare.ts", args, { timeoutMs: 60_000 });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("measures all three in one run and writes compare.json + compare.md with the three run ids", () => {
-    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.code, 0, out.stderr);
     const d = readdirSync(dir).find((x) => x.startsWith("compare-"));
     assert.ok(d, "no compare-<id> directory");
     const c = JSON.parse(readFileSync(join(dir, d, "compare.json"), "utf8")) as CompareRecord;

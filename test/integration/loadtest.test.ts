@@ -1,6 +1,6 @@
 // The load pipeline for real: a small server, real wrk shards, the verdict's positive and negative controls.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,8 @@ import {
   undoCorrection,
   wrkCorrectionIntervalUs,
 } from "../../scripts/lib/load/histogram.ts";
-import { freePort, ROOT, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+import { freePort, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+import { type Captured, type Running, startCli } from "../helpers/cli.ts";
 
 const CONNS = 300;
 const STUB_MS = 50;
@@ -24,25 +25,13 @@ interface Run {
   record: ResultRecord | null;
 }
 
-function loadtest(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "scripts/loadtest.ts", "--json", ...args], {
-      cwd: ROOT,
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    onSpawn?.(p);
-    p.on("exit", (code) =>
-      resolve({ code, stderr: err, record: out.trim() ? (JSON.parse(out) as ResultRecord) : null }),
-    );
-  });
-}
+const asRun = (r: Captured): Run => ({
+  code: r.code,
+  stderr: r.stderr,
+  record: r.stdout.trim() ? (JSON.parse(r.stdout) as ResultRecord) : null,
+});
+const loadtestCli = (args: string[]): Running => startCli("scripts/loadtest.ts", ["--json", ...args]);
+const loadtest = async (args: string[]): Promise<Run> => asRun(await loadtestCli(args).done);
 
 function wrkRunning(): boolean {
   try {
@@ -66,6 +55,8 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     "--results-dir",
     dir,
   ];
+  /** a run against /ping/ with the common options and these */
+  const ping = (...extra: string[]): string[] => [...common(), "--url", `${s.url}/ping/`, ...extra];
   before(async () => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-results-"));
     s = await startServer({ workers: 2, stubMs: STUB_MS });
@@ -77,15 +68,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
 
   test("a passing paced run writes a complete result whose counts match the server's", async () => {
     const rate = CONNS / (STUB_MS / 1000) / 5; // well inside the Little ceiling
-    const r = await loadtest([
-      ...common(),
-      "--url",
-      `${s.url}/ping/`,
-      "--mode",
-      "paced",
-      "--target-rps",
-      String(rate),
-    ]);
+    const r = await loadtest(ping("--mode", "paced", "--target-rps", String(rate)));
     assert.equal(r.code, 0, r.stderr);
     const rec = r.record as ResultRecord;
     assert.deepEqual(rec.verdict, { pass: true, reasons: [] });
@@ -110,7 +93,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
   });
 
   test("--shards 2: the merged histogram is the exact sum of the shards", async () => {
-    const r = await loadtest([...common(), "--url", `${s.url}/ping/`, "--shards", "2", "--keep-raw"]);
+    const r = await loadtest(ping("--shards", "2", "--keep-raw"));
     const rec = r.record as ResultRecord;
     assert.equal(rec.load.shards, 2);
     const files = readdirSync(join(dir, rec.id)).filter((f) => /^wrk-\d\.txt$/.test(f));
@@ -145,15 +128,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
   });
 
   test("negative control: p99 over stub + budget fails on latency", async () => {
-    const r = await loadtest([
-      ...common(),
-      "--url",
-      `${s.url}/ping/`,
-      "--budget-ms",
-      "0",
-      "--target-rps",
-      "1",
-    ]);
+    const r = await loadtest(ping("--budget-ms", "0", "--target-rps", "1"));
     assert.equal(r.code, 1);
     assert.deepEqual(
       r.record?.verdict.reasons.map((x) => x.split(":")[0]),
@@ -162,13 +137,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
   });
 
   test("negative control: an unreachable target RPS fails on rps", async () => {
-    const r = await loadtest([
-      ...common(),
-      "--url",
-      `${s.url}/ping/`,
-      "--target-rps",
-      String((CONNS / (STUB_MS / 1000)) * 2),
-    ]);
+    const r = await loadtest(ping("--target-rps", String((CONNS / (STUB_MS / 1000)) * 2)));
     assert.equal(r.code, 1);
     assert.deepEqual(
       r.record?.verdict.reasons.map((x) => x.split(":")[0]),
@@ -188,9 +157,9 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
 
   test("SIGINT mid-run: exit 130, no result directory, no wrk left running", async () => {
     const beforeDirs = readdirSync(dir).sort();
-    const r = await loadtest([...common(), "--url", `${s.url}/ping/`, "--duration", "20s"], (p) => {
-      setTimeout(() => p.kill("SIGINT"), 2500);
-    });
+    const run = loadtestCli(ping("--duration", "20s"));
+    setTimeout(() => run.child.kill("SIGINT"), 2500);
+    const r = asRun(await run.done);
     assert.equal(r.code, 130);
     assert.deepEqual(readdirSync(dir).sort(), beforeDirs);
     await new Promise((res) => setTimeout(res, 200));

@@ -1,4 +1,4 @@
-// Tests for scripts/lib/proc.ts and scripts/lib/limits.ts against the real machine's /proc (no mocks).
+// scripts/lib/machine/{proc,limits}.ts against the real machine's /proc, real children and sockets (no mocks).
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -9,11 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  effectiveBacklog,
-  fitsPerWorker,
-  minWorkersFor,
   nofileLimits,
-  planShards,
   portRangeSize,
   readSysctl,
   readSysctlInt,
@@ -192,20 +188,4 @@ test("tuningSnapshot and portRangeSize", () => {
   const [lo, hi] = t.ipLocalPortRange ?? [0, -1];
   assert.ok(lo > 0 && hi >= lo);
   assert.equal(portRangeSize(), hi - lo + 1);
-});
-
-test("shard/worker/backlog arithmetic", () => {
-  assert.ok(planShards(20000, 20000) >= 2);
-  assert.equal(planShards(300, 20000), 1);
-  assert.ok(planShards(50000, 20000) >= 3);
-  assert.equal(planShards(19936, 20000), 1);
-  assert.equal(planShards(19937, 20000), 2);
-  assert.throws(() => planShards(10, 64));
-  assert.equal(effectiveBacklog(4, 4096), 2048);
-  assert.equal(effectiveBacklog(2, 128), 256);
-  assert.equal(fitsPerWorker(20000, 1, 20000), false);
-  assert.equal(fitsPerWorker(20000, 2, 20000), true);
-  assert.equal(minWorkersFor(20000, 20000), 2);
-  assert.equal(minWorkersFor(300, 20000), 1);
-  assert.equal(minWorkersFor(50000, 20000), 3);
 });

@@ -1,109 +1,16 @@
-// make sweep: the grid and its state file, then a tiny real sweep that resumes (re-run → every cell skipped).
+// make sweep for real, tiny: one cell run, one skipped with its reason, a re-run that resumes with nothing to do.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InvalidRun } from "../../scripts/lib/core/cli.ts";
 import { nofileLimits } from "../../scripts/lib/machine/limits.ts";
-import {
-  buildGrid,
-  defaultTargetRps,
-  Eta,
-  openState,
-  parseList,
-  type SweepSettings,
-  type SweepState,
-  writeState,
-} from "../../scripts/lib/planning/sweep-plan.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
+import type { SweepState } from "../../scripts/lib/planning/sweep-plan.ts";
+import { runCli, startCli } from "../helpers/cli.ts";
 
-const SETTINGS: SweepSettings = {
-  stubMs: 50,
-  budgetMs: 20,
-  durationS: 2,
-  warmupS: 0,
-  threads: 1,
-  timeoutS: 2,
-};
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sweep(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "scripts/sweep.ts", ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    onSpawn?.(p);
-    p.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
+const SWEEP = "scripts/sweep.ts";
+const sweep = (args: string[]) => runCli(SWEEP, args);
 const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
-
-describe("sweep plan", () => {
-  test("grid: workers × connections × modes, paced default = Little ceiling ÷ 5", () => {
-    const g = buildGrid([1, 2], [1000, 20000], ["saturate", "paced"], 200, null);
-    assert.equal(g.length, 8);
-    assert.deepEqual(g[1], {
-      key: "w1-c1000-paced-r1000",
-      workers: 1,
-      connections: 1000,
-      mode: "paced",
-      targetRps: 1000,
-    });
-    assert.equal(defaultTargetRps(20000, 200), 20000);
-    assert.equal(buildGrid([4], [5000], ["paced"], 200, 7000)[0]?.targetRps, 7000);
-    assert.throws(() => parseList("workers", "1,x"), InvalidRun);
-    assert.throws(() => parseList("workers", "0"), InvalidRun);
-    assert.deepEqual(parseList("workers", "4, 1,4"), [4, 1]);
-  });
-
-  test("state: resumes finished cells, adds new ones, refuses other settings unless forced", () => {
-    const dir = mkdtempSync(join(os.tmpdir(), "lab-sweep-state-"));
-    try {
-      const g = buildGrid([1], [100], ["paced"], 50, null);
-      const s = openState(dir, "t", SETTINGS, g, false);
-      (s.cells[0] as SweepState["cells"][number]).runs.push("run-1");
-      writeState(dir, s);
-      const again = openState(dir, "t", SETTINGS, buildGrid([1, 2], [100], ["paced"], 50, null), false);
-      assert.deepEqual(
-        again.cells.map((c) => [c.key, c.runs]),
-        [
-          ["w1-c100-paced-r400", ["run-1"]],
-          ["w2-c100-paced-r400", []],
-        ],
-      );
-      assert.throws(
-        () => openState(dir, "t", { ...SETTINGS, durationS: 10 }, g, false),
-        /durationS 2 \(now 10\)/,
-      );
-      assert.deepEqual(openState(dir, "t", { ...SETTINGS, durationS: 10 }, g, true).cells[0]?.runs, []);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  test("ETA: planned length first, then the measured mean per run", () => {
-    const e = new Eta(10, 4);
-    assert.equal(e.secondsLeft(), 40);
-    e.ran(6);
-    assert.equal(e.secondsLeft(), 18);
-    e.dropped(2);
-    assert.equal(e.secondsLeft(), 6);
-  });
-});
 
 describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
   let dir: string;
@@ -151,14 +58,14 @@ describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
     assert.equal((await sweep(["--workers", "0", "--results-dir", dir])).code, 2);
     assert.equal((await sweep([...args(), "--duration", "5s"])).code, 2); // other settings than the saved sweep
     let tree: number[] = [];
-    const r = await sweep([...args().map((a) => (a === "t" ? "int" : a)), "--duration", "5s"], (p) =>
-      p.stderr?.on("data", (d: Buffer) => {
-        if (tree.length === 0 && /in flight/.test(d.toString())) {
-          tree = descendants(p.pid ?? 0); // the server's primary and workers, and wrk
-          p.kill("SIGINT");
-        }
-      }),
-    );
+    const run = startCli(SWEEP, [...args().map((a) => (a === "t" ? "int" : a)), "--duration", "5s"]);
+    run.child.stderr?.on("data", (d: Buffer) => {
+      if (tree.length === 0 && /in flight/.test(d.toString())) {
+        tree = descendants(run.child.pid ?? 0); // the server's primary and workers, and wrk
+        run.child.kill("SIGINT");
+      }
+    });
+    const r = await run.done;
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stderr, /run the same command to resume/);
     const state = JSON.parse(readFileSync(join(dir, "sweep-int", "state.json"), "utf8")) as SweepState;

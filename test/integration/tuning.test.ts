@@ -1,6 +1,6 @@
 // The tuning doctor and tune/untune on the real machine: real limits, real sysctls, restored byte for byte.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,8 +10,8 @@ import type { Check, RunShape } from "../../scripts/lib/machine/doctor-checks.ts
 import { runChecks } from "../../scripts/lib/machine/doctor-checks.ts";
 import { planShards } from "../../scripts/lib/machine/limits.ts";
 import { sysctlPath } from "../../scripts/lib/machine/sysctl-raw.ts";
-import { loadProfile } from "../../scripts/lib/machine/tuning-profile.ts";
-import { ROOT, startServer } from "../../scripts/lib/processes/server.ts";
+import { startServer } from "../../scripts/lib/processes/server.ts";
+import { runCli } from "../helpers/cli.ts";
 
 // NOTE: harmless knobs only (the lead benchmarks on this box): FIN_WAIT_2 timeout, the per-CPU backlog raised,
 // and ping_group_range, which /proc shows tab-separated — the byte-for-byte case that matters.
@@ -40,30 +40,8 @@ after(() => {
   for (const [k, v] of ORIGINAL) assert.equal(raw(k), v, `${k} not restored`);
 });
 
-interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: string, args: string[], opts: { uid?: number; env?: object } = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...ENV, ...opts.env },
-      uid: opts.uid,
-    });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    p.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (script: string, args: string[], opts: { uid?: number; env?: NodeJS.ProcessEnv } = {}) =>
+  runCli(script, args, { uid: opts.uid, env: { ...ENV, ...opts.env } });
 
 const tuneCli = (...args: string[]) => run("scripts/tune.ts", args);
 const doctorJson = async (...args: string[]) => {
@@ -147,15 +125,6 @@ test("doctor --url judges the running server's own worker pids", { timeout: 30_0
     assert.equal(rowOf(r.report.checks, "server uWS").status, "OK");
   } finally {
     await s.stop();
-  }
-});
-
-test("tuning profiles parse, name real sysctls, and default covers every key", () => {
-  const def = new Set(loadProfile("default", join(ROOT, "configs/tuning")).settings.map((s) => s.key));
-  for (const name of ["20k", "100k"]) {
-    for (const s of loadProfile(name, join(ROOT, "configs/tuning")).settings) {
-      assert.ok(def.has(s.key), `${name}: ${s.key} missing from default.conf`);
-    }
   }
 });
 
