@@ -1,7 +1,7 @@
 // Plausible result.json records for tests of what reads results/ (notes): built from a few numbers, never committed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Bound, Mode, ResultRecord } from "../../scripts/lib/contract/record.ts";
+import type { Bound, Mode, Reason, ResultRecord } from "../../scripts/lib/contract/record.ts";
 
 export interface FixtureSpec {
   workers: number;
@@ -9,8 +9,8 @@ export interface FixtureSpec {
   connections: number;
   rps: number;
   p99Ms: number;
-  /** failed rules, "code: detail"; none = PASS */
-  reasons?: string[];
+  /** failed rules; none = PASS */
+  reasons?: Reason[];
   targetRps?: number;
   stubMs?: number;
   bound?: Bound;
@@ -133,8 +133,8 @@ export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
   });
 }
 
-const LAT = "latency: p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)";
-const RPS = "rps: steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)";
+const LAT: Reason = { rule: "latency", detail: "p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)" };
+const RPS: Reason = { rule: "rps", detail: "steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)" };
 
 /**
  * A small capacity picture: 1 worker holds 5,000 paced RPS and breaks at 10,000 paced (rps + latency);

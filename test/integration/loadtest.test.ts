@@ -6,6 +6,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { reasonText } from "../../scripts/lib/contract/reasons.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import {
   parseReport,
@@ -156,7 +157,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     ]);
     assert.equal(r.code, 1);
     assert.deepEqual(
-      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      r.record?.verdict.reasons.map((x) => x.rule),
       ["latency"],
     );
   });
@@ -171,7 +172,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     ]);
     assert.equal(r.code, 1);
     assert.deepEqual(
-      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      r.record?.verdict.reasons.map((x) => x.rule),
       ["rps"],
     );
   });
@@ -181,8 +182,8 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     assert.equal(r.code, 1);
     const reasons = r.record?.verdict.reasons ?? [];
     assert.ok(
-      reasons.some((x) => /^errors: .*status/.test(x) && /non2xx/.test(x)),
-      reasons.join(" | "),
+      reasons.some((x) => x.rule === "errors" && /status/.test(x.detail) && /non2xx/.test(x.detail)),
+      reasons.map(reasonText).join(" | "),
     );
   });
 
