@@ -1,10 +1,11 @@
 // `make lab`: start the server (4 workers), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { ruleList } from "./lib/contract/reasons.ts";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
-import { int } from "./lib/core/format.ts";
+import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
@@ -27,11 +28,13 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
       (r) => `${r.measurements.cpu.serverPct.toFixed(0)} / ${r.measurements.cpu.generatorPct.toFixed(0)}`,
     ],
     ["bound", (r) => r.bound],
-    ["failed rules", (r) => r.verdict.reasons.map((x) => x.split(":")[0]).join(", ") || "-"],
+    ["failed rules", (r) => ruleList(r.verdict.reasons) || "-"],
   ];
-  const head = `${"".padEnd(20)}${runs.map((r) => r.mode.padEnd(16)).join("")}`;
-  const body = rows.map(([k, f]) => `${k.padEnd(20)}${runs.map((r) => f(r.record).padEnd(16)).join("")}`);
-  return [head, ...body, "", ...runs.map((r) => `${r.mode}: ${r.dir}/result.json`)].join("\n");
+  const table = textTable(
+    ["", ...runs.map((r) => r.mode)],
+    rows.map(([k, f]) => [k, ...runs.map((r) => f(r.record))]),
+  );
+  return [table, "", ...runs.map((r) => `${r.mode}: ${r.dir}/result.json`)].join("\n");
 }
 
 await runMain(async () => {

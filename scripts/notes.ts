@@ -8,7 +8,8 @@ import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/machine/limits.ts
 import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
 import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/planning/notes-data.ts";
 import { capacityMarkdown } from "./lib/planning/notes-render.ts";
-import { loadResults, writeAtomic } from "./lib/results/run-dir.ts";
+import { writeAtomic } from "./lib/results/atomic.ts";
+import { loadResults } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {
   const a = parseArgs(

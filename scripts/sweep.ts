@@ -2,9 +2,10 @@
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { ruleList } from "./lib/contract/reasons.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
-import { int } from "./lib/core/format.ts";
+import { int, ms } from "./lib/core/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
@@ -24,7 +25,7 @@ import {
 } from "./lib/planning/sweep-plan.ts";
 import { sweepTable } from "./lib/planning/sweep-report.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { writeAtomic } from "./lib/results/run-dir.ts";
+import { writeAtomic } from "./lib/results/atomic.ts";
 
 const say = (l: string): void => {
   process.stderr.write(`${l}\n`);
@@ -152,7 +153,7 @@ await runMain(async () => {
             eta.ran((performance.now() - t0) / 1000 + cooldownMs / 1000);
             const m = record.measurements;
             say(
-              `  → ${record.verdict.pass ? "PASS" : "FAIL"} ${int(m.rps)} rps · p99 ${(m.latencyUs.p99 / 1000).toFixed(1)} ms · bound ${record.bound}${record.verdict.pass ? "" : ` · ${record.verdict.reasons.map((r) => r.split(":")[0]).join(", ")}`} · ${rd}`,
+              `  → ${record.verdict.pass ? "PASS" : "FAIL"} ${int(m.rps)} rps · p99 ${ms(m.latencyUs.p99)} ms · bound ${record.bound}${record.verdict.pass ? "" : ` · ${ruleList(record.verdict.reasons)}`} · ${rd}`,
             );
           } catch (e) {
             if (!(e instanceof InvalidRun)) throw e;

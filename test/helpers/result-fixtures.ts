@@ -1,7 +1,7 @@
 // Plausible result.json records for tests of what reads results/ (notes): built from a few numbers, never committed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Bound, Mode, ResultRecord } from "../../scripts/lib/contract/record.ts";
+import type { Bound, Mode, Reason, ResultRecord } from "../../scripts/lib/contract/record.ts";
 import type { LoadedResult } from "../../scripts/lib/results/run-dir.ts";
 
 export interface FixtureSpec {
@@ -10,8 +10,8 @@ export interface FixtureSpec {
   connections: number;
   rps: number;
   p99Ms: number;
-  /** failed rules, "code: detail"; none = PASS */
-  reasons?: string[];
+  /** failed rules; none = PASS */
+  reasons?: Reason[];
   targetRps?: number;
   stubMs?: number;
   bound?: Bound;
@@ -142,8 +142,8 @@ export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
   });
 }
 
-const LAT = "latency: p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)";
-const RPS = "rps: steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)";
+const LAT: Reason = { rule: "latency", detail: "p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)" };
+const RPS: Reason = { rule: "rps", detail: "steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)" };
 
 /** One run a line: seconds after 2026-01-01, workers, mode, connections (= target RPS), RPS, p99 ms, the rest. */
 function run(

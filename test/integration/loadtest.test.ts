@@ -6,6 +6,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { reasonText } from "../../scripts/lib/contract/reasons.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import {
   parseReport,
@@ -131,7 +132,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     const r = await loadtest(ping("--budget-ms", "0", "--target-rps", "1"));
     assert.equal(r.code, 1);
     assert.deepEqual(
-      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      r.record?.verdict.reasons.map((x) => x.rule),
       ["latency"],
     );
   });
@@ -140,7 +141,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     const r = await loadtest(ping("--target-rps", String((CONNS / (STUB_MS / 1000)) * 2)));
     assert.equal(r.code, 1);
     assert.deepEqual(
-      r.record?.verdict.reasons.map((x) => x.split(":")[0]),
+      r.record?.verdict.reasons.map((x) => x.rule),
       ["rps"],
     );
   });
@@ -150,8 +151,8 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
     assert.equal(r.code, 1);
     const reasons = r.record?.verdict.reasons ?? [];
     assert.ok(
-      reasons.some((x) => /^errors: .*status/.test(x) && /non2xx/.test(x)),
-      reasons.join(" | "),
+      reasons.some((x) => x.rule === "errors" && /status/.test(x.detail) && /non2xx/.test(x.detail)),
+      reasons.map(reasonText).join(" | "),
     );
   });
 

@@ -1,8 +1,7 @@
 // Chaos results: the scenario record, the text/markdown table, and results/chaos-<id>/ written atomically.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { textTable as table } from "../core/format.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
+import { writeDirAtomic } from "../results/atomic.ts";
 import { stamp } from "../results/run-dir.ts";
 
 export type Scale = "small" | "moderate";
@@ -69,20 +68,10 @@ export function markdown(rec: ChaosRecord): string {
   ].join("\n");
 }
 
-// NOTE: like RunDir (results.ts): written into results/.tmp-<id>/ and renamed whole, so a Ctrl-C never
-// leaves a half-written chaos result. loadResults() skips it (no result.json), so the index is unaffected.
+/** results/<id>/{chaos.json, chaos.md}, whole or not at all; loadResults() skips it (no result.json). */
 export function writeChaos(resultsDir: string, rec: ChaosRecord): string {
-  const final = join(resultsDir, rec.id);
-  const tmp = join(resultsDir, `.tmp-${rec.id}`);
-  if (existsSync(final)) throw new Error(`${final} already exists`);
-  mkdirSync(tmp, { recursive: true });
-  try {
-    writeFileSync(join(tmp, "chaos.json"), `${JSON.stringify(rec, null, 1)}\n`);
-    writeFileSync(join(tmp, "chaos.md"), markdown(rec));
-    renameSync(tmp, final);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return final;
+  return writeDirAtomic(resultsDir, rec.id, {
+    "chaos.json": `${JSON.stringify(rec, null, 1)}\n`,
+    "chaos.md": markdown(rec),
+  });
 }

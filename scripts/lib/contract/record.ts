@@ -77,10 +77,19 @@ export interface Measurements {
   pipelineMs: number;
 }
 
+/** A rule of the verdict (the lab contract's "what pass means"); every failed one is a reason. */
+export type Rule = "rps" | "errors" | "latency" | "crosscheck" | "connections" | "listen-overflow";
+
+/** One failed rule; people read it as "rule: detail" (reasonText). */
+export interface Reason {
+  rule: Rule;
+  detail: string;
+}
+
 export interface Verdict {
   pass: boolean;
-  /** every failed rule, "code: detail" (codes: rps, errors, latency, crosscheck, connections, listen-overflow) */
-  reasons: string[];
+  /** every failed rule, in the order judge checks them */
+  reasons: Reason[];
 }
 
 export interface ResultRecord {

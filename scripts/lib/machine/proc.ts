@@ -226,36 +226,6 @@ export function counterDelta(
   return out;
 }
 
-/** Subset of a delta; keys absent on this kernel are omitted rather than reported as 0. */
-export function pickDelta(delta: Record<string, number>, keys: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of keys) {
-    const v = delta[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-/** Counters worth reporting around a load run (pass to pickDelta). */
-export const TCP_TROUBLE_KEYS = [
-  "TcpExt.ListenOverflows",
-  "TcpExt.ListenDrops",
-  "TcpExt.TCPTimeouts",
-  "TcpExt.TCPAbortOnMemory",
-  "TcpExt.TCPAbortOnTimeout",
-  "TcpExt.TCPAbortOnData",
-  "TcpExt.TCPReqQFullDrop",
-  "TcpExt.TCPReqQFullDoCookies",
-  "TcpExt.SyncookiesSent",
-  "TcpExt.TCPBacklogDrop",
-  "Tcp.ActiveOpens",
-  "Tcp.PassiveOpens",
-  "Tcp.AttemptFails",
-  "Tcp.EstabResets",
-  "Tcp.RetransSegs",
-  "Tcp.OutRsts",
-] as const;
-
 /** Whole-machine CPU jiffies from /proc/stat: busy (everything but idle + iowait) and total. */
 export function machineCpuTicks(): { busy: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";

@@ -1,9 +1,9 @@
 // `make compare`'s record and table: one row per server (uWS and its peers), each peer's ratio to uWS.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Bound, ResultRecord } from "../contract/record.ts";
-import { int } from "../core/format.ts";
+import { ruleList } from "../contract/reasons.ts";
+import type { Bound, Reason, ResultRecord } from "../contract/record.ts";
+import { int, ms } from "../core/format.ts";
 import { PEER_LABEL, type Peer } from "../processes/peer.ts";
+import { writeDirAtomic } from "../results/atomic.ts";
 
 export interface CompareRow {
   peer: Peer;
@@ -12,7 +12,7 @@ export interface CompareRow {
   resultId: string | null;
   skipped: string | null;
   pass: boolean | null;
-  reasons: string[];
+  reasons: Reason[];
   rps: number | null;
   p99Us: number | null;
   overStubP99Us: number | null;
@@ -82,7 +82,6 @@ export function withRatios(rows: CompareRow[]): CompareRow[] {
 }
 
 const n = (x: number | null): string => (x === null ? "-" : int(x));
-const ms = (us: number | null): string => (us === null ? "-" : (us / 1000).toFixed(1));
 const x = (v: number | undefined): string =>
   v === undefined || !Number.isFinite(v) ? "-" : `${v.toFixed(2)}×`;
 
@@ -105,7 +104,7 @@ export function compareMarkdown(c: CompareRecord): string {
       ? `not run: ${r.skipped.replaceAll("|", "\\|")}`
       : r.pass
         ? "PASS"
-        : `FAIL (${r.reasons.map((y) => y.split(":")[0]).join(", ")})`;
+        : `FAIL (${ruleList(r.reasons)})`;
     return `| ${[
       r.label,
       verdict,
@@ -133,12 +132,8 @@ export function compareMarkdown(c: CompareRecord): string {
 
 /** results/compare-<id>/{compare.json, compare.md}, written into a dot-dir and renamed: whole or not at all. */
 export function writeCompare(resultsDir: string, c: CompareRecord): string {
-  const final = join(resultsDir, `compare-${c.id}`);
-  const tmp = join(resultsDir, `.tmp-compare-${c.id}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, "compare.json"), `${JSON.stringify(c, null, 1)}\n`);
-  writeFileSync(join(tmp, "compare.md"), compareMarkdown(c));
-  renameSync(tmp, final);
-  return final;
+  return writeDirAtomic(resultsDir, `compare-${c.id}`, {
+    "compare.json": `${JSON.stringify(c, null, 1)}\n`,
+    "compare.md": compareMarkdown(c),
+  });
 }

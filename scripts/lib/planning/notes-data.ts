@@ -1,7 +1,7 @@
 // Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break, Little.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Bound, Mode, ResultRecord } from "../contract/record.ts";
+import type { Bound, Mode, Reason, ResultRecord, Rule } from "../contract/record.ts";
 import { median, type Spread, spread } from "../core/median.ts";
 import type { LoadedResult } from "../results/run-dir.ts";
 import { readState } from "./sweep-plan.ts";
@@ -57,9 +57,9 @@ export interface CellSummary {
   rps: Spread;
   p99Us: Spread;
   /** the full reasons of one failing repeat (the one nearest the failing repeats' median RPS) */
-  reasons: string[];
-  /** rule codes (rps, latency, …) failed by any repeat */
-  failedRules: string[];
+  reasons: Reason[];
+  /** the rules (rps, latency, …) failed by any repeat */
+  failedRules: Rule[];
   bounds: Bound[];
 }
 
@@ -94,7 +94,7 @@ export function cellsOf(runs: ResultRecord[]): CellSummary[] {
       rps: spread(rs.map((r) => r.measurements.rps)),
       p99Us: spread(rs.map((r) => r.measurements.latencyUs.p99)),
       reasons: typical?.verdict.reasons ?? [],
-      failedRules: [...new Set(failing.flatMap((r) => r.verdict.reasons.map((x) => x.split(":")[0] ?? x)))],
+      failedRules: [...new Set(failing.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))],
       bounds: [...new Set(rs.map((r) => r.bound))],
     };
   });

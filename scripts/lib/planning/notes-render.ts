@@ -1,7 +1,8 @@
 // Capacity notes, the text: results/capacity.md from the selected runs — every number computed, none typed in.
 
+import { reasonText } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import { int } from "../core/format.ts";
+import { int, ms } from "../core/format.ts";
 import { fmtSpread } from "../core/median.ts";
 import {
   type CellSummary,
@@ -15,7 +16,6 @@ import {
 import { fitRss, PLAN_RPS, type PlanInput, planRow, TARGET_UTILISATION } from "./notes-plan.ts";
 
 const n = (x: number): string => (Number.isFinite(x) ? int(x) : "-");
-const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(1) : "-");
 const mib = (b: number): string => (Number.isFinite(b) ? (b / 2 ** 20).toFixed(1) : "-");
 const esc = (s: string): string => s.replaceAll("|", "\\|");
 const row = (cells: (string | number)[]): string => `| ${cells.join(" | ")} |`;
@@ -102,7 +102,7 @@ export function capacityMarkdown(i: NotesInput): string {
         w.best ? cellName(w.best) : "-",
         broke,
         b ? n(b.rps.median) : "-",
-        b ? esc(b.reasons.join("; ") + repeats) : cannot ? esc(cannot.reason) : "-",
+        b ? esc(b.reasons.map(reasonText).join("; ") + repeats) : cannot ? esc(cannot.reason) : "-",
         fmtSpread(w.cpuUsPerRequest, (x) => x.toFixed(1)),
         `${w.rssPer1kConns.method === "ratio" ? "≤ " : ""}${mib(w.rssPer1kConns.bytes)}`,
         w.generatorBound,

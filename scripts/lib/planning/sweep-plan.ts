@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { writeAtomic } from "../results/run-dir.ts";
+import { writeAtomic } from "../results/atomic.ts";
 
 /** Settings every cell of one sweep shares; a resume with different ones would mix incomparable runs. */
 export interface SweepSettings {

@@ -1,19 +1,18 @@
 // The sweep's own table: per cell, verdicts of its repeats and the median and spread (min–max) of RPS and p99.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResultRecord } from "../contract/record.ts";
-import { int } from "../core/format.ts";
+import { int, ms } from "../core/format.ts";
 import { fmtSpread, spread } from "../core/median.ts";
+import { readResult } from "../results/run-dir.ts";
 import { finished, type SweepState } from "./sweep-plan.ts";
-
-const ms = (us: number): string => (us / 1000).toFixed(1);
 
 /** results/<id>/result.json, or null when it was removed or is unreadable. */
 export function readRecord(resultsDir: string, id: string): ResultRecord | null {
   const path = join(resultsDir, id, "result.json");
   if (!existsSync(path)) return null;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
+    return readResult(path);
   } catch {
     return null;
   }
@@ -39,7 +38,7 @@ export function sweepTable(state: SweepState, resultsDir: string, repeats: numbe
     const bounds = [...new Set(recs.map((r) => r.bound))].join(", ") || "-";
     const why = c.skipped
       ? `skipped: ${c.skipped}`
-      : [...new Set(recs.flatMap((r) => r.verdict.reasons.map((x) => x.split(":")[0])))].join(", ") ||
+      : [...new Set(recs.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))].join(", ") ||
         (finished(c, repeats) ? "" : `pending (${c.runs.length}/${repeats})`);
     const cells = [
       c.workers,

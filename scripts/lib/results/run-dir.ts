@@ -1,15 +1,11 @@
-// Result files: a run directory that appears whole or not at all, and results/README.md rewritten atomically.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// Result files: a run directory that appears whole or not at all, reading result.json back, results/README.md.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { ruleList, withReasonsAsData } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
-
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
+import { AtomicDir, writeAtomic } from "./atomic.ts";
 
 /** 2026-11-23T15:49:26Z → 20261123-154926: sorts by time, safe in a path. */
 export function stamp(at: Date): string {
@@ -20,33 +16,35 @@ export function runId(startedAt: Date, mode: string, workers: number, connection
   return `${stamp(startedAt)}-${mode}-w${workers}-c${connections}`;
 }
 
-// NOTE: a run is written into results/.tmp-<id>/ and renamed into place only when complete, so a
-// Ctrl-C or a crash never leaves a half-written result directory (only a dot-dir that is removed).
+/** results/<id>/: wrk's shards write into `tmp` during the run; commit adds result.json and renames it into place. */
 export class RunDir {
-  readonly tmp: string;
-  readonly final: string;
+  private readonly dir: AtomicDir;
 
   constructor(resultsDir: string, id: string) {
-    this.final = join(resultsDir, id);
-    this.tmp = join(resultsDir, `.tmp-${id}`);
-    if (existsSync(this.final)) throw new Error(`${this.final} already exists`);
-    mkdirSync(this.tmp, { recursive: true });
+    this.dir = new AtomicDir(resultsDir, id);
+  }
+
+  get tmp(): string {
+    return this.dir.tmp;
+  }
+
+  get final(): string {
+    return this.dir.final;
   }
 
   /** keepRaw: keep each shard's exact wrk report as wrk-<n>.json.gz (MBs for wide histograms) */
   commit(record: ResultRecord, keepRaw = false): string {
-    writeFileSync(join(this.tmp, "result.json"), recordJson(record));
+    this.dir.write("result.json", recordJson(record));
     for (const f of readdirSync(this.tmp)) {
       if (!/^wrk-\d+\.json$/.test(f)) continue;
-      if (keepRaw) writeFileSync(join(this.tmp, `${f}.gz`), gzipSync(readFileSync(join(this.tmp, f))));
+      if (keepRaw) this.dir.write(`${f}.gz`, gzipSync(readFileSync(join(this.tmp, f))));
       rmSync(join(this.tmp, f));
     }
-    renameSync(this.tmp, this.final);
-    return this.final;
+    return this.dir.commit();
   }
 
   abandon(): void {
-    rmSync(this.tmp, { recursive: true, force: true });
+    this.dir.abandon();
   }
 }
 
@@ -76,6 +74,14 @@ function missingField(r: ResultRecord): string | null {
   return REQUIRED.find(([, ok]) => !ok(r))?.[0] ?? null;
 }
 
+/** One result.json, checked and with its reasons as data (older records stored them as text); throws when unusable. */
+export function readResult(path: string): ResultRecord {
+  const record = JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
+  const missing = missingField(record);
+  if (missing) throw new Error(`not a result record (${missing})`);
+  return withReasonsAsData(record);
+}
+
 export interface LoadedResult {
   dir: string;
   record: ResultRecord;
@@ -90,10 +96,7 @@ export function loadResults(resultsDir: string): LoadedResult[] {
     const path = join(resultsDir, d.name, "result.json");
     if (!existsSync(path)) continue;
     try {
-      const record = JSON.parse(readFileSync(path, "utf8")) as ResultRecord;
-      const missing = missingField(record);
-      if (missing) throw new Error(`not a result record (${missing})`);
-      out.push({ dir: d.name, record });
+      out.push({ dir: d.name, record: readResult(path) });
     } catch (e) {
       process.stderr.write(`warning: skipping ${path}: ${(e as Error).message}\n`);
     }
@@ -129,7 +132,7 @@ export function indexTable(results: LoadedResult[]): string {
       r.tuning?.nofileHard ?? "?",
       int(overflows),
       r.bound,
-      r.verdict.pass ? "PASS" : `FAIL (${r.verdict.reasons.map((x) => x.split(":")[0]).join(", ")})`,
+      r.verdict.pass ? "PASS" : `FAIL (${ruleList(r.verdict.reasons)})`,
     ];
     return `| ${cells.join(" | ")} |`;
   });

@@ -1,9 +1,8 @@
 // The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
 
+import { reasonText } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import { int } from "../core/format.ts";
-
-const ms = (us: number): string => (us / 1000).toFixed(1);
+import { int, ms } from "../core/format.ts";
 
 export function summaryText(r: ResultRecord, dir: string): string {
   const m = r.measurements;
@@ -16,7 +15,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
     `  bound      ${r.bound}: ${r.boundWhy}`,
-    ...r.verdict.reasons.map((x) => `  reason     ${x}`),
+    ...r.verdict.reasons.map((x) => `  reason     ${reasonText(x)}`),
     `  result     ${dir}/result.json`,
   ];
   return lines.join("\n");

@@ -1,0 +1,126 @@
+// findBound: which side limited a crafted run — fd limit, listen backlog, wrk, the server, none — and the "other CPU" warning.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type BoundInput, findBound } from "../../scripts/lib/contract/bound.ts";
+import type { Measurements } from "../../scripts/lib/contract/record.ts";
+import { fixtureRecord } from "../helpers/result-fixtures.ts";
+
+const CONNS = 20_000;
+// 2 cores; server 50 %, wrk 50 %, machine 100 % of 200 %; every connection up, no kernel drops
+const quiet = fixtureRecord({
+  at: 0,
+  workers: 2,
+  mode: "saturate",
+  connections: CONNS,
+  rps: 90_000,
+  p99Ms: 215,
+});
+
+/** 2 workers, wrk -t2, 20,000 fds per worker, on the quiet run with some measurements changed. */
+function input(change: (m: Measurements) => void = () => {}, over: Partial<BoundInput> = {}): BoundInput {
+  const m = structuredClone(quiet.measurements);
+  change(m);
+  return { m, connections: CONNS, workers: 2, wrkThreads: 2, workerNofile: 20_000, ...over };
+}
+
+const cpu =
+  (serverPct: number, generatorPct: number, machinePct = serverPct + generatorPct) =>
+  (m: Measurements) => {
+    Object.assign(m.cpu, { serverPct, generatorPct, machinePct });
+  };
+
+test("none: no resource saturated", () => {
+  assert.deepEqual(findBound(input()), {
+    bound: "none",
+    why: "no resource saturated (server 50 %, wrk 50 %, machine 100 % of 200 %)",
+  });
+});
+
+test("fd-limit: connections short and each worker's share at its fd limit", () => {
+  const short = (m: Measurements): void => {
+    m.connectionsEstablished = 19_000;
+  };
+  const b = findBound(input(short, { workers: 1 }));
+  assert.deepEqual(b, {
+    bound: "fd-limit",
+    why: "20000 connections over 1 workers need more than their 20000 fds",
+  });
+  // the fd limit comes first, even when the backlog overflowed too
+  const both = findBound(
+    input(
+      (m) => {
+        short(m);
+        m.kernel.netstatDelta = { "TcpExt.ListenOverflows": 500 };
+      },
+      { workers: 1 },
+    ),
+  );
+  assert.equal(both.bound, "fd-limit");
+  // 2 workers × 20,000 fds hold 20,000 connections: not the fd limit
+  assert.notEqual(findBound(input(short)).bound, "fd-limit");
+  // an unknown limit (0) is never blamed
+  assert.notEqual(findBound(input(short, { workers: 1, workerNofile: 0 })).bound, "fd-limit");
+});
+
+test("backlog: listen overflows that kept connections out or dropped ≥ 1 % of them", () => {
+  const drops =
+    (n: number, established = CONNS) =>
+    (m: Measurements) => {
+      m.kernel.netstatDelta = { "TcpExt.ListenOverflows": n, "TcpExt.ListenDrops": n };
+      m.connectionsEstablished = established;
+    };
+  assert.deepEqual(findBound(input(drops(100))), {
+    bound: "backlog",
+    why: "kernel listen overflows/drops: 200",
+  });
+  assert.equal(findBound(input(drops(3, CONNS - 1))).bound, "backlog");
+  // a few drops in the connect storm, every connection up: not what limited the steady state
+  assert.equal(findBound(input(drops(3))).bound, "none");
+});
+
+test("generator: wrk's threads saturated (≥ 90 % of min(threads, cores))", () => {
+  const b = findBound(input(cpu(10, 185)));
+  assert.deepEqual(b, {
+    bound: "generator",
+    why: "wrk threads saturated (server 10 %, wrk 185 %, machine 195 % of 200 %)",
+  });
+  assert.equal(findBound(input(cpu(10, 95), { wrkThreads: 1 })).bound, "generator");
+});
+
+test("server: its workers saturated (≥ 90 % of min(workers, cores))", () => {
+  const b = findBound(input(cpu(185, 10)));
+  assert.deepEqual(b, {
+    bound: "server",
+    why: "server workers saturated (server 185 %, wrk 10 %, machine 195 % of 200 %)",
+  });
+  assert.equal(findBound(input(cpu(92, 40), { workers: 1 })).bound, "server");
+});
+
+test("cores saturated with neither side alone: the larger share is the bound", () => {
+  assert.deepEqual(findBound(input(cpu(100, 85))), {
+    bound: "server",
+    why: "cores saturated, server the larger share (server 100 %, wrk 85 %, machine 185 % of 200 %)",
+  });
+  assert.equal(findBound(input(cpu(85, 100))).bound, "generator");
+  // machine CPU counts too (softirq work charged to neither side)
+  assert.equal(findBound(input(cpu(80, 70, 190))).bound, "server");
+});
+
+test("other CPU over 30 % adds a warning to the reason, the bound itself unchanged", () => {
+  const noisy = findBound(
+    input((m) => {
+      m.cpu.otherPct = 45;
+    }),
+  );
+  assert.equal(noisy.bound, "none");
+  assert.match(
+    noisy.why,
+    /^no resource saturated \(.*\); WARNING: 45 % CPU went to softirq\/other processes — rerun on a quiet machine$/,
+  );
+  const edge = findBound(
+    input((m) => {
+      m.cpu.otherPct = 30;
+    }),
+  );
+  assert.doesNotMatch(edge.why, /WARNING/);
+});
