@@ -84,6 +84,8 @@ export class SshHost {
   }
 
   /** Run argv on the host; the output whatever the exit code. ssh's own failure (255) → InvalidRun. */
+  // NOTE: ssh reports its own failures as exit 255, which a remote command could also return: the lab's
+  // remote commands (wrk, sh probes, cat, rm) never do, so 255 is read as "host unreachable".
   async run(argv: string[], opts: RunOpts = {}): Promise<ProcessOutput> {
     const out = await run(this.sshArgv(argv, opts.input === undefined ? ["-n"] : []), opts);
     if (out.exitCode === 255 || (out.exitCode === null && !opts.signal?.aborted)) throw this.unreachable(out);
