@@ -14,7 +14,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
-	sweep notes compare peers chaos
+	sweep notes compare peers chaos iproute2 sshd netns-up netns-down netns-clean fleet-up fleet-down fleet-check
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -123,6 +123,46 @@ SCALE ?= moderate
 chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id>/: SCENARIO=all|name[,name] SCALE=moderate|small
 	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR)
 
+# --- placement: emulated hosts in network namespaces, and ssh to them ---------------------------------
+# NOTE: the lab's addresses (configs/net.json, 10.77.0.0/24) exist only inside its own namespaces: the bridge
+# sits in the lab's hub namespace, the root namespace gets no address and no route. State, keys and the
+# inventory live in /run/labx-fleet (never in the repository). Everything here needs root.
+CLIENTS ?= 2
+SERVER_CPUS ?=
+CLIENT_CPUS ?=
+INVENTORY ?= /run/labx-fleet/inventory.json
+FLEET = $(NODE) scripts/fleet.ts
+FLEET_SHAPE = --clients $(CLIENTS) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
+	$(if $(CLIENT_CPUS),--client-cpus $(CLIENT_CPUS))
+
+# NOTE: Debian's postinst may start and enable the system ssh service; the lab never uses it (each emulated
+# host runs its own sshd), so a service the install just brought up is stopped and disabled again.
+iproute2: ## ip and ss from Debian, for the network namespaces
+	@command -v ip >/dev/null && command -v ss >/dev/null || { apt-get update -qq && apt-get install -y -qq iproute2; }
+
+sshd: iproute2 ## openssh-server from Debian for the emulated hosts (the system ssh service stays off)
+	@test -x /usr/sbin/sshd || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server && \
+		{ systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || service ssh stop >/dev/null 2>&1 || true; }; }
+	@command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || apt-get install -y -qq openssh-client
+
+netns-up: node_modules/.package-lock.json iproute2 ## root: hub bridge + server + CLIENTS=2 client namespaces (SERVER_CPUS, CLIENT_CPUS); prints the topology path last
+	$(FLEET) netns-up $(FLEET_SHAPE)
+
+netns-down: node_modules/.package-lock.json ## root: remove the namespaces netns-up recorded
+	$(FLEET) netns-down
+
+netns-clean: node_modules/.package-lock.json ## root: remove every labx- namespace, link, process and sshd a killed run left (safe twice)
+	$(FLEET) clean
+
+fleet-up: node_modules/.package-lock.json sshd wrk ## root: netns-up + a lab key + sshd in every host; prints the inventory path last
+	$(FLEET) up $(FLEET_SHAPE)
+
+fleet-down: node_modules/.package-lock.json ## root: stop the fleet's sshds, remove namespaces, links and keys (idempotent)
+	$(FLEET) down
+
+fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of every client host of INVENTORY, over ssh
+	$(FLEET) check --inventory $(INVENTORY)
+
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
 # restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
@@ -139,5 +179,5 @@ check: deps ## type-check and lint/format check
 	npx tsc --noEmit
 	npx biome ci .
 
-test: check ## type-check, lint, then the tests (real server, real wrk, loopback)
+test: check sshd ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd)
 	$(RAISE_NOFILE) && $(NODE) --test --test-concurrency=1 --test-reporter=spec $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts)

@@ -1,0 +1,150 @@
+// Emulated hosts on this machine: netns-up/-down/clean (namespaces only), up/down (a fleet with sshd), check.
+import { rmSync } from "node:fs";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
+import { checkInterrupted, interruptSignal } from "./lib/core/interrupt.ts";
+import { fleetDown, fleetUp } from "./lib/placement/fleet.ts";
+import { checkHost, sshFor } from "./lib/placement/host-check.ts";
+import { loadInventory } from "./lib/placement/inventory.ts";
+import { loadNetConfig } from "./lib/placement/net-config.ts";
+import { netnsDown, netnsUp } from "./lib/placement/netns.ts";
+import { probeConnect } from "./lib/placement/probe.ts";
+import { ensureDir, fleetDir, loadTopology, saveTopology, topologyPath } from "./lib/placement/state.ts";
+import { hostsOf, type NetnsOptions, parseCpuList, type Topology } from "./lib/placement/topology.ts";
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function describe(t: Topology): void {
+  say(
+    `hub      ${t.hub.ns.padEnd(12)} bridge ${t.hub.bridge} ${t.hub.address}/24 (exists only inside the lab's namespaces)`,
+  );
+  for (const h of hostsOf(t)) {
+    const cpus = h.cpus ? `cpus ${h.cpus.join(",")}` : "all cpus";
+    say(`${h.role.padEnd(8)} ${h.ns.padEnd(12)} ${h.address.padEnd(13)} ${cpus}`);
+  }
+  const s = t.server.sysctls;
+  say(
+    `sysctls (each host): ${Object.entries(s)
+      .map(([k, v]) => `${k.replace(/^net\.(ipv4|core)\./, "")}=${v}`)
+      .join(" ")}`,
+  );
+}
+
+/** Measured, not asserted: connect times client → server (a listener on port 9 of the server namespace). */
+async function probe(t: Topology): Promise<void> {
+  for (const c of t.clients) {
+    const p = await probeConnect(c, t.server);
+    say(
+      `tcp connect ${p.from} → ${p.to}: p50 ${p.p50Ms} ms, min ${p.minMs} ms, max ${p.maxMs} ms (${p.samples} samples)`,
+    );
+  }
+}
+
+async function netnsUpCmd(opts: NetnsOptions, doProbe: boolean): Promise<number> {
+  const cfg = loadNetConfig();
+  const t = await netnsUp(opts, cfg);
+  try {
+    checkInterrupted(interruptSignal());
+    const path = saveTopology(ensureDir(fleetDir(cfg.prefix)), t);
+    describe(t);
+    if (doProbe) await probe(t);
+    checkInterrupted(interruptSignal());
+    say(path);
+    return 0;
+  } catch (e) {
+    await netnsDown(t);
+    throw e;
+  }
+}
+
+async function netnsDownCmd(): Promise<number> {
+  const cfg = loadNetConfig();
+  const t = loadTopology(fleetDir(cfg.prefix));
+  if (t === null) {
+    say(
+      `no topology recorded in ${fleetDir(cfg.prefix)}: nothing to take down (make netns-clean removes any ${cfg.prefix}* leftovers)`,
+    );
+    return 0;
+  }
+  await netnsDown(t);
+  rmSync(topologyPath(fleetDir(cfg.prefix)), { force: true });
+  say(`removed ${hostsOf(t).length + 1} namespaces of ${t.createdAt}`);
+  return 0;
+}
+
+async function fleetUpCmd(opts: NetnsOptions, doProbe: boolean): Promise<number> {
+  const f = await fleetUp(opts);
+  try {
+    checkInterrupted(interruptSignal());
+    describe(f.topology);
+    for (const s of f.sshd) say(`sshd     ${s.host.padEnd(12)} pid ${s.pid}, config ${s.config}`);
+    if (doProbe) await probe(f.topology);
+    checkInterrupted(interruptSignal());
+    say(f.inventoryPath);
+    return 0;
+  } catch (e) {
+    await fleetDown();
+    throw e;
+  }
+}
+
+async function checkCmd(path: string): Promise<number> {
+  const inv = loadInventory(path);
+  const dir = ensureDir(fleetDir(loadNetConfig().prefix));
+  for (const c of inv.clients) {
+    const ssh = sshFor(inv, c, dir);
+    try {
+      const r = await checkHost(ssh, c.wrk);
+      say(
+        `${r.host}: ${r.wrk ?? `wrk missing at ${c.wrk}`}; nofile ${r.nofileSoft}/${r.nofileHard}; ${r.cpus} cpus`,
+      );
+    } finally {
+      await ssh.close();
+    }
+  }
+  return 0;
+}
+
+await runMain(async () => {
+  const a = parseArgs(
+    yargs(hideBin(process.argv))
+      .scriptName("fleet")
+      .usage("$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot")
+      .command(
+        "netns-up",
+        "hub + server + CLIENTS client namespaces on a bridge; prints the topology path last",
+      )
+      .command("netns-down", "remove the namespaces netns-up recorded")
+      .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
+      .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
+      .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
+      .command("check", "wrk version and nofile limits of every client host of --inventory, over ssh")
+      .demandCommand(1, 1)
+      .option("clients", { type: "string", default: "2", desc: "client namespaces" })
+      .option("server-cpus", { type: "string", desc: "CPU list for the server host, e.g. 1" })
+      .option("client-cpus", { type: "string", desc: "CPU list for every client host, e.g. 0" })
+      .option("probe", { type: "boolean", default: true, desc: "measure TCP connect time client → server" })
+      .option("inventory", { type: "string", desc: "inventory file (check)" }),
+  );
+  const cmd = String(a._[0]);
+  const opts: NetnsOptions = {
+    clients: positiveInt("clients", a.clients, 1, 99),
+    serverCpus: parseCpuList("server-cpus", a["server-cpus"]),
+    clientCpus: parseCpuList("client-cpus", a["client-cpus"]),
+    signal: interruptSignal(),
+  };
+  if (cmd === "netns-up") return netnsUpCmd(opts, a.probe);
+  if (cmd === "netns-down") return netnsDownCmd();
+  if (cmd === "up") return fleetUpCmd(opts, a.probe);
+  if (cmd === "check") {
+    if (!a.inventory) throw new InvalidRun("check needs --inventory FILE (make fleet-up prints one)");
+    return checkCmd(a.inventory);
+  }
+  // NOTE: clean and down are the same sweep (sshds, every prefixed namespace and link, the state dir).
+  const removed = await fleetDown();
+  say(removed.length ? `removed: ${removed.join(", ")}` : "nothing to remove");
+  return 0;
+});

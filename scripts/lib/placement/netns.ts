@@ -1,0 +1,155 @@
+// Emulated hosts: a hub namespace with a bridge, a server and K client namespaces on veth pairs; up, down, cleanup.
+import { setTimeout as sleep } from "node:timers/promises";
+import { InvalidRun } from "../core/cli.ts";
+import { checkInterrupted } from "../core/interrupt.ts";
+import { must, requireRoot, run } from "./cmd.ts";
+import { loadNetConfig, type NetConfig } from "./net-config.ts";
+import { applyNsSysctls, ipv6Off } from "./ns-sysctl.ts";
+import {
+  hostsOf,
+  type NetnsOptions,
+  type NsHost,
+  namespacesOf,
+  planTopology,
+  type Topology,
+} from "./topology.ts";
+
+export { inNetns } from "./topology.ts";
+
+// NOTE: network safety — nothing here touches the root namespace beyond `ip netns add/del` (a mount under
+// /run/netns): every link is created directly inside a lab namespace (`ip -n HUB link add … peer … netns NS`),
+// the bridge's address lives in the hub namespace, and no route is added anywhere (the /24 is on-link). The
+// lab's addresses exist only in its namespaces; from the root namespace they are unreachable by design.
+
+const FIX = "run make netns-clean, then retry (needs root and iproute2)";
+
+const ip = (args: string[], what: string): Promise<string> => must(["ip", ...args], what, FIX);
+
+/** Names of existing namespaces ("labx-c1 (id: 3)" → "labx-c1"). */
+export async function listNamespaces(): Promise<string[]> {
+  const out = await run(["ip", "netns", "list"]);
+  return out.stdout
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((n) => n !== "");
+}
+
+async function addHost(t: Topology, h: NsHost, cfg: NetConfig): Promise<void> {
+  await ip(["netns", "add", h.ns], `creating namespace ${h.ns}`);
+  await ipv6Off(h.ns);
+  h.sysctls = await applyNsSysctls(h.ns, cfg.sysctls);
+  await ip(
+    ["-n", t.hub.ns, "link", "add", h.ns, "type", "veth", "peer", "name", h.ifname, "netns", h.ns],
+    `veth for ${h.ns}`,
+  );
+  await ip(
+    ["-n", t.hub.ns, "link", "set", h.ns, "master", t.hub.bridge, "up"],
+    `joining ${h.ns} to the bridge`,
+  );
+  await ip(
+    ["-n", h.ns, "addr", "add", `${h.address}/24`, "dev", h.ifname],
+    `address ${h.address} in ${h.ns}`,
+  );
+  await ip(["-n", h.ns, "link", "set", h.ifname, "up"], `${h.ifname} up in ${h.ns}`);
+  await ip(["-n", h.ns, "link", "set", "lo", "up"], `lo up in ${h.ns}`);
+}
+
+/** Create the hub, the server and opts.clients client namespaces; on any failure or interrupt, undo all. */
+export async function netnsUp(opts: NetnsOptions, cfg: NetConfig = loadNetConfig()): Promise<Topology> {
+  requireRoot("netns-up");
+  const t = planTopology(cfg, opts);
+  const taken = new Set(await listNamespaces());
+  const clash = namespacesOf(t).find((n) => taken.has(n));
+  if (clash) {
+    throw new InvalidRun(
+      `namespace ${clash} already exists (a fleet is up, or a killed run left it) — run make fleet-down or make netns-clean`,
+    );
+  }
+  try {
+    await ip(["netns", "add", t.hub.ns], `creating namespace ${t.hub.ns}`);
+    await ipv6Off(t.hub.ns);
+    await ip(["-n", t.hub.ns, "link", "set", "lo", "up"], `lo up in ${t.hub.ns}`);
+    await ip(["-n", t.hub.ns, "link", "add", t.hub.bridge, "type", "bridge"], "creating the bridge");
+    await ip(["-n", t.hub.ns, "addr", "add", `${t.hub.address}/24`, "dev", t.hub.bridge], "bridge address");
+    await ip(["-n", t.hub.ns, "link", "set", t.hub.bridge, "up"], "bridge up");
+    for (const h of hostsOf(t)) {
+      if (opts.signal) checkInterrupted(opts.signal);
+      await addHost(t, h, cfg);
+    }
+    return t;
+  } catch (e) {
+    await netnsDown(t);
+    throw e;
+  }
+}
+
+/** Stop every process inside ns: SIGTERM, then SIGKILL of what is left after graceMs. */
+export async function killInNamespace(ns: string, graceMs = 2000): Promise<number> {
+  const pidsOf = async (): Promise<number[]> =>
+    (await run(["ip", "netns", "pids", ns])).stdout
+      .split("\n")
+      .map(Number)
+      .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
+  const first = await pidsOf();
+  const signal = (pids: number[], s: NodeJS.Signals): void => {
+    for (const p of pids) {
+      try {
+        process.kill(p, s);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal(first, "SIGTERM");
+  for (let waited = 0; waited < graceMs; waited += 100) {
+    if ((await pidsOf()).length === 0) return first.length;
+    await sleep(100);
+  }
+  signal(await pidsOf(), "SIGKILL");
+  await sleep(100);
+  return first.length;
+}
+
+/** Remove one namespace (its processes first); absent is fine. Its veth pairs go with it. */
+export async function removeNamespace(ns: string): Promise<void> {
+  if (!(await listNamespaces()).includes(ns)) return;
+  await killInNamespace(ns);
+  const out = await run(["ip", "netns", "del", ns]);
+  if (!out.ok && (await listNamespaces()).includes(ns)) {
+    throw new InvalidRun(`cannot remove namespace ${ns}: ${out.stderr.trim()} — ${FIX}`);
+  }
+}
+
+/** Undo netnsUp: the topology's namespaces, hosts first, the hub last. Safe to run twice. */
+export async function netnsDown(t: Topology): Promise<void> {
+  for (const ns of namespacesOf(t)) await removeNamespace(ns);
+}
+
+/** Everything named with the prefix: namespaces (and the processes in them) and stray root-namespace links. */
+export async function netnsCleanup(prefix = loadNetConfig().prefix): Promise<string[]> {
+  requireRoot("netns-clean");
+  const removed: string[] = [];
+  const ours = (await listNamespaces()).filter((n) => n.startsWith(prefix));
+  // NOTE: hub last, so host namespaces never see their bridge vanish while their processes still run.
+  ours.sort((a, b) => Number(a === `${prefix}hub`) - Number(b === `${prefix}hub`));
+  for (const ns of ours) {
+    await removeNamespace(ns);
+    removed.push(`netns ${ns}`);
+  }
+  // NOTE: the lab never makes links in the root namespace; this only catches one a foreign tool or an older
+  // version left, and only if it carries the prefix.
+  for (const link of await rootLinks(prefix)) {
+    await run(["ip", "link", "del", link]);
+    removed.push(`link ${link}`);
+  }
+  return removed;
+}
+
+/** Root-namespace links whose name starts with prefix ("5: labx-c1@if2: <…" → "labx-c1"). */
+export async function rootLinks(prefix: string): Promise<string[]> {
+  const out = await run(["ip", "-o", "link", "show"]);
+  return out.stdout
+    .split("\n")
+    .map((l) => (l.split(":")[1] ?? "").trim().split("@")[0] ?? "")
+    .filter((n) => n.startsWith(prefix));
+}

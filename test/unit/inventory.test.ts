@@ -1,0 +1,147 @@
+// The inventory format and the placement plumbing that needs no root: validation messages, names, quoting.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { InvalidRun } from "../../scripts/lib/core/cli.ts";
+import { loadInventory, parseInventory } from "../../scripts/lib/placement/inventory.ts";
+import { loadNetConfig, NET_CONFIG } from "../../scripts/lib/placement/net-config.ts";
+import { remoteLine } from "../../scripts/lib/placement/ssh.ts";
+import { inNetns, parseCpuList, planTopology } from "../../scripts/lib/placement/topology.ts";
+import { ROOT } from "../../scripts/lib/processes/group.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "inventory-test-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const EXAMPLE = join(ROOT, "configs", "hosts", "example.json");
+const good = () => ({
+  key: "keys/lab",
+  server: { name: "s", address: "10.0.0.1", ssh: null, cpus: [1] },
+  clients: [{ name: "c1", ssh: "root@10.0.0.2", cpus: null, wrk: "/usr/bin/wrk" }],
+});
+
+/** The InvalidRun message parseInventory throws for raw. */
+function errorOf(raw: unknown): string {
+  try {
+    parseInventory(raw, "/x/inv.json");
+  } catch (e) {
+    assert.ok(e instanceof InvalidRun, `not an InvalidRun: ${e}`);
+    assert.ok(!e.message.includes("\n"), "one line");
+    return e.message;
+  }
+  assert.fail("no error");
+}
+
+test("the example inventory parses: keys resolved, defaults filled", () => {
+  const inv = loadInventory(EXAMPLE);
+  assert.equal(inv.server.ssh, null);
+  assert.deepEqual(inv.server.cpus, [2, 3]);
+  assert.equal(inv.clients.length, 2);
+  assert.equal(inv.clients[0]?.port, 22);
+  assert.equal(inv.clients[0]?.key, join(homedir(), ".ssh/id_ed25519"));
+  assert.equal(inv.clients[1]?.key, join(homedir(), ".ssh/gen2_ed25519"));
+  assert.equal(parseInventory(good(), "/x/inv.json").clients[0]?.key, "/x/keys/lab");
+});
+
+test("each bad field is named in a one-line error", () => {
+  const cases: [string, (o: ReturnType<typeof good>) => void][] = [
+    ["server.address", (o) => Object.assign(o.server, { address: "" })],
+    ["server.name", (o) => Object.assign(o.server, { name: "a b" })],
+    ["server.cpus", (o) => Object.assign(o.server, { cpus: [] })],
+    ["server.netns", (o) => Object.assign(o.server, { ssh: "root@h", netns: "ns1" })],
+    ["clients[0].wrk", (o) => Object.assign(o.clients[0] as object, { wrk: "wrk" })],
+    ["clients[0].ssh", (o) => Object.assign(o.clients[0] as object, { ssh: null })],
+    ["clients[0].port", (o) => Object.assign(o.clients[0] as object, { port: 0 })],
+    ["clients[0].cpus", (o) => Object.assign(o.clients[0] as object, { cpus: ["0"] })],
+    ["clients[0].key", (o) => Object.assign(o, { key: undefined })],
+    ["clients[1].name", (o) => o.clients.push({ ...(o.clients[0] as (typeof o.clients)[0]), name: "s" })],
+    ["clients", (o) => Object.assign(o, { clients: [] })],
+  ];
+  for (const [field, spoil] of cases) {
+    const raw = good();
+    spoil(raw);
+    const msg = errorOf(raw);
+    assert.ok(msg.startsWith(`inventory /x/inv.json: ${field} `), `${field}: ${msg}`);
+    assert.match(msg, /— fix the file/);
+  }
+});
+
+test("the driver turns a bad inventory into exit 2 and one line", () => {
+  const bad = join(dir, "bad.json");
+  writeFileSync(
+    bad,
+    JSON.stringify({ ...good(), clients: [{ name: "c1", ssh: "root@h", wrk: "/usr/bin/wrk", port: "x" }] }),
+  );
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "scripts/fleet.ts", "check", "--inventory", bad],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /^error: inventory .*bad\.json: clients\[0\]\.port must be a TCP port/);
+  const missing = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "scripts/fleet.ts", "check", "--inventory", join(dir, "nope.json")],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /^error: inventory .*nope\.json: ENOENT/);
+});
+
+test("net.json: names carry the prefix, addresses stay in the private /24", () => {
+  const cfg = loadNetConfig(NET_CONFIG, { LAB_NETNS_PREFIX: "lt9-" });
+  const t = planTopology(cfg, { clients: 3, serverCpus: [1], clientCpus: null });
+  assert.deepEqual(
+    [t.hub.ns, t.server.ns, ...t.clients.map((c) => c.ns)],
+    ["lt9-hub", "lt9-srv", "lt9-c1", "lt9-c2", "lt9-c3"],
+  );
+  assert.equal(t.hub.bridge, "lt9-br");
+  for (const a of [t.hub.address, t.server.address, ...t.clients.map((c) => c.address)]) {
+    assert.ok(a.startsWith(`${cfg.net24}.`), a);
+  }
+  assert.equal(new Set(t.clients.map((c) => c.address)).size, 3);
+  assert.throws(() => loadNetConfig(NET_CONFIG, { LAB_NETNS_PREFIX: "Bad_" }), /LAB_NETNS_PREFIX/);
+  assert.throws(() => planTopology(cfg, { clients: cfg.maxClients + 1 }), /CLIENTS must be from 1/);
+  const bad = join(dir, "net.json");
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      ...JSON.parse(readFileSync(NET_CONFIG, "utf8")),
+      subnet: "8.8.8.0/24",
+    }),
+  );
+  assert.throws(() => loadNetConfig(bad, {}), /"subnet" must be a private/);
+});
+
+test("argv helpers: inNetns pins CPUs, cpu lists parse, remote quoting survives a POSIX shell", () => {
+  assert.deepEqual(inNetns("n", ["wrk", "-v"], [0, 2]), [
+    "ip",
+    "netns",
+    "exec",
+    "n",
+    "taskset",
+    "-c",
+    "0,2",
+    "wrk",
+    "-v",
+  ]);
+  assert.deepEqual(inNetns("n", ["x"], null), ["ip", "netns", "exec", "n", "x"]);
+  assert.deepEqual(parseCpuList("c", "0,2-3"), [0, 2, 3]);
+  assert.equal(parseCpuList("c", ""), null);
+  assert.throws(() => parseCpuList("c", "a"), /--c must be a CPU list/);
+  const words = ["it's", "$HOME", "a b", '"q"', "`x`", ";", ""];
+  // NOTE: dash, the shell a Debian host runs a remote command line with when the login shell is sh.
+  const out = execFileSync("sh", ["-c", `printf '%s\\n' ${remoteLine(words)}`], { encoding: "utf8" });
+  assert.deepEqual(out.split("\n").slice(0, -1), words);
+});
