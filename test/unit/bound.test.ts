@@ -82,7 +82,7 @@ test("generator: wrk's threads saturated (≥ 90 % of min(threads, cores))", () 
   const b = findBound(input(cpu(10, 185)));
   assert.deepEqual(b, {
     bound: "generator",
-    why: "wrk threads saturated (server 10 %, wrk 185 %, machine 195 % of 200 %)",
+    why: "wrk threads saturated (server 10 %, wrk 185 %, machine 195 % of 200 %); the RPS is a lower bound of the server's",
   });
   assert.equal(findBound(input(cpu(10, 95), { wrkThreads: 1 })).bound, "generator");
 });
@@ -102,6 +102,7 @@ test("cores saturated with neither side alone: the larger share is the bound", (
     why: "cores saturated, server the larger share (server 100 %, wrk 85 %, machine 185 % of 200 %)",
   });
   assert.equal(findBound(input(cpu(85, 100))).bound, "generator");
+  assert.match(findBound(input(cpu(85, 100))).why, /lower bound of the server's/);
   // machine CPU counts too (softirq work charged to neither side)
   assert.equal(findBound(input(cpu(80, 70, 190))).bound, "server");
 });
@@ -123,4 +124,20 @@ test("other CPU over 30 % adds a warning to the reason, the bound itself unchang
     }),
   );
   assert.doesNotMatch(edge.why, /WARNING/);
+});
+
+test("split: each side judged on its own CPUs — wrk at 92 % of its one CPU is the bound a machine-wide rule misses", () => {
+  const sides = { serverCpus: 1, generatorCpus: 1 };
+  const measured = cpu(68, 92, 175); // the pinned saturate run of the contract: 74.9k RPS
+  assert.equal(findBound(input(measured, { wrkThreads: 4 })).bound, "none", "machine-wide rule");
+  assert.deepEqual(findBound(input(measured, { wrkThreads: 4, sides })), {
+    bound: "generator",
+    why: "wrk threads saturated (server 68 % of its 100 %, wrk 92 % of its 100 %); the RPS is a lower bound of the server's",
+  });
+  assert.equal(findBound(input(cpu(95, 40, 150), { sides })).bound, "server");
+  // two sides on their own CPUs cannot starve each other: a busy machine alone is not a bound
+  assert.equal(
+    findBound(input(cpu(85, 85, 190), { sides: { serverCpus: 2, generatorCpus: 2 } })).bound,
+    "none",
+  );
 });

@@ -10,6 +10,8 @@ export interface BoundInput {
   wrkThreads: number;
   /** lowest soft nofile limit of a server worker */
   workerNofile: number;
+  /** CPUs each side was given (split, netns, hosts); absent = both float over the machine (shared) */
+  sides?: { serverCpus: number; generatorCpus: number };
 }
 
 const OTHER_WARN_PCT = 30;
@@ -27,12 +29,8 @@ export function findBound(input: BoundInput): { bound: Bound; why: string } {
     : b;
 }
 
-function limitingSide({ m, connections, workers, wrkThreads, workerNofile }: BoundInput): {
-  bound: Bound;
-  why: string;
-} {
-  const cap = m.cpu.cpus * 100;
-  const { serverPct, generatorPct } = m.cpu;
+function limitingSide(input: BoundInput): { bound: Bound; why: string } {
+  const { m, connections, workers, workerNofile } = input;
   const short = m.connectionsEstablished < connections;
   if (short && workerNofile > 0 && connections / workers >= workerNofile * 0.95) {
     return {
@@ -48,16 +46,35 @@ function limitingSide({ m, connections, workers, wrkThreads, workerNofile }: Bou
   if (overflow > 0 && (short || overflow >= connections * 0.01)) {
     return { bound: "backlog", why: `kernel listen overflows/drops: ${overflow}` };
   }
-  const genCap = Math.min(wrkThreads, m.cpu.cpus) * 100;
-  const srvCap = Math.min(workers, m.cpu.cpus) * 100;
-  const total = Math.max(serverPct + generatorPct, m.cpu.machinePct);
-  const cpu = `server ${serverPct.toFixed(0)} %, wrk ${generatorPct.toFixed(0)} %, machine ${m.cpu.machinePct.toFixed(0)} % of ${cap} %`;
-  if (generatorPct >= SATURATED * genCap)
-    return { bound: "generator", why: `wrk threads saturated (${cpu})` };
+  return cpuSide(input);
+}
+
+/** CPU per side: each side against what it was given (its CPU set, and no more threads than it runs). */
+function cpuSide({ m, workers, wrkThreads, sides }: BoundInput): { bound: Bound; why: string } {
+  const shared = sides === undefined;
+  const srvCpus = sides?.serverCpus ?? m.cpu.cpus;
+  const genCpus = sides?.generatorCpus ?? m.cpu.cpus;
+  const { serverPct, generatorPct } = m.cpu;
+  const genCap = Math.min(wrkThreads, genCpus) * 100;
+  const srvCap = Math.min(workers, srvCpus) * 100;
+  const cpu = shared
+    ? `server ${serverPct.toFixed(0)} %, wrk ${generatorPct.toFixed(0)} %, machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} %`
+    : `server ${serverPct.toFixed(0)} % of its ${srvCpus * 100} %, wrk ${generatorPct.toFixed(0)} % of its ${genCpus * 100} %`;
+  if (generatorPct >= SATURATED * genCap) {
+    return {
+      bound: "generator",
+      why: `wrk threads saturated (${cpu}); the RPS is a lower bound of the server's`,
+    };
+  }
   if (serverPct >= SATURATED * srvCap) return { bound: "server", why: `server workers saturated (${cpu})` };
-  if (total >= SATURATED * cap) {
+  // NOTE: only sides that float over the same CPUs can starve each other without either reaching its own cap.
+  const total = Math.max(serverPct + generatorPct, m.cpu.machinePct);
+  if (shared && total >= SATURATED * m.cpu.cpus * 100) {
     return generatorPct >= serverPct
-      ? { bound: "generator", why: `cores saturated, wrk the larger share (${cpu})` }
+      ? {
+          bound: "generator",
+          why: `cores saturated, wrk the larger share (${cpu}); the RPS is a lower bound of the server's`,
+        }
       : { bound: "server", why: `cores saturated, server the larger share (${cpu})` };
   }
   return { bound: "none", why: `no resource saturated (${cpu})` };
