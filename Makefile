@@ -97,8 +97,8 @@ COOLDOWN ?= 5s
 FORCE ?= 0
 
 sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes SWEEP=name (FORCE=1 reruns, REPEATS=3)
-	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers $(WORKERS_LIST) \
-		--connections $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
+	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers-list $(WORKERS_LIST) \
+		--connections-list $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
 		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
 		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force)
 
@@ -132,7 +132,9 @@ lab: deps ## end to end: tune, start LAB_WORKERS=4 workers, paced 20k RPS + satu
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
 	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
-	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; exit $$rc
+	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
+	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
+	exit $$rc
 
 # --- tests ------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check

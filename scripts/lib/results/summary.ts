@@ -1,6 +1,7 @@
 // The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
 
 import type { ResultRecord } from "../contract/record.ts";
+import type { Outcome } from "../core/cli.ts";
 import { int } from "../core/format.ts";
 
 const ms = (us: number): string => (us / 1000).toFixed(1);
@@ -20,4 +21,10 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  result     ${dir}/result.json`,
   ];
   return lines.join("\n");
+}
+
+/** The exit a run's verdict gives: 0 PASS, or 1 FAIL with the names of the failed rules. */
+export function verdictOutcome(r: ResultRecord): Outcome {
+  if (r.verdict.pass) return { code: 0, says: "PASS" };
+  return { code: 1, says: `FAIL (${r.verdict.reasons.map((x) => x.split(":")[0]).join(", ")})` };
 }
