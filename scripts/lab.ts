@@ -65,7 +65,7 @@ await runMain(async () => {
     });
     process.stderr.write(`server: ${server.output().trim()}\n`);
     const runs: { mode: Mode; record: ResultRecord; dir: string }[] = [];
-    for (const mode of modes) {
+    for (const mode of modes as Mode[]) {
       checkInterrupted(signal);
       if (runs.length > 0) await Promise.race([sleep(COOL_DOWN_MS), whenInterrupted(signal)]);
       const { record, dir } = await runLoad({
