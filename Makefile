@@ -97,8 +97,8 @@ COOLDOWN ?= 5s
 FORCE ?= 0
 
 sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes SWEEP=name (FORCE=1 reruns, REPEATS=3)
-	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers $(WORKERS_LIST) \
-		--connections $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
+	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers-list $(WORKERS_LIST) \
+		--connections-list $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
 		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
 		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force)
 
@@ -128,12 +128,10 @@ chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id
 # sits in the lab's hub namespace, the root namespace gets no address and no route. State, keys and the
 # inventory live in /run/labx-fleet (never in the repository). Everything here needs root.
 CLIENTS ?= 2
-SERVER_CPUS ?=
-CLIENT_CPUS ?=
-INVENTORY ?= /run/labx-fleet/inventory.json
+FLEET_INVENTORY := /run/labx-fleet/inventory.json
 FLEET = $(NODE) scripts/fleet.ts
 FLEET_SHAPE = --clients $(CLIENTS) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
-	$(if $(CLIENT_CPUS),--client-cpus $(CLIENT_CPUS))
+	$(if $(GENERATOR_CPUS),--generator-cpus $(GENERATOR_CPUS))
 
 # NOTE: Debian's postinst may start and enable the system ssh service; the lab never uses it (each emulated
 # host runs its own sshd), so a service the install just brought up is stopped and disabled again.
@@ -145,7 +143,7 @@ sshd: iproute2 ## openssh-server from Debian for the emulated hosts (the system 
 		{ systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || service ssh stop >/dev/null 2>&1 || true; }; }
 	@command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || apt-get install -y -qq openssh-client
 
-netns-up: node_modules/.package-lock.json iproute2 ## root: hub bridge + server + CLIENTS=2 client namespaces (SERVER_CPUS, CLIENT_CPUS); prints the topology path last
+netns-up: node_modules/.package-lock.json iproute2 ## root: hub bridge + server + CLIENTS=2 client namespaces (SERVER_CPUS, GENERATOR_CPUS); prints the topology path last
 	$(FLEET) netns-up $(FLEET_SHAPE)
 
 netns-down: node_modules/.package-lock.json ## root: remove the namespaces netns-up recorded
@@ -160,8 +158,8 @@ fleet-up: node_modules/.package-lock.json sshd wrk ## root: netns-up + a lab key
 fleet-down: node_modules/.package-lock.json ## root: stop the fleet's sshds, remove namespaces, links and keys (idempotent)
 	$(FLEET) down
 
-fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of every client host of INVENTORY, over ssh
-	$(FLEET) check --inventory $(INVENTORY)
+fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), over ssh
+	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
 
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
@@ -172,7 +170,9 @@ lab: deps ## end to end: tune, start LAB_WORKERS=4 workers, paced 20k RPS + satu
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
 	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
-	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; exit $$rc
+	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
+	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
+	exit $$rc
 
 # --- tests ------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check

@@ -2,7 +2,8 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
 import { drainTimeWait, runLoad } from "./lib/load/run.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
@@ -67,24 +68,22 @@ async function runCase(c: Case, slo: ReturnType<typeof loadSlo>, resultsDir: str
 }
 
 await runMain(async () => {
+  const slo = loadSlo();
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("backlog-experiment")
-      .usage("$0 — root: one saturate run per case; the sysctls it touches are restored afterwards")
-      .option("connections", { type: "string", default: "20000" })
-      .option("duration", { type: "string", default: "15s" })
-      .option("results-dir", { type: "string", default: "results" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("backlog-experiment")
+        .usage("$0 — root: one saturate run per case; the sysctls it touches are restored afterwards"),
+      ["connections", "duration", "results-dir"] as const,
+      { connections: 20000, duration: "15s" },
+    ),
   );
   if (process.getuid?.() !== 0) throw new InvalidRun("the experiment sets sysctls: run it as root (sudo)");
-  const slo = {
-    ...loadSlo(),
-    connections: positiveInt("connections", a.connections),
-    durationS: parseDuration("duration", a.duration),
-  };
+  const runSlo = { ...slo, connections: a.connections, durationS: a.duration };
   const original = KEYS.map((k) => [k, readRaw(k)] as const);
   const rows: string[] = [];
   try {
-    for (const c of CASES) rows.push(await runCase(c, slo, a["results-dir"]));
+    for (const c of CASES) rows.push(await runCase(c, runSlo, a["results-dir"]));
   } finally {
     for (const [k, v] of original) writeRaw(k, v);
   }

@@ -3,47 +3,29 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { SCENARIOS } from "./chaos/index.ts";
 import { killAll, waitNoStrays } from "./lib/chaos/procs.ts";
-import {
-  chaosRecord,
-  type Outcome,
-  type Scale,
-  type ScenarioResult,
-  textTable,
-  writeChaos,
-} from "./lib/chaos/result.ts";
+import { chaosRecord, type Outcome, type ScenarioResult, textTable, writeChaos } from "./lib/chaos/result.ts";
 import type { ChaosContext } from "./lib/chaos/scenario.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
+import { options } from "./lib/core/options.ts";
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
 await runMain(async () => {
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("chaos")
-      .usage("$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C")
-      .option("scenario", {
-        type: "string",
-        default: "all",
-        desc: `all, or a comma list of: ${NAMES.join(", ")}`,
-      })
-      .option("scale", {
-        choices: ["small", "moderate"],
-        default: "moderate",
-        desc: "small = the tests' size",
-      })
-      .option("results-dir", { type: "string", default: "results", desc: "where results/chaos-<id>/ goes" })
-      .option("write", { type: "boolean", default: true, desc: "write the result (--no-write: print only)" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("chaos")
+        .usage("$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C"),
+      ["scenario", "scale", "results-dir", "write"] as const,
+      { scenario: { allowed: ["all", ...NAMES] } },
+    ),
   );
-  const wanted = a.scenario === "all" ? NAMES : a.scenario.split(",").map((s) => s.trim());
-  for (const w of wanted) {
-    if (!NAMES.includes(w))
-      throw new InvalidRun(`--scenario must be all or some of ${NAMES.join(", ")}, got "${w}"`);
-  }
+  const wanted = a.scenario.includes("all") ? NAMES : a.scenario;
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const ctx: ChaosContext = { scale: a.scale as Scale, log };
+  const ctx: ChaosContext = { scale: a.scale, log };
   const signal = interruptSignal();
   const startedAt = new Date();
   const results: ScenarioResult[] = [];
@@ -72,5 +54,7 @@ await runMain(async () => {
   if (left.length > 0) log(`stray processes left: ${left.map((s) => `${s.pid} ${s.cmd}`).join("; ")}`);
   const rec = chaosRecord(startedAt, ctx.scale, results);
   if (a.write) process.stdout.write(`\nwritten: ${writeChaos(a["results-dir"], rec)}/chaos.md\n`);
-  return rec.pass && left.length === 0 ? 0 : 1;
+  const failed = results.filter((r) => !r.pass).map((r) => r.name);
+  if (left.length > 0) failed.push("stray processes");
+  return failed.length === 0 ? { code: 0, says: "PASS" } : { code: 1, says: `FAIL (${failed.join(", ")})` };
 });

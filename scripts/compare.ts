@@ -3,8 +3,9 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { Mode } from "./lib/contract/record.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
+import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
 import {
@@ -26,44 +27,33 @@ const say = (l: string): void => {
 await runMain(async () => {
   const slo = loadSlo();
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("compare")
-      .usage(
-        "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
-      )
-      .option("workers", { type: "string", default: "2" })
-      .option("connections", { type: "string", default: String(slo.connections) })
-      .option("mode", { choices: ["saturate", "paced"], default: "saturate" })
-      .option("target-rps", {
-        type: "string",
-        default: String(slo.targetRps),
-        desc: "SLO target (paced: the rate)",
-      })
-      .option("duration", { type: "string", default: "10s" })
-      .option("warmup", { type: "string", default: "3s" })
-      .option("cooldown", { type: "string", default: "5s", desc: "pause between servers" })
-      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-      .option("stub-ms", { type: "string", default: String(slo.stubMs) })
-      .option("budget-ms", { type: "string", default: String(slo.overheadBudgetMs) })
-      .option("peers", { type: "string", default: PEERS.join(","), desc: "which servers, in order" })
-      .option("results-dir", { type: "string", default: "results" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("compare")
+        .usage(
+          "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
+        ),
+      [
+        ...["workers", "connections", "mode", "target-rps", "duration", "warmup", "cooldown", "threads"],
+        ...["stub-ms", "budget-ms", "peers", "results-dir"],
+      ] as const,
+      { workers: 2, duration: "10s", warmup: "3s", peers: { default: PEERS.join(","), allowed: PEERS } },
+      slo,
+    ),
   );
-  const peers = [...new Set(a.peers.split(",").map((p) => p.trim()))] as Peer[];
-  for (const p of peers)
-    if (!PEERS.includes(p)) throw new InvalidRun(`--peers takes ${PEERS.join(", ")}, got "${p}"`);
+  const peers = a.peers as Peer[];
   const settings: CompareRecord["settings"] = {
-    workers: positiveInt("workers", a.workers, 1, 64),
-    connections: positiveInt("connections", a.connections, 1, 1_000_000),
+    workers: a.workers,
+    connections: a.connections,
     mode: a.mode,
-    stubMs: positiveInt("stub-ms", a["stub-ms"], 1, 60_000),
-    budgetMs: positiveInt("budget-ms", a["budget-ms"], 0, 60_000),
-    targetRps: positiveInt("target-rps", a["target-rps"], 1, 10_000_000),
-    durationS: parseDuration("duration", a.duration),
-    warmupS: parseDuration("warmup", a.warmup),
-    threads: positiveInt("threads", a.threads, 1, 64),
+    stubMs: a["stub-ms"],
+    budgetMs: a["budget-ms"],
+    targetRps: a["target-rps"],
+    durationS: a.duration,
+    warmupS: a.warmup,
+    threads: a.threads,
   };
-  if (settings.durationS < 1) throw new InvalidRun("--duration must be at least 1s");
-  const cooldownMs = parseDuration("cooldown", a.cooldown) * 1000;
+  const cooldownMs = a.cooldown * 1000;
   const startedAt = new Date();
   const id = `${stamp(startedAt)}-w${settings.workers}-c${settings.connections}-${settings.mode}`;
 

@@ -3,8 +3,9 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
+import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { textTable } from "./lib/core/format.ts";
+import { options } from "./lib/core/options.ts";
 import { fetchLabStats } from "./lib/load/lab-stats.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
 
@@ -20,38 +21,25 @@ function table(checks: Check[]): string {
 await runMain(async () => {
   const slo = loadSlo();
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("doctor")
-      .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it")
-      .option("connections", {
-        type: "string",
-        default: String(slo.connections),
-        desc: "concurrent connections",
-      })
-      .option("workers", { type: "string", default: "4", desc: "server workers (a running server's win)" })
-      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-      .option("shards", { type: "string", default: "0", desc: "wrk processes (0 = auto)" })
-      .option("url", { type: "string", desc: "a running lab server: judge its worker pids and count" })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        desc: "print {shape, checks, blocking, notes} as JSON",
-      }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("doctor")
+        .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it"),
+      ["connections", "workers", "threads", "shards", "url", "json"] as const,
+      { url: null },
+      slo,
+    ),
   );
   const shape: RunShape = {
-    connections: positiveInt("connections", a.connections, 1, 1_000_000),
-    workers: positiveInt("workers", a.workers, 1, 256),
-    wrkThreads: positiveInt("threads", a.threads, 1, 64),
-    shards: positiveInt("shards", a.shards, 0, 64),
+    connections: a.connections,
+    workers: a.workers,
+    wrkThreads: a.threads,
+    shards: a.shards,
   };
   const notes: string[] = [];
   if (a.url !== undefined) {
-    let origin: string;
-    try {
-      origin = new URL(a.url).origin;
-    } catch {
-      throw new InvalidRun(`--url "${a.url}" is not a URL — e.g. http://127.0.0.1:8000/`);
-    }
+    // NOTE: with --url the worker count is the running server's, not --workers.
+    const origin = new URL(a.url).origin;
     try {
       const s = await fetchLabStats(origin, 2000);
       if (s.workers !== shape.workers) notes.push(`server at ${origin} runs ${s.workers} workers`);
@@ -79,5 +67,7 @@ await runMain(async () => {
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
     process.stdout.write(`${table(checks)}\n${last}\n`);
   }
-  return fails.length > 0 ? 2 : 0;
+  return fails.length > 0
+    ? { code: 2, says: `invalid — cannot run: ${fails.map((f) => f.name).join(", ")}` }
+    : { code: 0, says: "ok" };
 });

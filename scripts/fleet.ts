@@ -2,8 +2,9 @@
 import { rmSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { checkInterrupted, interruptSignal } from "./lib/core/interrupt.ts";
+import { options } from "./lib/core/options.ts";
 import { fleetDown, fleetUp } from "./lib/placement/fleet.ts";
 import { checkHost, sshFor } from "./lib/placement/host-check.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
@@ -11,7 +12,7 @@ import { loadNetConfig } from "./lib/placement/net-config.ts";
 import { netnsDown, netnsUp } from "./lib/placement/netns.ts";
 import { probeConnect } from "./lib/placement/probe.ts";
 import { ensureDir, fleetDir, loadTopology, saveTopology, topologyPath } from "./lib/placement/state.ts";
-import { hostsOf, type NetnsOptions, parseCpuList, type Topology } from "./lib/placement/topology.ts";
+import { hostsOf, type NetnsOptions, type Topology } from "./lib/placement/topology.ts";
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -110,38 +111,43 @@ async function checkCmd(path: string): Promise<number> {
 
 await runMain(async () => {
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("fleet")
-      .usage("$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot")
-      .command(
-        "netns-up",
-        "hub + server + CLIENTS client namespaces on a bridge; prints the topology path last",
-      )
-      .command("netns-down", "remove the namespaces netns-up recorded")
-      .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
-      .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
-      .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
-      .command("check", "wrk version and nofile limits of every client host of --inventory, over ssh")
-      .demandCommand(1, 1)
-      .option("clients", { type: "string", default: "2", desc: "client namespaces" })
-      .option("server-cpus", { type: "string", desc: "CPU list for the server host, e.g. 1" })
-      .option("client-cpus", { type: "string", desc: "CPU list for every client host, e.g. 0" })
-      .option("probe", { type: "boolean", default: true, desc: "measure TCP connect time client → server" })
-      .option("inventory", { type: "string", desc: "inventory file (check)" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("fleet")
+        .usage(
+          "$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot",
+        )
+        .command(
+          "netns-up",
+          "hub + server + CLIENTS client namespaces on a bridge; prints the topology path last",
+        )
+        .command("netns-down", "remove the namespaces netns-up recorded")
+        .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
+        .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
+        .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
+        .command("check", "wrk version and nofile limits of every client host of --hosts, over ssh")
+        .demandCommand(1, 1)
+        .option("probe", {
+          type: "boolean",
+          default: true,
+          desc: "measure TCP connect time client → server",
+        }),
+      ["clients", "server-cpus", "generator-cpus", "hosts"],
+    ),
   );
   const cmd = String(a._[0]);
   const opts: NetnsOptions = {
-    clients: positiveInt("clients", a.clients, 1, 99),
-    serverCpus: parseCpuList("server-cpus", a["server-cpus"]),
-    clientCpus: parseCpuList("client-cpus", a["client-cpus"]),
+    clients: a.clients,
+    serverCpus: a["server-cpus"] ?? null,
+    clientCpus: a["generator-cpus"] ?? null,
     signal: interruptSignal(),
   };
   if (cmd === "netns-up") return netnsUpCmd(opts, a.probe);
   if (cmd === "netns-down") return netnsDownCmd();
   if (cmd === "up") return fleetUpCmd(opts, a.probe);
   if (cmd === "check") {
-    if (!a.inventory) throw new InvalidRun("check needs --inventory FILE (make fleet-up prints one)");
-    return checkCmd(a.inventory);
+    if (!a.hosts) throw new InvalidRun("check needs --hosts FILE (the inventory make fleet-up prints)");
+    return checkCmd(a.hosts);
   }
   // NOTE: clean and down are the same sweep (sshds, every prefixed namespace and link, the state dir).
   const removed = await fleetDown();

@@ -4,13 +4,14 @@ import { hideBin } from "yargs/helpers";
 import { ruleList } from "./lib/contract/reasons.ts";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
+import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { summaryText } from "./lib/results/summary.ts";
+import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 const COOL_DOWN_MS = 5000;
 
@@ -39,36 +40,22 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
 
 await runMain(async () => {
   const slo = loadSlo();
+  // NOTE: every option is parsed before the server starts: a bad value is one line, nothing started.
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("lab")
-      .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid")
-      .option("workers", { type: "string", default: "4" })
-      .option("port", { type: "string", default: "8000" })
-      .option("connections", { type: "string", default: String(slo.connections) })
-      .option("target-rps", { type: "string", default: String(slo.targetRps) })
-      .option("duration", { type: "string", default: `${slo.durationS}s` })
-      .option("warmup", { type: "string", default: "5s" })
-      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-      .option("modes", { type: "string", default: "paced,saturate" })
-      .option("results-dir", { type: "string", default: "results" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("lab")
+        .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
+      [
+        ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
+        "results-dir",
+      ] as const,
+      { modes: "paced,saturate" },
+      slo,
+    ),
   );
-  const modes = a.modes.split(",").map((m) => m.trim());
-  for (const m of modes)
-    if (m !== "paced" && m !== "saturate")
-      throw new InvalidRun(`--modes takes paced and/or saturate, got "${m}"`);
-  const durationS = parseDuration("duration", a.duration);
-  const runSlo = {
-    ...slo,
-    connections: positiveInt("connections", a.connections, 1, 1_000_000),
-    targetRps: positiveInt("target-rps", a["target-rps"], 1, 10_000_000),
-    durationS,
-  };
-  // NOTE: every option is checked before the server starts: a bad value is one line, nothing started.
-  const workers = positiveInt("workers", a.workers, 1, 64);
-  const port = positiveInt("port", a.port, 1, 65535);
-  const threads = positiveInt("threads", a.threads, 1, 64);
-  const warmupS = parseDuration("warmup", a.warmup);
+  const { modes, workers, port, threads, warmup: warmupS } = a;
+  const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
   const signal = interruptSignal();
   let server: RunningServer | null = null;
   try {
@@ -99,7 +86,7 @@ await runMain(async () => {
     }
     process.stdout.write(`\n${sideBySide(runs)}\n`);
     const paced = runs.find((r) => r.mode === "paced") ?? runs[0];
-    return paced?.record.verdict.pass ? 0 : 1;
+    return paced ? verdictOutcome(paced.record) : 1;
   } finally {
     await (server as RunningServer | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
   }

@@ -2,86 +2,47 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import type { Mode } from "./lib/contract/record.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
+import { parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
 import { runLoad } from "./lib/load/run.ts";
-import { summaryText } from "./lib/results/summary.ts";
+import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("loadtest")
-      .usage(
-        "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
-      )
-      .option("mode", {
-        choices: ["saturate", "paced"],
-        default: "saturate",
-        desc: "closed loop, or a fixed rate via delay()",
-      })
-      .option("connections", {
-        type: "string",
-        default: String(slo.connections),
-        desc: "concurrent connections",
-      })
-      .option("threads", { type: "string", default: "2", desc: "wrk -t per shard" })
-      .option("duration", { type: "string", default: `${slo.durationS}s`, desc: "measured duration" })
-      .option("warmup", { type: "string", default: "5s", desc: "run first, not recorded (0 = none)" })
-      .option("target-rps", {
-        type: "string",
-        default: String(slo.targetRps),
-        desc: "SLO rps (paced: the rate sent)",
-      })
-      .option("budget-ms", {
-        type: "string",
-        default: String(slo.overheadBudgetMs),
-        desc: "allowed p99 above the stub",
-      })
-      .option("timeout", {
-        type: "string",
-        default: "2s",
-        desc: "wrk --timeout: slower replies count as timeouts",
-      })
-      .option("url", {
-        type: "string",
-        default: "http://127.0.0.1:8000/ping/",
-        desc: "target (loopback only)",
-      })
-      .option("shards", {
-        type: "string",
-        default: "0",
-        desc: "wrk processes (0 = auto from the open-files limit)",
-      })
-      .option("results-dir", { type: "string", default: "results", desc: "where results/<id>/ goes" })
-      .option("keep-raw", {
-        type: "boolean",
-        default: false,
-        desc: "keep each shard's exact wrk report (wrk-<n>.json.gz)",
-      })
-      .option("json", { type: "boolean", default: false, desc: "print result.json on stdout" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("loadtest")
+        .usage(
+          "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
+        ),
+      [
+        ...["mode", "connections", "threads", "duration", "warmup", "target-rps", "budget-ms", "timeout"],
+        ...["url", "shards", "results-dir", "keep-raw", "json"],
+      ] as const,
+      {},
+      slo,
+    ),
   );
-  const durationS = parseDuration("duration", a.duration);
-  if (durationS < 1) throw new InvalidRun("--duration must be at least 1s");
   const { record, dir } = await runLoad({
     url: a.url,
-    mode: a.mode as Mode,
-    threads: positiveInt("threads", a.threads, 1, 64),
-    shards: positiveInt("shards", a.shards, 0, 64),
-    warmupS: parseDuration("warmup", a.warmup),
-    timeoutS: parseDuration("timeout", a.timeout),
+    mode: a.mode,
+    threads: a.threads,
+    shards: a.shards,
+    warmupS: a.warmup,
+    timeoutS: a.timeout,
     resultsDir: a["results-dir"],
     keepRaw: a["keep-raw"],
     slo: {
       ...slo,
-      connections: positiveInt("connections", a.connections, 1, 1_000_000),
-      durationS,
-      targetRps: positiveInt("target-rps", a["target-rps"], 1, 10_000_000),
-      overheadBudgetMs: positiveInt("budget-ms", a["budget-ms"], 0, 60_000),
+      connections: a.connections,
+      durationS: a.duration,
+      targetRps: a["target-rps"],
+      overheadBudgetMs: a["budget-ms"],
     },
   });
   process.stderr.write(`\n${summaryText(record, dir)}\n`);
   if (a.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-  return record.verdict.pass ? 0 : 1;
+  return verdictOutcome(record);
 });

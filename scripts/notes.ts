@@ -3,7 +3,8 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
+import { parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
 import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/machine/limits.ts";
 import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
 import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/planning/notes-data.ts";
@@ -13,16 +14,20 @@ import { loadResults } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("notes")
-      .usage("$0 [options] — write capacity.md and its charts from results/*/result.json")
-      .option("results-dir", { type: "string", default: "results" })
-      .option("out", { type: "string", desc: "default <results-dir>/capacity.md" })
-      .option("stub-ms", { type: "string", desc: "use runs of this stub (default: the most common one)" }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("notes")
+        .usage(
+          "$0 [options] — write capacity.md and its charts from results/*/result.json\n" +
+            "--out defaults to <results-dir>/capacity.md; --stub-ms to the most common stub of the runs",
+        ),
+      ["results-dir", "out", "stub-ms"] as const,
+      { "stub-ms": null },
+    ),
   );
   const resultsDir = a["results-dir"];
   const out = a.out ?? join(resultsDir, "capacity.md");
-  const stub = a["stub-ms"] === undefined ? undefined : positiveInt("stub-ms", a["stub-ms"], 1, 60_000);
+  const stub = a["stub-ms"];
   const sel = selectRuns(loadResults(resultsDir), stub);
   // NOTE: the fd limit is the one the runs had (their workers' soft limit), not this shell's.
   const fdLimit =

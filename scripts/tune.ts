@@ -4,6 +4,7 @@ import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
 import { normalizeValue, readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import {
   persistPath,
@@ -161,22 +162,18 @@ function untune(): number {
 
 await runMain(async () => {
   const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("tune")
-      .usage(
-        "$0 tune [--profile 20k] [--persist] | $0 untune — exit 0 done, 1 a write failed (rolled back), 2 bad input or not root",
-      )
-      .command("tune", "save the current values, then apply configs/tuning/<profile>.conf")
-      .command("untune", "restore the saved values exactly and delete the state file")
-      .demandCommand(1, 1)
-      .option("profile", { type: "string", default: "20k", desc: "configs/tuning/<profile>.conf" })
-      .option("persist", {
-        type: "boolean",
-        default: false,
-        desc: "also write /etc/sysctl.d/90-uws-lab.conf (untune removes it)",
-      }),
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("tune")
+        .usage(
+          "$0 tune [--profile 20k] [--persist] | $0 untune — exit 0 done, 1 a write failed (rolled back), 2 bad input or not root",
+        )
+        .command("tune", "save the current values, then apply configs/tuning/<profile>.conf")
+        .command("untune", "restore the saved values exactly and delete the state file")
+        .demandCommand(1, 1),
+      ["profile", "persist"] as const,
+    ),
   );
-  const cmd = String(a._[0]);
-  if (cmd === "untune") return untune();
-  return tune(a.profile, a.persist);
+  const code = String(a._[0]) === "untune" ? untune() : tune(a.profile, a.persist);
+  return code === 1 ? { code, says: "FAIL (a write failed, see above)" } : code;
 });

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { integer, nonEmpty, oneOf } from "../scripts/lib/core/parse.ts";
 
 export interface ServerOptions {
   workers: number;
@@ -20,54 +21,61 @@ export function usageExit(message: string): never {
   process.exit(2);
 }
 
-function int(name: string, raw: unknown, min: number, max: number): number {
-  const text = String(raw).trim();
-  const n = Number(text);
-  if (text === "" || !Number.isInteger(n) || n < min || n > max) {
-    usageExit(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
-  }
-  return n;
+/** An integer option checked by the drivers' strict parser (scripts/lib/core/parse.ts) where it is declared. */
+const int = (name: string, desc: string, dflt: string | number, min: number, max: number) =>
+  ({
+    type: "string",
+    desc,
+    default: dflt,
+    requiresArg: true,
+    coerce: (raw: unknown): number => integer(name, raw, min, max),
+  }) as const;
+
+function host(raw: unknown): string {
+  const h = nonEmpty("host", raw).trim();
+  if (h !== "localhost" && isIP(h) === 0) throw new Error(`--host must be an IP address, got "${h}"`);
+  return h;
 }
+
+const INTS = ["workers", "stub-ms", "port", "max-deaths", "death-window-s"] as const;
 
 export function parseServerOptions(argv = hideBin(process.argv), env = process.env): ServerOptions {
   const a = yargs(argv)
     .scriptName("server")
     .usage("$0 [options]  — uWebSockets.js 200 ms stub in N throng workers")
-    .option("workers", {
+    // NOTE: parsed as text by the coerce parsers (so "" and "1.5" are refused), shown as [number] in --help.
+    .number(INTS)
+    .option("workers", int("workers", "worker processes (env WORKERS)", env.WORKERS ?? 1, 1, 64))
+    .option("stub-ms", int("stub-ms", "ms /ping waits (env STUB_MS)", env.STUB_MS ?? 200, 0, 60_000))
+    .option("host", {
       type: "string",
-      default: env.WORKERS ?? "1",
-      desc: "worker processes (env WORKERS)",
+      default: env.HOST ?? "127.0.0.1",
+      desc: "bind address (env HOST)",
+      requiresArg: true,
+      coerce: host,
     })
-    .option("stub-ms", {
-      type: "string",
-      default: env.STUB_MS ?? "200",
-      desc: "ms /ping waits (env STUB_MS)",
-    })
-    .option("host", { type: "string", default: env.HOST ?? "127.0.0.1", desc: "bind address (env HOST)" })
-    .option("port", { type: "string", default: env.PORT ?? "8000", desc: "TCP port (env PORT)" })
-    .option("max-deaths", { type: "string", default: "5", desc: "worker deaths tolerated per window" })
-    .option("death-window-s", { type: "string", default: "10", desc: "crash-loop window, seconds" })
+    .option("port", int("port", "TCP port (env PORT)", env.PORT ?? 8000, 1, 65_535))
+    .option("max-deaths", int("max-deaths", "worker deaths tolerated per window", 5, 0, 1000))
+    .option("death-window-s", int("death-window-s", "crash-loop window, seconds", 10, 1, 3600))
     .option("fd-guard", {
       type: "string",
       default: "on",
       desc: "on|off: stop accepting near the open-files limit (off reproduces the EMFILE busy-spin)",
+      requiresArg: true,
+      coerce: (raw: unknown) => oneOf("fd-guard", raw, ["on", "off"]),
     })
     .strict()
     .help()
     .version(false)
     .fail((msg, err) => usageExit(`${err?.message ?? msg} (see --help)`))
     .parseSync();
-  const host = String(a.host);
-  const fdGuard = String(a["fd-guard"]);
-  if (fdGuard !== "on" && fdGuard !== "off") usageExit(`--fd-guard must be on or off, got "${fdGuard}"`);
-  if (host !== "localhost" && isIP(host) === 0) usageExit(`--host must be an IP address, got "${host}"`);
   return {
-    workers: int("workers", a.workers, 1, 64),
-    stubMs: int("stub-ms", a["stub-ms"], 0, 60_000),
-    host,
-    port: int("port", a.port, 1, 65_535),
-    maxDeaths: int("max-deaths", a["max-deaths"], 0, 1000),
-    deathWindowS: int("death-window-s", a["death-window-s"], 1, 3600),
-    fdGuard: fdGuard === "on",
+    workers: a.workers,
+    stubMs: a["stub-ms"],
+    host: a.host,
+    port: a.port,
+    maxDeaths: a["max-deaths"],
+    deathWindowS: a["death-window-s"],
+    fdGuard: a["fd-guard"] === "on",
   };
 }

@@ -70,7 +70,7 @@ const opts = {
 };
 
 test("fleet up: sshd in every host, the inventory path is the last line", opts, () => {
-  const r = fleet("up", "--clients", "2", "--client-cpus", "0", "--no-probe");
+  const r = fleet("up", "--clients", "2", "--generator-cpus", "0", "--no-probe");
   assert.equal(r.status, 0, r.stderr);
   const last = r.stdout.trim().split("\n").at(-1) ?? "";
   assert.equal(last, join(DIR, "inventory.json"));
@@ -162,7 +162,7 @@ test("an unreachable host is exit 2 with one line naming it and the fix", opts, 
   ghost.clients = [{ name: "ghost", ssh: `root@${cfg.net24}.99`, wrk: "/usr/bin/wrk" }];
   const path = join(local, "ghost.json");
   writeFileSync(path, JSON.stringify(ghost));
-  const r = fleet("check", "--inventory", path);
+  const r = fleet("check", "--hosts", path);
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert.match(

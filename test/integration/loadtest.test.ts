@@ -46,16 +46,8 @@ function wrkRunning(): boolean {
 describe("load pipeline against 2 workers, stub 50 ms", () => {
   let s: RunningServer;
   let dir: string;
-  const common = (): string[] => [
-    "--connections",
-    String(CONNS),
-    "--duration",
-    "3s",
-    "--warmup",
-    "0",
-    "--results-dir",
-    dir,
-  ];
+  // NOTE: wrk's short flags (-c connections, -d duration; -R the rate, as in wrk2) as a user types them.
+  const common = (): string[] => ["-c", String(CONNS), "-d", "3s", "--warmup", "0", "--results-dir", dir];
   /** a run against /ping/ with the common options and these */
   const ping = (...extra: string[]): string[] => [...common(), "--url", `${s.url}/ping/`, ...extra];
   before(async () => {
@@ -69,7 +61,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
 
   test("a passing paced run writes a complete result whose counts match the server's", async () => {
     const rate = CONNS / (STUB_MS / 1000) / 5; // well inside the Little ceiling
-    const r = await loadtest(ping("--mode", "paced", "--target-rps", String(rate)));
+    const r = await loadtest(ping("--mode", "paced", "-R", String(rate)));
     assert.equal(r.code, 0, r.stderr);
     const rec = r.record as ResultRecord;
     assert.deepEqual(rec.verdict, { pass: true, reasons: [] });

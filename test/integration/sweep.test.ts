@@ -18,7 +18,7 @@ describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
   const lim = nofileLimits("self").hard;
   const tooMany = Number.isFinite(lim) ? lim : 1_000_000;
   const args = (): string[] => [
-    ...["--name", "t", "--workers", "1", "--connections", `100,${tooMany}`, "--modes", "paced"],
+    ...["--name", "t", "--workers-list", "1", "--connections-list", `100,${tooMany}`, "--modes", "paced"],
     ...["--duration", "2s", "--warmup", "0", "--cooldown", "0", "--stub-ms", "50", "--threads", "1"],
     ...["--results-dir", dir],
   ];
@@ -55,7 +55,7 @@ describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
   });
 
   test("bad options exit 2; Ctrl-C exits 130 with the server stopped and the state kept", async () => {
-    assert.equal((await sweep(["--workers", "0", "--results-dir", dir])).code, 2);
+    assert.equal((await sweep(["--workers-list", "0", "--results-dir", dir])).code, 2);
     assert.equal((await sweep([...args(), "--duration", "5s"])).code, 2); // other settings than the saved sweep
     let tree: number[] = [];
     const run = startCli(SWEEP, [...args().map((a) => (a === "t" ? "int" : a)), "--duration", "5s"]);

@@ -6,10 +6,11 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
+import { parseCpuList } from "../../scripts/lib/placement/cpus.ts";
 import { loadInventory, parseInventory } from "../../scripts/lib/placement/inventory.ts";
 import { loadNetConfig, NET_CONFIG } from "../../scripts/lib/placement/net-config.ts";
 import { remoteLine } from "../../scripts/lib/placement/ssh.ts";
-import { inNetns, parseCpuList, planTopology } from "../../scripts/lib/placement/topology.ts";
+import { inNetns, planTopology } from "../../scripts/lib/placement/topology.ts";
 import { ROOT } from "../../scripts/lib/processes/group.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "inventory-test-"));
@@ -74,21 +75,17 @@ test("the driver turns a bad inventory into exit 2 and one line", () => {
     bad,
     JSON.stringify({ ...good(), clients: [{ name: "c1", ssh: "root@h", wrk: "/usr/bin/wrk", port: "x" }] }),
   );
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "scripts/fleet.ts", "check", "--inventory", bad],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 30_000,
-    },
-  );
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/fleet.ts", "check", "--hosts", bad], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert.match(r.stderr, /^error: inventory .*bad\.json: clients\[0\]\.port must be a TCP port/);
   const missing = spawnSync(
     process.execPath,
-    ["--import", "tsx", "scripts/fleet.ts", "check", "--inventory", join(dir, "nope.json")],
+    ["--import", "tsx", "scripts/fleet.ts", "check", "--hosts", join(dir, "nope.json")],
     {
       cwd: ROOT,
       encoding: "utf8",
@@ -137,9 +134,12 @@ test("argv helpers: inNetns pins CPUs, cpu lists parse, remote quoting survives 
     "-v",
   ]);
   assert.deepEqual(inNetns("n", ["x"], null), ["ip", "netns", "exec", "n", "x"]);
-  assert.deepEqual(parseCpuList("c", "0,2-3"), [0, 2, 3]);
-  assert.equal(parseCpuList("c", ""), null);
-  assert.throws(() => parseCpuList("c", "a"), /--c must be a CPU list/);
+  const online = [0, 1, 2, 3];
+  assert.deepEqual(parseCpuList("--c", "0,2-3", online), [0, 2, 3]);
+  assert.throws(() => parseCpuList("--c", "", online), /--c must be a CPU list/);
+  assert.throws(() => parseCpuList("--c", "a", online), /--c must be a CPU list/);
+  assert.throws(() => parseCpuList("--c", "3-1", online), /--c must be a CPU list/);
+  assert.throws(() => parseCpuList("--c", "4", online), /--c names CPU 4, which this machine does not have/);
   const words = ["it's", "$HOME", "a b", '"q"', "`x`", ";", ""];
   // NOTE: dash, the shell a Debian host runs a remote command line with when the login shell is sh.
   const out = execFileSync("sh", ["-c", `printf '%s\\n' ${remoteLine(words)}`], { encoding: "utf8" });

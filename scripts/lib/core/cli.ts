@@ -1,12 +1,27 @@
-// CLI plumbing shared by the drivers: one-line user errors with exit 2, durations, yargs failure hook.
+// CLI plumbing shared by the drivers: yargs settings, one-line user errors, and the exit line every run ends with.
 import type { Argv } from "yargs";
 import { Interrupted } from "./interrupt.ts";
 
 /** A user mistake or an environment that makes the run meaningless: one line, exit 2, no stack. */
 export class InvalidRun extends Error {}
 
+/** How a driver ended: its exit code and the word(s) for it, e.g. { code: 1, says: "FAIL (latency, rps)" }. */
+export interface Outcome {
+  code: number;
+  says: string;
+}
+
+const SAYS: Record<number, string> = { 0: "ok", 1: "FAIL", 2: "invalid" };
+
+// NOTE: make turns every failed recipe into exit 2, so FAIL and invalid look alike there: the last line of
+// every driver says which code the driver itself exited with (README "Exit codes").
+export function exitLine(o: Outcome): string {
+  return `exit ${o.code}: ${o.says}`;
+}
+
+/** One line naming the problem and the fix (and that this is the invalid exit), then exit 2. */
 export function usageExit(message: string): never {
-  process.stderr.write(`error: ${message}\n`);
+  process.stderr.write(`error: ${message} — ${exitLine({ code: 2, says: "invalid" })}\n`);
   process.exit(2);
 }
 
@@ -24,32 +39,26 @@ export function parseArgs<T>(y: Argv<T>) {
   return y.parserConfiguration(PARSER).strict().help().version(false).fail(yargsFail).parseSync();
 }
 
-/** "30", "30s", "2m", "500ms" → seconds. */
-export function parseDuration(name: string, raw: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(raw).trim());
-  if (!m) throw new InvalidRun(`--${name} must be a duration like 30s, 2m or 500ms, got "${String(raw)}"`);
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n / 1000 : m[2] === "m" ? n * 60 : n;
-}
-
-export function positiveInt(name: string, raw: unknown, min = 1, max = 10_000_000): number {
-  const n = Number(String(raw).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new InvalidRun(`--${name} must be an integer from ${min} to ${max}, got "${String(raw)}"`);
-  }
-  return n;
-}
-
-/** Run a driver's main: InvalidRun → one line + exit 2, Interrupted → exit 130; else its return value. */
-export async function runMain(main: () => Promise<number>): Promise<void> {
+/**
+ * Run a driver's main and end with its exit line: a code (0 ok, 1 FAIL, …) or an Outcome; InvalidRun → one
+ * `error:` line + exit 2; Interrupted → exit 130; anything else is a bug: its stack, then exit 1.
+ */
+export async function runMain(main: () => Promise<number | Outcome>): Promise<void> {
   try {
-    process.exitCode = await main();
+    const r = await main();
+    const o = typeof r === "number" ? { code: r, says: SAYS[r] ?? "error" } : r;
+    process.stderr.write(`${exitLine(o)}\n`);
+    process.exitCode = o.code;
   } catch (e) {
     if (e instanceof InvalidRun) usageExit(e.message);
     if (e instanceof Interrupted) {
       process.stderr.write("\ninterrupted: every wrk and server stopped, no result written\n");
+      process.stderr.write(`${exitLine({ code: 130, says: "interrupted" })}\n`);
       process.exit(130);
     }
-    throw e;
+    const err = e instanceof Error ? e : new Error(String(e));
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    process.stderr.write(`${exitLine({ code: 1, says: `crashed — ${err.message.split("\n")[0]}` })}\n`);
+    process.exit(1);
   }
 }

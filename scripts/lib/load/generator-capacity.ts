@@ -26,6 +26,7 @@ export function generatorFit(mode: Mode, rps: number, cpusGiven: number): Genera
 export function generatorWarning(f: GeneratorFit, mode: Mode): string | null {
   if (f.fits) return null;
   const need = Math.ceil(f.cpusNeeded);
-  const what = mode === "paced" ? `paced ${Math.round(f.rps)} RPS` : `saturate up to ${Math.round(f.rps)} RPS`;
+  const what =
+    mode === "paced" ? `paced ${Math.round(f.rps)} RPS` : `saturate up to ${Math.round(f.rps)} RPS`;
   return `${what} needs ≈ ${f.cpusNeeded.toFixed(1)} generator CPUs at ${WRK_US_PER_REQUEST[mode]} µs of wrk per request, the placement gives ${f.cpusGiven}: the run will be generator-bound — give wrk ${need} CPUs (GENERATOR_CPUS) or lower the rate`;
 }

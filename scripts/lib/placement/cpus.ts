@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { InvalidRun } from "../core/cli.ts";
 
-/** "0-2,5" → [0, 1, 2, 5]; throws InvalidRun naming `what` on anything else (empty, reversed, out of range). */
+/** "0-2,5" → [0, 1, 2, 5]; throws InvalidRun naming `what` on anything else (empty, reversed, a CPU not online). */
 export function parseCpuList(what: string, raw: string, online = onlineCpus()): number[] {
   const text = raw.trim();
   const ids = new Set<number>();
@@ -12,6 +12,7 @@ export function parseCpuList(what: string, raw: string, online = onlineCpus()): 
     const lo = Number(m?.[1]);
     const hi = Number(m?.[2] ?? m?.[1]);
     if (!m || hi < lo) throw new InvalidRun(`${what} must be a CPU list like 1 or 0-3,6, got "${raw}"`);
+    if (hi - lo > 4096) throw new InvalidRun(`${what}: the range ${part} is too large`);
     for (let c = lo; c <= hi; c++) ids.add(c);
   }
   const missing = [...ids].filter((c) => !online.includes(c));

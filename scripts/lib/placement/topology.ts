@@ -1,5 +1,6 @@
 // The emulated hosts' shape: names and addresses of the hub, the server and K client namespaces, and the argv prefix.
 import { InvalidRun } from "../core/cli.ts";
+import { tasksetPrefix } from "./cpus.ts";
 import type { NetConfig } from "./net-config.ts";
 
 export interface NsHost {
@@ -82,20 +83,5 @@ export function namespacesOf(t: Topology): string[] {
 
 /** argv that runs argv inside ns (on cpus when given): `ip netns exec NS [taskset -c L] …`. */
 export function inNetns(ns: string, argv: string[], cpus?: number[] | null): string[] {
-  const pin = cpus && cpus.length > 0 ? ["taskset", "-c", cpus.join(",")] : [];
-  return ["ip", "netns", "exec", ns, ...pin, ...argv];
-}
-
-/** "0,2-3" → [0, 2, 3]; empty/undefined → null. */
-export function parseCpuList(name: string, raw: string | undefined): number[] | null {
-  if (raw === undefined || raw.trim() === "") return null;
-  const out: number[] = [];
-  for (const part of raw.split(",")) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new InvalidRun(`--${name} must be a CPU list like 0 or 0,2-3, got "${raw}"`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    for (let c = a; c <= b; c++) out.push(c);
-  }
-  return out;
+  return ["ip", "netns", "exec", ns, ...tasksetPrefix(cpus && cpus.length > 0 ? cpus : null), ...argv];
 }

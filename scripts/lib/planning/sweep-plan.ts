@@ -40,26 +40,8 @@ export interface SweepState {
   cells: CellState[];
 }
 
-/** "1,2,4" → [1, 2, 4]: positive integers, no duplicates, kept in the given order. */
-export function parseList(name: string, raw: string, max = 1_000_000): number[] {
-  const xs = raw.split(",").map((s) => s.trim());
-  const out: number[] = [];
-  for (const x of xs) {
-    const n = Number(x);
-    if (x === "" || !Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidRun(`--${name} takes a comma-separated list of integers 1..${max}, got "${raw}"`);
-    if (!out.includes(n)) out.push(n);
-  }
-  return out;
-}
-
-export function parseModes(raw: string): Mode[] {
-  const ms = [...new Set(raw.split(",").map((m) => m.trim()))];
-  for (const m of ms)
-    if (m !== "saturate" && m !== "paced")
-      throw new InvalidRun(`--modes takes saturate and/or paced, got "${m}"`);
-  return ms as Mode[];
-}
+// NOTE: the list parser lives with the other option parsers (core/parse.ts); the sweep's tests use it here.
+export { intList as parseList } from "../core/parse.ts";
 
 /** Default target of a cell: a fifth of the Little ceiling (connections ÷ stub), well inside it. */
 export function defaultTargetRps(connections: number, stubMs: number): number {

@@ -1,7 +1,8 @@
 // The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
 
-import { reasonText } from "../contract/reasons.ts";
+import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
+import type { Outcome } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
 
 export function summaryText(r: ResultRecord, dir: string): string {
@@ -19,4 +20,10 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  result     ${dir}/result.json`,
   ];
   return lines.join("\n");
+}
+
+/** The exit a run's verdict gives: 0 PASS, or 1 FAIL with the names of the failed rules. */
+export function verdictOutcome(r: ResultRecord): Outcome {
+  if (r.verdict.pass) return { code: 0, says: "PASS" };
+  return { code: 1, says: `FAIL (${ruleList(r.verdict.reasons)})` };
 }

@@ -1,0 +1,193 @@
+// Every driver option, declared once: name, wrk-style alias, description, default and strict parser.
+import type { Slo } from "../contract/slo.ts";
+import { parseCpuList } from "../placement/cpus.ts";
+import * as p from "./parse.ts";
+
+/** A value as typed on the command line, or a default before it is parsed. */
+export type Raw = string | number | boolean;
+
+export interface Spec<V> {
+  desc: string;
+  /** wrk's (or wrk2's) short flag where the meaning is the same */
+  alias?: string;
+  /** how --help shows it; the value itself is always parsed from its text by `parse` */
+  type: "number" | "string" | "boolean";
+  /** as typed on the command line; a function takes it from configs/slo.json */
+  default?: Raw | ((slo: Slo) => Raw);
+  /** a closed set yargs checks itself (--mode, --scale) */
+  choices?: readonly string[];
+  /** text → value; throws InvalidRun naming the option. `allowed`: a driver's own vocabulary (--peers) */
+  parse?: (name: string, raw: unknown, allowed: readonly string[]) => V;
+}
+
+const int = (min: number, max: number) => (name: string, raw: unknown) => p.integer(name, raw, min, max);
+const dur = (minS: number) => (name: string, raw: unknown) => p.duration(name, raw, minS);
+const names = (name: string, raw: unknown, allowed: readonly string[]) => p.nameList(name, raw, allowed);
+
+const MODES = ["saturate", "paced"] as const;
+export const PLACEMENTS = ["split", "shared", "netns", "hosts"] as const;
+const cpus = (name: string, raw: unknown) => parseCpuList(`--${name}`, p.nonEmpty(name, raw));
+const AS_DURATION = "a duration, as --duration";
+
+// NOTE: `satisfies` keeps each entry's literal shape, so the builder knows which ones have a default.
+export const CATALOGUE = {
+  mode: {
+    type: "string",
+    desc: "saturate: closed loop (each connection sends when answered); paced: a fixed rate via wrk's delay()",
+    choices: MODES,
+    default: "saturate",
+  },
+  modes: {
+    type: "string",
+    desc: "comma list of saturate and/or paced, run in this order",
+    default: "saturate,paced",
+    parse: (name: string, raw: unknown) => p.nameList(name, raw, MODES),
+  },
+  connections: {
+    type: "number",
+    alias: "c",
+    desc: "concurrent connections held open (wrk -c)",
+    default: (s: Slo) => s.connections,
+    parse: int(1, 1_000_000),
+  },
+  "connections-list": {
+    type: "string",
+    desc: "comma list of connection counts, one cell each",
+    default: "1000,5000,10000,20000",
+    parse: (name: string, raw: unknown) => p.intList(name, raw, 1_000_000),
+  },
+  threads: {
+    type: "number",
+    alias: "t",
+    desc: "wrk threads per shard (wrk -t)",
+    default: 2,
+    parse: int(1, 64),
+  },
+  shards: {
+    type: "number",
+    desc: "wrk processes (0 = auto from the open-files limit)",
+    default: 0,
+    parse: int(0, 64),
+  },
+  duration: {
+    type: "string",
+    alias: "d",
+    desc: "measured duration, at least 1s (wrk -d): 30s, 2m, 1h; also 500ms or bare seconds",
+    default: (s: Slo) => `${s.durationS}s`,
+    parse: dur(1),
+  },
+  warmup: {
+    type: "string",
+    desc: `run first, not recorded; 0 = none (${AS_DURATION})`,
+    default: "5s",
+    parse: dur(0),
+  },
+  cooldown: { type: "string", desc: `pause between runs (${AS_DURATION})`, default: "5s", parse: dur(0) },
+  timeout: {
+    type: "string",
+    desc: `wrk --timeout: slower replies count as timeouts (${AS_DURATION})`,
+    default: "2s",
+    parse: dur(0),
+  },
+  "target-rps": {
+    type: "number",
+    alias: "R",
+    desc: "SLO target, requests/s; paced: the rate sent (wrk2 -R)",
+    default: (s: Slo) => s.targetRps,
+    parse: int(1, 10_000_000),
+  },
+  "budget-ms": {
+    type: "number",
+    desc: "allowed p99 above the stub, ms",
+    default: (s: Slo) => s.overheadBudgetMs,
+    parse: int(0, 60_000),
+  },
+  "stub-ms": {
+    type: "number",
+    desc: "how long the server's /ping waits, ms",
+    default: (s: Slo) => s.stubMs,
+    parse: int(1, 60_000),
+  },
+  workers: {
+    type: "number",
+    desc: "server worker processes (doctor with --url: the running server's count)",
+    default: 4,
+    parse: int(1, 64),
+  },
+  "workers-list": {
+    type: "string",
+    desc: "comma list of server worker counts, one server each",
+    default: "1,2,4,8",
+    parse: (name: string, raw: unknown) => p.intList(name, raw, 64),
+  },
+  port: { type: "number", desc: "TCP port of the lab server", default: 8000, parse: int(1, 65_535) },
+  url: {
+    type: "string",
+    desc: "the running lab server, e.g. http://127.0.0.1:8000/ping/ (loopback only)",
+    default: "http://127.0.0.1:8000/ping/",
+    parse: p.httpUrl,
+  },
+  repeats: {
+    type: "number",
+    desc: "runs per cell (median and min–max reported)",
+    default: 1,
+    parse: int(1, 100),
+  },
+  name: {
+    type: "string",
+    desc: "results/sweep-<name>/; the same name resumes",
+    default: "default",
+    parse: p.nonEmpty,
+  },
+  peers: { type: "string", desc: "comma list of servers, measured in this order", parse: names },
+  scenario: { type: "string", desc: "all, or a comma list of scenarios", default: "all", parse: names },
+  scale: {
+    type: "string",
+    desc: "small = the tests' size",
+    choices: ["small", "moderate"],
+    default: "moderate",
+  },
+  profile: { type: "string", desc: "configs/tuning/<profile>.conf", default: "20k", parse: p.nonEmpty },
+  "results-dir": { type: "string", desc: "where run directories go", default: "results", parse: p.nonEmpty },
+  out: { type: "string", desc: "the file to write", parse: p.nonEmpty },
+  force: { type: "boolean", desc: "start again: run every cell anew (new state)", default: false },
+  "keep-raw": {
+    type: "boolean",
+    desc: "keep each shard's exact wrk report (wrk-<n>.json.gz)",
+    default: false,
+  },
+  json: { type: "boolean", desc: "print the machine-readable result as JSON on stdout", default: false },
+  persist: {
+    type: "boolean",
+    desc: "also write /etc/sysctl.d/90-uws-lab.conf (untune removes it)",
+    default: false,
+  },
+  write: { type: "boolean", desc: "write the result (--no-write: print only)", default: true },
+  placement: {
+    type: "string",
+    desc: "where each side runs: split (own CPU sets, one machine), shared (both float), netns (emulated hosts), hosts (--hosts inventory over ssh)",
+    choices: PLACEMENTS,
+    default: "split",
+  },
+  "server-cpus": {
+    type: "string",
+    desc: "CPUs of every server process, taskset-style (1 or 2-3); default: the upper half of the CPUs",
+    parse: cpus,
+  },
+  "generator-cpus": {
+    type: "string",
+    desc: "CPUs of every wrk shard, taskset-style (0 or 0-1); default: the lower half of the CPUs",
+    parse: cpus,
+  },
+  clients: {
+    type: "number",
+    desc: "client network namespaces (emulated hosts) the wrk shards are spread over",
+    default: 2,
+    parse: int(1, 8),
+  },
+  hosts: {
+    type: "string",
+    desc: "inventory file of the hosts placement (configs/hosts/example.json)",
+    parse: p.nonEmpty,
+  },
+} as const satisfies Record<string, Spec<unknown>>;
