@@ -1,0 +1,55 @@
+// Placement arithmetic: CPU lists, the default split rule, the knobs, and whether a plan fits the generator.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { generatorFit, generatorWarning } from "../../scripts/lib/load/generator-capacity.ts";
+import {
+  defaultSplit,
+  formatCpuList,
+  resolveSplit,
+  tasksetPrefix,
+} from "../../scripts/lib/placement/cpus.ts";
+
+test("CPU lists print as the kernel's Cpus_allowed_list", () => {
+  assert.equal(formatCpuList([0, 1, 2, 5]), "0-2,5");
+  assert.equal(formatCpuList([3, 1, 1]), "1,3");
+  assert.equal(formatCpuList([7]), "7");
+  assert.deepEqual(tasksetPrefix([1]), ["taskset", "-c", "1"]);
+  assert.deepEqual(tasksetPrefix(null), []);
+});
+
+test("default split: the generator the lower half (at least one CPU), the server the rest", () => {
+  assert.deepEqual(defaultSplit([0, 1]), { generator: [0], server: [1] });
+  assert.deepEqual(defaultSplit([0, 1, 2]), { generator: [0], server: [1, 2] });
+  assert.deepEqual(defaultSplit([0, 1, 2, 3, 4, 5, 6, 7]), { generator: [0, 1, 2, 3], server: [4, 5, 6, 7] });
+  assert.throws(() => defaultSplit([0]), /needs ≥ 2 CPUs.*PLACEMENT=shared/);
+});
+
+test("knobs: one side given takes its CPUs, the other gets the rest; overlap or nothing left is refused", () => {
+  const online = [0, 1, 2, 3];
+  assert.deepEqual(resolveSplit(undefined, undefined, online), { generator: [0, 1], server: [2, 3] });
+  assert.deepEqual(resolveSplit("3", undefined, online), { server: [3], generator: [0, 1, 2] });
+  assert.deepEqual(resolveSplit(undefined, "0", online), { server: [1, 2, 3], generator: [0] });
+  assert.deepEqual(resolveSplit("2-3", "0", online), { server: [2, 3], generator: [0] });
+  assert.throws(() => resolveSplit("1-2", "2", online), /must be disjoint.*PLACEMENT=shared/);
+  assert.throws(() => resolveSplit("0-3", undefined, online), /must be disjoint and non-empty/);
+  assert.throws(() => resolveSplit("9", undefined, online), /SERVER_CPUS names CPU 9/);
+});
+
+test("generator fit: paced 15k RPS fits one wrk CPU, 20k is at its edge, 40k is over and says how many", () => {
+  const ok = generatorFit("paced", 15_000, 1);
+  assert.equal(ok.fit, "ok");
+  assert.equal(generatorWarning(ok, "paced"), null);
+  const edge = generatorFit("paced", 20_000, 1);
+  assert.equal(edge.fit, "edge");
+  assert.match(generatorWarning(edge, "paced") ?? "", /at the edge.*2 CPUs would leave headroom/);
+  const over = generatorFit("paced", 40_000, 1);
+  assert.equal(over.fit, "over");
+  assert.ok(over.cpusNeeded > 1.5 && over.cpusNeeded < 3, String(over.cpusNeeded));
+  assert.match(
+    generatorWarning(over, "paced") ?? "",
+    /paced 40000 RPS needs ≈ \d\.\d+ generator CPUs .* gives 1: wrk cannot keep up.*give it 3 CPUs/,
+  );
+  // saturate 20k connections at a 200 ms stub asks up to 100k RPS of wrk: more than one CPU's worth
+  assert.equal(generatorFit("saturate", 100_000, 1).fit, "over");
+  assert.equal(generatorFit("saturate", 100_000, 2).fit, "ok");
+});
