@@ -3,7 +3,8 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
-import { drainTimeWait, runLoad } from "./lib/load/run.ts";
+import { runLoad } from "./lib/load/run.ts";
+import { drainTimeWait } from "./lib/load/time-wait.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
 

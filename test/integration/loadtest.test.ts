@@ -7,12 +7,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
-import {
-  parseReport,
-  summarize,
-  undoCorrection,
-  wrkCorrectionIntervalUs,
-} from "../../scripts/lib/load/histogram.ts";
+import { summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/load/histogram.ts";
+import { parseReport } from "../../scripts/lib/load/wrk-report.ts";
 import { freePort, ROOT, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
 
 const CONNS = 300;

@@ -13,15 +13,13 @@ import {
   type Bucket,
   histCount,
   mergeHistograms,
-  mergeReports,
-  parseReport,
   percentile,
   summarize,
   undoCorrection,
-  type WrkReport,
   wrkCorrectionIntervalUs,
-  wrkRank,
 } from "../../scripts/lib/load/histogram.ts";
+import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
+import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
 
 const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));
 const REPORT_LUA = join(WRK_DIR, "report.lua");
