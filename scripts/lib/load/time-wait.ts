@@ -1,6 +1,7 @@
 // Before a run: wait for the client ports' TIME_WAIT sockets to drain when they crowd the ephemeral range.
+
+import { readSockstat } from "../machine/kernel-counters.ts";
 import { portRangeSize } from "../machine/limits.ts";
-import { readSockstat } from "../machine/proc.ts";
 import { sleep } from "./live.ts";
 
 const TIME_WAIT_MAX_WAIT_S = 70;
