@@ -6,8 +6,9 @@ import { hideBin } from "yargs/helpers";
 import { parseArgs, positiveInt, runMain } from "./lib/core/cli.ts";
 import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/machine/limits.ts";
 import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
-import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/planning/notes-data.ts";
+import { cellsOf, mostCommon, selectRuns } from "./lib/planning/notes-data.ts";
 import { capacityMarkdown } from "./lib/planning/notes-render.ts";
+import { skippedCells } from "./lib/planning/notes-skipped.ts";
 import { loadResults, writeAtomic } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {
