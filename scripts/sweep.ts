@@ -1,34 +1,10 @@
 // Capacity sweep: workers × connections × mode, each cell a normal recorded run; resumable via its state.json.
-import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
+import { loadSlo, type Slo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
-import { int } from "./lib/core/format.ts";
-import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { sleep } from "./lib/load/live.ts";
-import { runLoad } from "./lib/load/run.ts";
-import {
-  buildGrid,
-  type CellState,
-  cellOf,
-  Eta,
-  finished,
-  fmtDuration,
-  openState,
-  parseList,
-  parseModes,
-  type SweepSettings,
-  sweepDir,
-  writeState,
-} from "./lib/planning/sweep-plan.ts";
-import { sweepTable } from "./lib/planning/sweep-report.ts";
-import { type RunningServer, startServer } from "./lib/processes/server.ts";
-import { writeAtomic } from "./lib/results/run-dir.ts";
-
-const say = (l: string): void => {
-  process.stderr.write(`${l}\n`);
-};
+import { buildGrid, parseList, parseModes, type SweepSettings } from "./lib/planning/sweep-plan.ts";
+import { finishSweep, openSweep, type SweepInput, SweepRunner } from "./lib/planning/sweep-run.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
@@ -65,7 +41,32 @@ await runMain(async () => {
       .option("force", { type: "boolean", default: false, desc: "run every cell again (new state)" })
       .option("results-dir", { type: "string", default: "results" }),
   );
-  const resultsDir = a["results-dir"];
+  const sweep = openSweep(sweepInput(a, slo));
+  await new SweepRunner(sweep).run();
+  finishSweep(sweep);
+  return 0;
+});
+
+interface SweepArgs {
+  name: string;
+  workers: string;
+  connections: string;
+  modes: string;
+  "target-rps"?: string;
+  repeats: string;
+  warmup: string;
+  duration: string;
+  cooldown: string;
+  threads: string;
+  timeout: string;
+  "stub-ms": string;
+  "budget-ms": string;
+  force: boolean;
+  "results-dir": string;
+}
+
+/** The options checked and turned into a sweep's settings and grid (a bad value: one line, exit 2). */
+function sweepInput(a: SweepArgs, slo: Slo): SweepInput {
   const settings: SweepSettings = {
     stubMs: positiveInt("stub-ms", a["stub-ms"], 1, 60_000),
     budgetMs: positiveInt("budget-ms", a["budget-ms"], 0, 60_000),
@@ -86,94 +87,6 @@ await runMain(async () => {
     settings.stubMs,
     target,
   );
-  const dir = sweepDir(resultsDir, a.name);
-  const state = openState(dir, a.name, settings, grid, a.force);
-  writeState(dir, state);
-
-  const mine = grid.map((c) => cellOf(state, c.key));
-  const left = (c: CellState): number => (finished(c, repeats) ? 0 : repeats - c.runs.length);
-  const plannedRunS = settings.warmupS + settings.durationS + cooldownMs / 1000 + 5;
-  const eta = new Eta(
-    plannedRunS,
-    mine.reduce((s, c) => s + left(c), 0),
-  );
-  const doneCells = (): number => mine.filter((c) => finished(c, repeats)).length;
-  say(
-    `sweep ${a.name}: ${mine.length} cells (${doneCells()} already finished), ${mine.reduce((s, c) => s + left(c), 0)} runs to go, about ${fmtDuration(eta.secondsLeft())} — state in ${dir}/state.json`,
-  );
-
-  const signal = interruptSignal();
-  let server: RunningServer | null = null;
-  let ranOne = false;
-  const skip = (c: CellState, reason: string): void => {
-    c.skipped = reason;
-    eta.dropped(left({ ...c, skipped: null }));
-    writeState(dir, state);
-    say(`  skipped ${c.key}: ${reason}`);
-  };
-  try {
-    for (const w of workersList) {
-      for (const c of mine.filter((x) => x.workers === w)) {
-        while (!finished(c, repeats)) {
-          checkInterrupted(signal);
-          if (ranOne && cooldownMs > 0) await Promise.race([sleep(cooldownMs), whenInterrupted(signal)]);
-          if (!server || server.proc.exitCode !== null || server.proc.signalCode !== null) {
-            // NOTE: a server that died (crash loop) is started again; one that cannot start skips its cells.
-            server = await startServer({ workers: w, stubMs: settings.stubMs }).catch((e: Error) => {
-              skip(c, `the server did not start: ${e.message.trim().split("\n").slice(-1)[0]}`);
-              return null;
-            });
-            if (!server) break;
-          }
-          say(
-            `\nsweep ${a.name} [cells ${doneCells()}/${mine.length} done · ETA ${fmtDuration(eta.secondsLeft())}] ${w} workers · ${int(c.connections)} connections · ${c.mode} · target ${int(c.targetRps)} rps · repeat ${c.runs.length + 1}/${repeats}`,
-          );
-          const t0 = performance.now();
-          try {
-            const { record, dir: rd } = await runLoad({
-              url: `${server.url}/ping/`,
-              mode: c.mode,
-              threads: settings.threads,
-              shards: 0,
-              warmupS: settings.warmupS,
-              timeoutS: settings.timeoutS,
-              resultsDir,
-              slo: {
-                ...slo,
-                connections: c.connections,
-                targetRps: c.targetRps,
-                durationS: settings.durationS,
-                overheadBudgetMs: settings.budgetMs,
-              },
-            });
-            ranOne = true;
-            c.runs.push(record.id);
-            writeState(dir, state);
-            eta.ran((performance.now() - t0) / 1000 + cooldownMs / 1000);
-            const m = record.measurements;
-            say(
-              `  → ${record.verdict.pass ? "PASS" : "FAIL"} ${int(m.rps)} rps · p99 ${(m.latencyUs.p99 / 1000).toFixed(1)} ms · bound ${record.bound}${record.verdict.pass ? "" : ` · ${record.verdict.reasons.map((r) => r.split(":")[0]).join(", ")}`} · ${rd}`,
-            );
-          } catch (e) {
-            if (!(e instanceof InvalidRun)) throw e;
-            skip(c, e.message); // NOTE: a cell this worker count cannot hold (fd limit, …) is data, not a crash
-          }
-        }
-      }
-      await server?.stop();
-      server = null;
-    }
-  } catch (e) {
-    if (e instanceof Interrupted)
-      say(`\nsweep ${a.name}: finished runs are kept in ${dir}/state.json — run the same command to resume`);
-    throw e;
-  } finally {
-    await (server as RunningServer | null)?.stop(); // also on failure and Ctrl-C
-  }
-  const table = sweepTable(state, resultsDir, repeats);
-  writeAtomic(join(dir, "sweep.md"), table);
-  process.stdout.write(
-    `\n${table}\nsweep ${a.name}: complete — ${dir}/sweep.md; \`make notes\` for capacity.md\n`,
-  );
-  return 0;
-});
+  const resultsDir = a["results-dir"];
+  return { name: a.name, resultsDir, force: a.force, settings, slo, repeats, cooldownMs, workersList, grid };
+}
