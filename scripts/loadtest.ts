@@ -3,9 +3,10 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { Mode } from "./lib/contract/record.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
+import { loadSlo, type Slo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import { runLoad } from "./lib/load/run.ts";
+import type { RunOptions } from "./lib/load/run-phases.ts";
 import { summaryText } from "./lib/results/summary.ts";
 
 await runMain(async () => {
@@ -62,9 +63,32 @@ await runMain(async () => {
       })
       .option("json", { type: "boolean", default: false, desc: "print result.json on stdout" }),
   );
+  const { record, dir } = await runLoad(runOptions(a, slo));
+  process.stderr.write(`\n${summaryText(record, dir)}\n`);
+  if (a.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+  return record.verdict.pass ? 0 : 1;
+});
+
+interface LoadtestArgs {
+  mode: string;
+  connections: string;
+  threads: string;
+  duration: string;
+  warmup: string;
+  "target-rps": string;
+  "budget-ms": string;
+  timeout: string;
+  url: string;
+  shards: string;
+  "results-dir": string;
+  "keep-raw": boolean;
+}
+
+/** The options checked (a bad value: one line, exit 2) and turned into the run's options. */
+function runOptions(a: LoadtestArgs, slo: Slo): RunOptions {
   const durationS = parseDuration("duration", a.duration);
   if (durationS < 1) throw new InvalidRun("--duration must be at least 1s");
-  const { record, dir } = await runLoad({
+  return {
     url: a.url,
     mode: a.mode as Mode,
     threads: positiveInt("threads", a.threads, 1, 64),
@@ -80,8 +104,5 @@ await runMain(async () => {
       targetRps: positiveInt("target-rps", a["target-rps"], 1, 10_000_000),
       overheadBudgetMs: positiveInt("budget-ms", a["budget-ms"], 0, 60_000),
     },
-  });
-  process.stderr.write(`\n${summaryText(record, dir)}\n`);
-  if (a.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-  return record.verdict.pass ? 0 : 1;
-});
+  };
+}
