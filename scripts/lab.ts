@@ -2,7 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
+import { loadSlo, type Slo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, parseDuration, positiveInt, runMain } from "./lib/core/cli.ts";
 import { int } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
@@ -50,6 +50,32 @@ await runMain(async () => {
       .option("modes", { type: "string", default: "paced,saturate" })
       .option("results-dir", { type: "string", default: "results" }),
   );
+  return runLab(labInput(a, slo));
+});
+
+interface LabArgs {
+  workers: string;
+  port: string;
+  connections: string;
+  "target-rps": string;
+  duration: string;
+  warmup: string;
+  threads: string;
+  modes: string;
+  "results-dir": string;
+}
+
+interface LabInput {
+  modes: Mode[];
+  runSlo: Slo;
+  workers: number;
+  port: number;
+  threads: number;
+  warmupS: number;
+  resultsDir: string;
+}
+
+function labInput(a: LabArgs, slo: Slo): LabInput {
   const modes = a.modes.split(",").map((m) => m.trim());
   for (const m of modes)
     if (m !== "paced" && m !== "saturate")
@@ -66,30 +92,35 @@ await runMain(async () => {
   const port = positiveInt("port", a.port, 1, 65535);
   const threads = positiveInt("threads", a.threads, 1, 64);
   const warmupS = parseDuration("warmup", a.warmup);
+  return { modes: modes as Mode[], runSlo, workers, port, threads, warmupS, resultsDir: a["results-dir"] };
+}
+
+/** Start the server, run each mode with a cool-down between, stop it; exit code from the paced run. */
+async function runLab(i: LabInput): Promise<number> {
   const signal = interruptSignal();
   let server: RunningServer | null = null;
   try {
     server = await startServer({
-      workers,
-      port,
-      stubMs: slo.stubMs,
+      workers: i.workers,
+      port: i.port,
+      stubMs: i.runSlo.stubMs,
     }).catch((e: Error) => {
       throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
     });
     process.stderr.write(`server: ${server.output().trim()}\n`);
     const runs: { mode: Mode; record: ResultRecord; dir: string }[] = [];
-    for (const mode of modes as Mode[]) {
+    for (const mode of i.modes) {
       checkInterrupted(signal);
       if (runs.length > 0) await Promise.race([sleep(COOL_DOWN_MS), whenInterrupted(signal)]);
       const { record, dir } = await runLoad({
         url: `${server.url}/ping/`,
         mode,
-        threads,
+        threads: i.threads,
         shards: 0,
-        warmupS,
+        warmupS: i.warmupS,
         timeoutS: 2,
-        resultsDir: a["results-dir"],
-        slo: runSlo,
+        resultsDir: i.resultsDir,
+        slo: i.runSlo,
       });
       process.stderr.write(`\n${summaryText(record, dir)}\n\n`);
       runs.push({ mode, record, dir });
@@ -100,4 +131,4 @@ await runMain(async () => {
   } finally {
     await (server as RunningServer | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
   }
-});
+}
