@@ -4,7 +4,8 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { drainTimeWait, runLoad } from "./lib/load/run.ts";
+import { runLoad } from "./lib/load/run.ts";
+import { drainTimeWait } from "./lib/load/time-wait.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
 

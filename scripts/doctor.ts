@@ -36,22 +36,33 @@ await runMain(async () => {
     wrkThreads: a.threads,
     shards: a.shards,
   };
+  const notes = a.url === undefined ? [] : await probeServer(a.url, shape);
+  const fails = report(shape, runChecks(shape), notes, a.json);
+  return fails.length > 0
+    ? { code: 2, says: `invalid — cannot run: ${fails.map((f) => f.name).join(", ")}` }
+    : { code: 0, says: "ok" };
+});
+
+/** A running lab server at url: judge its worker count and pids instead of the planned ones; notes say which. */
+async function probeServer(url: string, shape: RunShape): Promise<string[]> {
   const notes: string[] = [];
-  if (a.url !== undefined) {
-    // NOTE: with --url the worker count is the running server's, not --workers.
-    const origin = new URL(a.url).origin;
-    try {
-      const s = await fetchLabStats(origin, 2000);
-      if (s.workers !== shape.workers) notes.push(`server at ${origin} runs ${s.workers} workers`);
-      Object.assign(shape, { workers: s.workers, serverPids: s.pids, serverNativeUws: s.nativeUws });
-    } catch (e) {
-      // NOTE: no server is fine: the doctor then judges the planned worker count against our hard limit.
-      notes.push(
-        `no lab server at ${origin} (${(e as Error).message}) — judging ${shape.workers} planned workers`,
-      );
-    }
+  // NOTE: with --url the worker count is the running server's, not --workers (--url is parsed as a URL).
+  const origin = new URL(url).origin;
+  try {
+    const s = await fetchLabStats(origin, 2000);
+    if (s.workers !== shape.workers) notes.push(`server at ${origin} runs ${s.workers} workers`);
+    Object.assign(shape, { workers: s.workers, serverPids: s.pids, serverNativeUws: s.nativeUws });
+  } catch (e) {
+    // NOTE: no server is fine: the doctor then judges the planned worker count against our hard limit.
+    notes.push(
+      `no lab server at ${origin} (${(e as Error).message}) — judging ${shape.workers} planned workers`,
+    );
   }
-  const checks = runChecks(shape);
+  return notes;
+}
+
+/** The table (or JSON) and the one-line summary; returns the blocking checks. */
+function report(shape: RunShape, checks: Check[], notes: string[], json: boolean): Check[] {
   const fails = blocking(checks);
   const warns = checks.filter((c) => c.status === "WARN").length;
   const run = `${shape.connections} connections, ${shape.workers} workers, wrk -t${shape.wrkThreads}`;
@@ -59,7 +70,7 @@ await runMain(async () => {
     fails.length > 0
       ? `doctor: ${fails.length} FAIL, ${warns} WARN — ${run} cannot run: ${fails.map((f) => f.name).join(", ")}`
       : `doctor: ready — ${run} fits (${warns} WARN)`;
-  if (a.json) {
+  if (json) {
     process.stdout.write(
       `${JSON.stringify({ shape, checks, blocking: fails.map((f) => f.name), notes, summary: last })}\n`,
     );
@@ -67,7 +78,5 @@ await runMain(async () => {
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
     process.stdout.write(`${table(checks)}\n${last}\n`);
   }
-  return fails.length > 0
-    ? { code: 2, says: `invalid — cannot run: ${fails.map((f) => f.name).join(", ")}` }
-    : { code: 0, says: "ok" };
-});
+  return fails;
+}

@@ -7,8 +7,9 @@ import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
 import { FD_RESERVE, minWorkersFor, nofileLimits } from "./lib/machine/limits.ts";
 import { p99VsRpsSpec, renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
-import { cellsOf, mostCommon, selectRuns, skippedCells } from "./lib/planning/notes-data.ts";
+import { cellsOf, mostCommon, selectRuns } from "./lib/planning/notes-data.ts";
 import { capacityMarkdown } from "./lib/planning/notes-render.ts";
+import { skippedCells } from "./lib/planning/notes-skipped.ts";
 import { writeAtomic } from "./lib/results/atomic.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 

@@ -19,60 +19,87 @@ interface Pending extends HttpResponse {
 
 const KNOWN = new Set(["/ping", "/ping/", "/healthz", "/__lab/stats"]);
 
-export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
-  const counters = new Counters();
-  let draining = false;
+export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks): LabApp {
+  return new LabApp(uws, stubMs, hooks);
+}
+
+export class LabApp {
+  readonly counters = new Counters();
+  readonly app: TemplatedApp;
+  private draining = false;
+  private readonly queue: StubQueue<Pending>;
+
+  constructor(
+    uws: UwsModule,
+    stubMs: number,
+    private readonly hooks: AppHooks,
+  ) {
+    this.queue = new StubQueue<Pending>(stubMs, this.answer);
+    this.app = uws.App();
+    this.app.get("/ping", this.ping);
+    this.app.get("/ping/", this.ping);
+    this.app.get("/healthz", this.healthz);
+    this.app.get("/__lab/stats", this.stats);
+    this.app.any("/*", this.other);
+  }
+
+  get inFlight(): number {
+    return this.counters.inFlight;
+  }
+
+  startDraining(): void {
+    this.draining = true;
+    if (this.counters.inFlight === 0) this.hooks.drained();
+  }
 
   // NOTE: while draining, answers carry "Connection: close" so keep-alive clients leave.
-  const send = (res: HttpResponse, status: string, body: string, allow?: string, close = draining): void => {
+  private send(res: HttpResponse, status: string, body: string, allow?: string, close = this.draining): void {
     res.writeStatus(status).writeHeader("content-type", "text/plain");
     if (allow) res.writeHeader("allow", allow);
     res.end(body, close);
-    counters.responded(Number.parseInt(status, 10));
-  };
+    this.counters.responded(Number.parseInt(status, 10));
+  }
 
   /** A request over the size limits is answered 4xx and its connection closed; true when rejected. */
-  const rejected = (res: HttpResponse, req: HttpRequest, isGet: boolean, pathBytes = -1): boolean => {
+  private rejected(res: HttpResponse, req: HttpRequest, isGet: boolean, pathBytes = -1): boolean {
     const why = checkRequest(req, isGet, pathBytes);
     if (why === "") return false;
-    send(res, why, why.slice(4).toLowerCase(), undefined, true);
+    this.send(res, why, why.slice(4).toLowerCase(), undefined, true);
     return true;
+  }
+
+  private readonly answer = (res: Pending): void => {
+    if (res.aborted) return; // NOTE: an aborted response must never be written to.
+    this.counters.finished();
+    res.cork(() => this.send(res, "200 OK", "pong"));
+    if (this.draining && this.counters.inFlight === 0) this.hooks.drained();
   };
 
-  const queue = new StubQueue<Pending>(stubMs, (res) => {
-    if (res.aborted) return; // NOTE: an aborted response must never be written to.
-    counters.finished();
-    res.cork(() => send(res, "200 OK", "pong"));
-    if (draining && counters.inFlight === 0) hooks.drained();
-  });
-
   // NOTE: exact routes know their path length; only the query string can make the URL long.
-  const ping = (res: Pending, req: HttpRequest): void => {
-    counters.received();
-    if (rejected(res, req, true, 6)) return;
-    if (draining) {
-      send(res, "503 Service Unavailable", "draining");
+  private readonly ping = (res: Pending, req: HttpRequest): void => {
+    this.counters.received();
+    if (this.rejected(res, req, true, 6)) return;
+    if (this.draining) {
+      this.send(res, "503 Service Unavailable", "draining");
       return;
     }
     // NOTE: onAborted before any async work; req is not touched after this handler returns.
     res.onAborted(() => {
       res.aborted = true;
-      counters.abort();
-      counters.finished();
-      if (draining && counters.inFlight === 0) hooks.drained();
+      this.counters.abort();
+      this.counters.finished();
+      if (this.draining && this.counters.inFlight === 0) this.hooks.drained();
     });
-    counters.started();
-    queue.push(res);
+    this.counters.started();
+    this.queue.push(res);
   };
 
-  const app: TemplatedApp = uws.App();
-  app.get("/ping", ping);
-  app.get("/ping/", ping);
-  app.get("/healthz", (res, req) => {
-    counters.received();
-    if (!rejected(res, req, true, 8)) send(res, "200 OK", "ok");
-  });
-  app.get("/__lab/stats", (res, req) => {
+  private readonly healthz = (res: HttpResponse, req: HttpRequest): void => {
+    this.counters.received();
+    if (!this.rejected(res, req, true, 8)) this.send(res, "200 OK", "ok");
+  };
+
+  private readonly stats = (res: HttpResponse, req: HttpRequest): void => {
     // NOTE: not counted, so reading stats never disturbs the client/server cross-check.
     const why = checkRequest(req, true, 12);
     if (why !== "") {
@@ -83,7 +110,7 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
     res.onAborted(() => {
       aborted = true;
     });
-    hooks.labStats().then(
+    this.hooks.labStats().then(
       (s) =>
         !aborted &&
         res.cork(() =>
@@ -91,24 +118,13 @@ export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks) {
         ),
       (e: Error) => !aborted && res.cork(() => res.writeStatus("500 Internal Server Error").end(e.message)),
     );
-  });
-  app.any("/*", (res, req) => {
-    counters.received();
-    if (rejected(res, req, false)) return;
-    const url = req.getUrl();
-    if (KNOWN.has(url)) send(res, "405 Method Not Allowed", "method not allowed", "GET");
-    else send(res, "404 Not Found", "not found");
-  });
+  };
 
-  return {
-    app,
-    counters,
-    get inFlight() {
-      return counters.inFlight;
-    },
-    startDraining(): void {
-      draining = true;
-      if (counters.inFlight === 0) hooks.drained();
-    },
+  private readonly other = (res: HttpResponse, req: HttpRequest): void => {
+    this.counters.received();
+    if (this.rejected(res, req, false)) return;
+    const url = req.getUrl();
+    if (KNOWN.has(url)) this.send(res, "405 Method Not Allowed", "method not allowed", "GET");
+    else this.send(res, "404 Not Found", "not found");
   };
 }

@@ -18,41 +18,24 @@ interface Case {
   isolated?: boolean;
 }
 
+type Make = (args: string[], names: RegExp, small?: boolean) => Case;
+
+/** Cases of one CLI: its script, and the safe arguments every case of it carries before its own. */
+const maker =
+  (script: string, safe: string[]): Make =>
+  (args, names, small = false) => ({ script, args: [...safe, ...args], names, small });
+
 // NOTE: each case also carries safe values for everything else (a free port, a closed loopback URL, a
 // tiny run), so an option wrongly accepted can never start real load or a server on the default port.
 function cases(port: number): Case[] {
-  const srv = (args: string[], names: RegExp, small = false): Case => ({
-    script: "server/main.ts",
-    args: ["--port", String(port), ...args],
-    names,
-    small,
-  });
+  const srv = maker("server/main.ts", ["--port", String(port)]);
   const closed = `http://127.0.0.1:${port}/ping/`;
-  const lt = (args: string[], names: RegExp, small = false): Case => ({
-    script: "scripts/loadtest.ts",
-    args: ["--url", closed, "--connections", "10", "--duration", "1s", "--warmup", "0", ...args],
-    names,
-    small,
-  });
-  const lab = (args: string[], names: RegExp, small = false): Case => ({
-    script: "scripts/lab.ts",
-    args: ["--port", String(port), "--connections", "10", "--duration", "1s", "--warmup", "0", ...args],
-    names,
-    small,
-  });
-  const doc = (args: string[], names: RegExp, small = false): Case => ({
-    script: "scripts/doctor.ts",
-    args,
-    names,
-    small,
-  });
+  const tiny = ["--connections", "10", "--duration", "1s", "--warmup", "0"];
+  const lt = maker("scripts/loadtest.ts", ["--url", closed, ...tiny]);
+  const lab = maker("scripts/lab.ts", ["--port", String(port), ...tiny]);
+  const doc = maker("scripts/doctor.ts", []);
   // NOTE: tune.ts writes /proc/sys as root: only invalid invocations here, never a real profile.
-  const tune = (args: string[], names: RegExp, small = false): Case => ({
-    script: "scripts/tune.ts",
-    args,
-    names,
-    small,
-  });
+  const tune = maker("scripts/tune.ts", []);
   return [
     srv(["--workers", "0"], /--workers/, true),
     srv(["--workers", "abc"], /--workers/),

@@ -1,4 +1,5 @@
 // Scenario: clients that close during the stub — aborted counted, nothing written to them, inFlight back to 0.
+import type { Socket } from "node:net";
 import { startLabServer } from "../lib/chaos/procs.ts";
 import { getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
@@ -14,30 +15,12 @@ export const clientAborts: Scenario = {
     try {
       const held = await openMany(srv.host, srv.port, clients);
       const before = await stats(srv.url);
-      let answered = 0;
-      // NOTE: half close politely (FIN), half with a reset (RST): uWS must report both as aborts.
-      await Promise.all(
-        held.sockets.map(
-          (s, i) =>
-            new Promise<void>((resolve) => {
-              s.on("data", () => {
-                answered++;
-              });
-              s.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
-              setTimeout(
-                () => {
-                  if (i % 2 === 0) s.destroy();
-                  else s.resetAndDestroy();
-                  resolve();
-                },
-                20 + Math.random() * (STUB_MS - 70),
-              );
-            }),
-        ),
-      );
+      const seen = { answered: 0 };
+      await pingAndAbort(held.sockets, seen);
       await sleep(STUB_MS + 200);
       const after = await stats(srv.url);
       const healthz = await getOnce(srv.host, srv.port, "/healthz");
+      const { answered } = seen;
       const d = (k: "requests" | "aborted"): number => after[k] - before[k];
       const ok200 = (after.responses["200"] ?? 0) - (before.responses["200"] ?? 0);
       const sent = held.sockets.length;
@@ -73,3 +56,27 @@ export const clientAborts: Scenario = {
     }
   },
 };
+
+/** Each socket sends one /ping and closes before the stub is over; seen.answered counts any data it still got. */
+async function pingAndAbort(sockets: Socket[], seen: { answered: number }): Promise<void> {
+  // NOTE: half close politely (FIN), half with a reset (RST): uWS must report both as aborts.
+  await Promise.all(
+    sockets.map(
+      (s, i) =>
+        new Promise<void>((resolve) => {
+          s.on("data", () => {
+            seen.answered++;
+          });
+          s.write("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n");
+          setTimeout(
+            () => {
+              if (i % 2 === 0) s.destroy();
+              else s.resetAndDestroy();
+              resolve();
+            },
+            20 + Math.random() * (STUB_MS - 70),
+          );
+        }),
+    ),
+  );
+}

@@ -1,5 +1,5 @@
 // Scenario: more connections than a worker's open-files limit — no busy-spin, held ones served, recovery.
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOn, getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, cpuUs, ms, n, pct, type Scenario, stats } from "../lib/chaos/scenario.ts";
 import { sleep } from "../lib/load/live.ts";
@@ -29,13 +29,7 @@ async function exhaust(p: Params, guard: boolean) {
     // an EMFILE spin shows as ~100 % of a core per worker here; a paused listener as ~0.
     const cpu0 = pids.map((pid) => cpuUs([pid]));
     const t0 = performance.now();
-    let knocks = 0;
-    while (performance.now() - t0 < PRESSURE_MS) {
-      const k = await openMany(srv.host, srv.port, 50, 50, 100);
-      knocks += 50;
-      for (const s of k.sockets) s.destroy();
-      await sleep(100);
-    }
+    const knocks = await knock(srv, t0);
     // the busiest worker, in % of one core: a spinning worker shows ~100 % whatever the others do
     const cpuPct = Math.max(
       ...pids.map((pid, i) => (cpuUs([pid]) - (cpu0[i] ?? 0)) / 10 / (performance.now() - t0)),
@@ -44,20 +38,7 @@ async function exhaust(p: Params, guard: boolean) {
     const statuses = await Promise.all(alive.map((s) => getOn(s, "/ping", 3000)));
     const served = statuses.filter((s) => s === 200).length;
     for (const s of held.sockets) s.destroy();
-    const left = performance.now();
-    let recoverMs: number | null = null;
-    while (recoverMs === null && performance.now() - left < 5000) {
-      if ((await getOnce(srv.host, srv.port, "/healthz", 500)) === 200) recoverMs = performance.now() - left;
-      else await sleep(50);
-    }
-    // NOTE: the first fresh connection may reach a worker that resumed while another is still paused
-    // (each guard polls its own fds every 50 ms): recovered = every worker accepting again.
-    let after = await stats(srv.url).catch(() => null);
-    while (after?.pausedWorkers !== 0 && performance.now() - left < 5000) {
-      await sleep(50);
-      after = await stats(srv.url).catch(() => null);
-    }
-    const allMs = after?.pausedWorkers === 0 ? performance.now() - left : null;
+    const { recoverMs, allMs, after } = await recovery(srv, performance.now());
     // NOTE: pauses are read after the recovery: while every worker is paused, /__lab/stats is refused too.
     const pauseLines = (srv.output().match(/paused accepting/g) ?? []).length;
     return {
@@ -76,6 +57,36 @@ async function exhaust(p: Params, guard: boolean) {
   } finally {
     await srv.stop();
   }
+}
+
+/** The excess clients knocking (50 attempts / 100 ms) until PRESSURE_MS after t0; returns the attempts. */
+async function knock(srv: ChaosServer, t0: number): Promise<number> {
+  let knocks = 0;
+  while (performance.now() - t0 < PRESSURE_MS) {
+    const k = await openMany(srv.host, srv.port, 50, 50, 100);
+    knocks += 50;
+    for (const s of k.sockets) s.destroy();
+    await sleep(100);
+  }
+  return knocks;
+}
+
+/** After the clients left (at `left`): ms until /healthz answers, until every worker accepts, and the stats then. */
+async function recovery(srv: ChaosServer, left: number) {
+  let recoverMs: number | null = null;
+  while (recoverMs === null && performance.now() - left < 5000) {
+    if ((await getOnce(srv.host, srv.port, "/healthz", 500)) === 200) recoverMs = performance.now() - left;
+    else await sleep(50);
+  }
+  // NOTE: the first fresh connection may reach a worker that resumed while another is still paused
+  // (each guard polls its own fds every 50 ms): recovered = every worker accepting again.
+  let after = await stats(srv.url).catch(() => null);
+  while (after?.pausedWorkers !== 0 && performance.now() - left < 5000) {
+    await sleep(50);
+    after = await stats(srv.url).catch(() => null);
+  }
+  const allMs = after?.pausedWorkers === 0 ? performance.now() - left : null;
+  return { recoverMs, allMs, after };
 }
 
 export const fdExhaustion: Scenario = {

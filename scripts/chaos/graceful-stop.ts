@@ -1,6 +1,6 @@
 // Scenario: SIGTERM to the primary under paced load — every earlier request answered 200, no new connection, exit 0.
 import { PacedLoad, summarize } from "../lib/chaos/client.ts";
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOn, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 import { sleep } from "../lib/load/live.ts";
@@ -29,19 +29,7 @@ export const gracefulStop: Scenario = {
       const before = await stats(srv.url);
       process.kill(srv.pid, "SIGTERM");
       const sigAt = performance.now();
-      // fresh connection attempts while it drains: each one must be refused
-      let probes = 0;
-      let accepted = 0;
-      await sleep(LISTEN_CLOSE_MS);
-      while (srv.exitedAt() === null && performance.now() - sigAt < STUB_MS + 5000) {
-        const h = await openMany(srv.host, srv.port, 5, 5, 500);
-        probes += 5;
-        // NOTE: a handshake can complete in the kernel's accept queue; only an answer proves an accept.
-        const answers = await Promise.all(h.sockets.map((s) => getOn(s, "/healthz", 300)));
-        accepted += answers.filter((st) => st > 0).length;
-        for (const s of h.sockets) s.destroy();
-        await sleep(20);
-      }
+      const { probes, accepted } = await probeWhileDraining(srv, sigAt);
       const exit = await srv.exited;
       const exitMs = (srv.exitedAt() ?? performance.now()) - sigAt;
       await load.stop(500);
@@ -84,3 +72,23 @@ export const gracefulStop: Scenario = {
     }
   },
 };
+
+/** Fresh connection attempts while the server drains, until it exits: each one must be refused. */
+async function probeWhileDraining(
+  srv: ChaosServer,
+  sigAt: number,
+): Promise<{ probes: number; accepted: number }> {
+  let probes = 0;
+  let accepted = 0;
+  await sleep(LISTEN_CLOSE_MS);
+  while (srv.exitedAt() === null && performance.now() - sigAt < STUB_MS + 5000) {
+    const h = await openMany(srv.host, srv.port, 5, 5, 500);
+    probes += 5;
+    // NOTE: a handshake can complete in the kernel's accept queue; only an answer proves an accept.
+    const answers = await Promise.all(h.sockets.map((s) => getOn(s, "/healthz", 300)));
+    accepted += answers.filter((st) => st > 0).length;
+    for (const s of h.sockets) s.destroy();
+    await sleep(20);
+  }
+  return { probes, accepted };
+}

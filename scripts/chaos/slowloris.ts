@@ -24,18 +24,6 @@ export const slowloris: Scenario = {
       const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });
       await load.open();
       load.start();
-      const dribble = (s: import("node:net").Socket): (() => void) => {
-        s.write("GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ");
-        // NOTE: phases spread over the period so the dribble is a steady trickle, not a burst
-        let iv: NodeJS.Timeout | null = null;
-        const first = setTimeout(() => {
-          iv = setInterval(() => s.writable && s.write("a"), DRIBBLE_MS);
-        }, Math.random() * DRIBBLE_MS);
-        return () => {
-          clearTimeout(first);
-          if (iv) clearInterval(iv);
-        };
-      };
       const slow = await Promise.all(
         Array.from({ length: p.slow }, () => exchange(srv.host, srv.port, dribble, CLOSED_WITHIN_MS + 2000)),
       );
@@ -78,3 +66,17 @@ export const slowloris: Scenario = {
     }
   },
 };
+
+/** Start a request whose header never ends: one byte every DRIBBLE_MS; returns the stop function. */
+function dribble(s: import("node:net").Socket): () => void {
+  s.write("GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  // NOTE: phases spread over the period so the dribble is a steady trickle, not a burst
+  let iv: NodeJS.Timeout | null = null;
+  const first = setTimeout(() => {
+    iv = setInterval(() => s.writable && s.write("a"), DRIBBLE_MS);
+  }, Math.random() * DRIBBLE_MS);
+  return () => {
+    clearTimeout(first);
+    if (iv) clearInterval(iv);
+  };
+}

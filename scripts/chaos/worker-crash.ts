@@ -1,8 +1,11 @@
 // Scenario: kill -9 one of two workers under paced load — requests lost, time until a replacement serves.
+import type { WorkerStats } from "../../server/stats.ts";
 import { PacedLoad, summarize } from "../lib/chaos/client.ts";
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOnce } from "../lib/chaos/raw.ts";
+import type { Outcome } from "../lib/chaos/result.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
+import type { LabStats } from "../lib/load/lab-stats.ts";
 import { sleep } from "../lib/load/live.ts";
 
 const STUB_MS = 200;
@@ -34,68 +37,103 @@ export const workerCrash: Scenario = {
       process.kill(victim.pid, "SIGKILL");
       const killAt = performance.now();
       ctx.log(`killed worker ${victim.pid} with ${victim.inFlight} requests in flight`);
-      // NOTE: surviving keep-alive connections never move; fresh connections (one each 20 ms) give the
-      // kernel's SO_REUSEPORT hash a chance to pick the replacement as soon as it listens.
-      let listeningMs: number | null = null;
-      let servingMs: number | null = null;
-      while (servingMs === null && performance.now() - killAt < 5000) {
-        void getOnce(srv.host, srv.port, "/healthz", 1000);
-        await sleep(20);
-        const s = await stats(srv.url).catch(() => null);
-        const fresh = s?.perWorker.find((w) => !before.pids.includes(w.pid));
-        if (fresh && listeningMs === null) listeningMs = performance.now() - killAt;
-        if (fresh && fresh.requests > 0) servingMs = performance.now() - killAt;
-      }
+      const replaced = await waitForReplacement(srv, before.pids, killAt);
       await sleep(Math.max(0, p.afterMs - (performance.now() - killAt)));
       await load.stop();
       const after = await stats(srv.url);
-      const all = summarize(load.done);
-      const lostDone = load.done.filter((d) => d.fate === "lost" || d.fate === "timeout");
-      const lostInFlight = lostDone.filter((d) => d.sentAt < killAt).length;
-      const lostLate = lostDone.filter((d) => d.sentAt >= killAt);
-      const lateMs = Math.max(0, ...lostLate.map((d) => d.sentAt - killAt));
-      const lostOnNew = lostDone.filter((d) => d.connAt > killAt).length;
-      const non200 = Object.values(all.statuses).reduce((x, v) => x + v, 0);
-      // every connection that broke: the idle ones, and one per lost request (it broke under it)
-      const broken = load.idleCloses + lostDone.length;
-      const bound = victim.inFlight + Math.ceil(((p.rps / 2) * SLACK_MS) / 1000);
-      const later = summarize(load.done, (d) => d.sentAt > killAt + SETTLED_MS);
-      const pass =
-        lostInFlight <= bound &&
-        lostOnNew === 0 &&
-        non200 === 0 &&
-        broken <= victim.openConnections + SLACK_CONNS &&
-        servingMs !== null &&
-        servingMs < REPLACE_WITHIN_MS &&
-        after.workers === 2 &&
-        after.restarts === before.restarts + 1;
-      return {
-        expectation: `only the victim's requests lost (in flight at the kill, or written to its dead connections); only its connections broken; replacement serves < ${REPLACE_WITHIN_MS / 1000} s`,
-        measured: `lost ${n(lostInFlight)} in flight (victim had ${n(victim.inFlight)}) + ${n(lostLate.length)} written ≤ ${ms(lateMs)} after to its dead connections, 0 elsewhere${lostOnNew ? ` (NOT: ${lostOnNew})` : ""}; ${n(broken)} connections broken (victim held ${n(victim.openConnections)}); replacement listening ${listeningMs === null ? "never" : ms(listeningMs)}, serving ${servingMs === null ? "never" : ms(servingMs)}; later p99 ${ms(later.p99Ms)}`,
-        pass,
-        figures: {
-          connections: p.conns,
-          rps: p.rps,
-          sent: all.sent,
-          lost: lostDone.length,
-          victimInFlight: victim.inFlight,
-          victimConnections: victim.openConnections,
-          lostInFlight,
-          lostInFlightBound: bound,
-          lostWrittenAfterKill: lostLate.length,
-          lastLostWrittenAfterKillMs: lateMs,
-          lostOnNewConnections: lostOnNew,
-          non200,
-          brokenConnections: broken,
-          replacementListeningMs: listeningMs,
-          replacementServingMs: servingMs,
-          laterP99Ms: later.p99Ms,
-          laterMaxMs: later.maxMs,
-          restarts: after.restarts - before.restarts,
-        },
-      };
+      return outcome(p, load, { before, after, victim, killAt, ...replaced });
     } finally {
       await srv.stop();
     }
   },
 };
+
+type Params = { conns: number; rps: number; beforeMs: number; afterMs: number };
+
+/** ms from the kill until a new worker shows in the stats (listening) and has served a request (serving). */
+async function waitForReplacement(
+  srv: ChaosServer,
+  oldPids: number[],
+  killAt: number,
+): Promise<{ listeningMs: number | null; servingMs: number | null }> {
+  // NOTE: surviving keep-alive connections never move; fresh connections (one each 20 ms) give the
+  // kernel's SO_REUSEPORT hash a chance to pick the replacement as soon as it listens.
+  let listeningMs: number | null = null;
+  let servingMs: number | null = null;
+  while (servingMs === null && performance.now() - killAt < 5000) {
+    void getOnce(srv.host, srv.port, "/healthz", 1000);
+    await sleep(20);
+    const s = await stats(srv.url).catch(() => null);
+    const fresh = s?.perWorker.find((w) => !oldPids.includes(w.pid));
+    if (fresh && listeningMs === null) listeningMs = performance.now() - killAt;
+    if (fresh && fresh.requests > 0) servingMs = performance.now() - killAt;
+  }
+  return { listeningMs, servingMs };
+}
+
+interface Crash {
+  before: LabStats;
+  after: LabStats;
+  victim: WorkerStats;
+  killAt: number;
+  listeningMs: number | null;
+  servingMs: number | null;
+}
+
+/** What was lost, and where: in flight at the kill, written after it to the victim's dead connections, elsewhere. */
+function losses(load: PacedLoad, killAt: number) {
+  const lostDone = load.done.filter((d) => d.fate === "lost" || d.fate === "timeout");
+  const lostLate = lostDone.filter((d) => d.sentAt >= killAt);
+  return {
+    all: summarize(load.done),
+    lostDone,
+    lostInFlight: lostDone.filter((d) => d.sentAt < killAt).length,
+    lostLate,
+    lateMs: Math.max(0, ...lostLate.map((d) => d.sentAt - killAt)),
+    lostOnNew: lostDone.filter((d) => d.connAt > killAt).length,
+    // every connection that broke: the idle ones, and one per lost request (it broke under it)
+    broken: load.idleCloses + lostDone.length,
+    later: summarize(load.done, (d) => d.sentAt > killAt + SETTLED_MS),
+  };
+}
+
+function outcome(p: Params, load: PacedLoad, c: Crash): Outcome {
+  const { victim, before, after, listeningMs, servingMs } = c;
+  const { all, lostDone, lostInFlight, lostLate, lateMs, lostOnNew, broken, later } = losses(load, c.killAt);
+  const non200 = Object.values(all.statuses).reduce((x, v) => x + v, 0);
+  const bound = victim.inFlight + Math.ceil(((p.rps / 2) * SLACK_MS) / 1000);
+  const pass =
+    lostInFlight <= bound &&
+    lostOnNew === 0 &&
+    non200 === 0 &&
+    broken <= victim.openConnections + SLACK_CONNS &&
+    servingMs !== null &&
+    servingMs < REPLACE_WITHIN_MS &&
+    after.workers === 2 &&
+    after.restarts === before.restarts + 1;
+  return {
+    expectation: `only the victim's requests lost (in flight at the kill, or written to its dead connections); only its connections broken; replacement serves < ${REPLACE_WITHIN_MS / 1000} s`,
+    measured: `lost ${n(lostInFlight)} in flight (victim had ${n(victim.inFlight)}) + ${n(lostLate.length)} written ≤ ${ms(lateMs)} after to its dead connections, 0 elsewhere${lostOnNew ? ` (NOT: ${lostOnNew})` : ""}; ${n(broken)} connections broken (victim held ${n(victim.openConnections)}); replacement listening ${listeningMs === null ? "never" : ms(listeningMs)}, serving ${servingMs === null ? "never" : ms(servingMs)}; later p99 ${ms(later.p99Ms)}`,
+    pass,
+    figures: {
+      connections: p.conns,
+      rps: p.rps,
+      sent: all.sent,
+      lost: lostDone.length,
+      victimInFlight: victim.inFlight,
+      victimConnections: victim.openConnections,
+      lostInFlight,
+      lostInFlightBound: bound,
+      lostWrittenAfterKill: lostLate.length,
+      lastLostWrittenAfterKillMs: lateMs,
+      lostOnNewConnections: lostOnNew,
+      non200,
+      brokenConnections: broken,
+      replacementListeningMs: listeningMs,
+      replacementServingMs: servingMs,
+      laterP99Ms: later.p99Ms,
+      laterMaxMs: later.maxMs,
+      restarts: after.restarts - before.restarts,
+    },
+  };
+}

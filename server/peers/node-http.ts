@@ -107,34 +107,8 @@ function runWorker(id: number): void {
     openConnections: 0,
     peakOpenConnections: 0,
   };
-  const respond = (res: http.ServerResponse, status: number, body: string): void => {
-    res.writeHead(status, { "content-type": "text/plain" }).end(body);
-    w.responses[status] = (w.responses[status] ?? 0) + 1;
-  };
-  let nextAsk = 0;
   const asks = new Map<number, http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    const path = req.url?.split("?")[0];
-    if (path === "/__lab/stats" && req.method === "GET") {
-      // NOTE: not counted as a request (as in the uWS server); its connection is one of the open ones.
-      const ask = ++nextAsk;
-      asks.set(ask, res);
-      process.send?.({ t: "stats?", id: ask } satisfies Msg);
-      return;
-    }
-    w.requests++;
-    if (path !== "/ping" && path !== "/ping/") return respond(res, 404, "not found");
-    if (req.method !== "GET") return respond(res, 405, "method not allowed");
-    w.inFlight++;
-    w.peakInFlight = Math.max(w.peakInFlight, w.inFlight);
-    // NOTE: one setTimeout per request is the idiomatic way; node keeps all timers of one duration in one
-    // list with one underlying timer, so this is already the uWS server's FIFO in spirit.
-    setTimeout(() => {
-      w.inFlight--;
-      if (res.destroyed) w.aborted++;
-      else respond(res, 200, "pong");
-    }, stubMs);
-  });
+  const server = http.createServer(stubHandler(w, asks));
   // NOTE: uWS closes idle keep-alive connections after ~10 s; node's default is 5 s. Match uWS.
   server.keepAliveTimeout = 10_000;
   server.on("connection", (socket) => {
@@ -160,4 +134,35 @@ function runWorker(id: number): void {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/** /ping after stubMs, 404 / 405 otherwise, counted in w; /__lab/stats is asked of the primary (kept in asks). */
+function stubHandler(w: WorkerStats, asks: Map<number, http.ServerResponse>): http.RequestListener {
+  const respond = (res: http.ServerResponse, status: number, body: string): void => {
+    res.writeHead(status, { "content-type": "text/plain" }).end(body);
+    w.responses[status] = (w.responses[status] ?? 0) + 1;
+  };
+  let nextAsk = 0;
+  return (req, res) => {
+    const path = req.url?.split("?")[0];
+    if (path === "/__lab/stats" && req.method === "GET") {
+      // NOTE: not counted as a request (as in the uWS server); its connection is one of the open ones.
+      const ask = ++nextAsk;
+      asks.set(ask, res);
+      process.send?.({ t: "stats?", id: ask } satisfies Msg);
+      return;
+    }
+    w.requests++;
+    if (path !== "/ping" && path !== "/ping/") return respond(res, 404, "not found");
+    if (req.method !== "GET") return respond(res, 405, "method not allowed");
+    w.inFlight++;
+    w.peakInFlight = Math.max(w.peakInFlight, w.inFlight);
+    // NOTE: one setTimeout per request is the idiomatic way; node keeps all timers of one duration in one
+    // list with one underlying timer, so this is already the uWS server's FIFO in spirit.
+    setTimeout(() => {
+      w.inFlight--;
+      if (res.destroyed) w.aborted++;
+      else respond(res, 200, "pong");
+    }, stubMs);
+  };
 }

@@ -8,12 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { reasonText } from "../../scripts/lib/contract/reasons.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
-import {
-  parseReport,
-  summarize,
-  undoCorrection,
-  wrkCorrectionIntervalUs,
-} from "../../scripts/lib/load/histogram.ts";
+import { summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/load/histogram.ts";
+import { parseReport } from "../../scripts/lib/load/wrk-report.ts";
 import { freePort, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
 import { type Captured, type Running, startCli } from "../helpers/cli.ts";
 

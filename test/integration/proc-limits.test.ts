@@ -8,6 +8,8 @@ import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CpuSampler } from "../../scripts/lib/machine/cpu-sampler.ts";
+import { counterDelta, readNetstat, readSockstat } from "../../scripts/lib/machine/kernel-counters.ts";
 import {
   nofileLimits,
   portRangeSize,
@@ -15,14 +17,7 @@ import {
   readSysctlInt,
   tuningSnapshot,
 } from "../../scripts/lib/machine/limits.ts";
-import {
-  CpuSampler,
-  counterDelta,
-  cpuTimeUs,
-  readNetstat,
-  readSockstat,
-  rssBytes,
-} from "../../scripts/lib/machine/proc.ts";
+import { cpuTimeUs, rssBytes } from "../../scripts/lib/machine/proc.ts";
 
 const MB = 1024 * 1024;
 const GONE_PID = 2 ** 22 + 1; // above PID_MAX_LIMIT, so never a live process

@@ -11,14 +11,12 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   histCount,
-  mergeReports,
-  parseReport,
   summarize,
   undoCorrection,
-  type WrkReport,
   wrkCorrectionIntervalUs,
-  wrkRank,
 } from "../../scripts/lib/load/histogram.ts";
+import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
+import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
 import { type Captured, start } from "../helpers/cli.ts";
 
 const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));

@@ -5,15 +5,13 @@ import {
   type Bucket,
   histCount,
   mergeHistograms,
-  mergeReports,
-  parseReport,
   percentile,
   summarize,
   undoCorrection,
-  type WrkReport,
   wrkCorrectionIntervalUs,
-  wrkRank,
 } from "../../scripts/lib/load/histogram.ts";
+import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
+import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
 
 /** Port of wrk's stats_correct on a dense array, to check undoCorrection. */
 function applyCorrection(h: Bucket[], e: number): Bucket[] {

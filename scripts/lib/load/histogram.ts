@@ -1,33 +1,7 @@
-// histogram.ts: parse wrk-report/1 JSON (configs/wrk/report.lua), merge shard histograms, wrk-exact percentiles.
+// Latency histograms ([value µs, count] buckets): merge, wrk-exact percentiles, summary, undoing wrk's correction.
+import { wrkRank } from "./wrk-rank.ts";
 
 export type Bucket = [valueUs: number, count: number];
-export interface WrkErrors {
-  connect: number;
-  read: number;
-  write: number;
-  status: number;
-  timeout: number;
-}
-export interface PacedStats {
-  rate: number;
-  threads: number;
-  late: number;
-  max_late_us: number;
-}
-export interface WrkReport {
-  schema: "wrk-report/1";
-  summary: { duration_us: number; requests: number; bytes: number; errors: WrkErrors };
-  latency: { count: number; min: number; max: number; mean: number; stdev: number };
-  /** Samples added by wrk's coordinated-omission correction: latency.count - (requests - timeouts). */
-  co_synthetic: number;
-  /** wrk's own latency:percentile(p) for p = 50, 90, 99, 99.9 (cross-check). */
-  wrk_percentiles: Record<string, number>;
-  export: "ffi" | "latency(i)";
-  histogram: Bucket[];
-  /** Present only with WRK_REPORT_EXPORT=both. */
-  histogram_latency_i?: Bucket[];
-  paced: PacedStats | null;
-}
 export interface LatencySummary {
   count: number;
   min: number;
@@ -38,102 +12,6 @@ export interface LatencySummary {
   p90: number;
   p99: number;
   p99_9: number;
-}
-export interface MergedReport {
-  requests: number;
-  bytes: number;
-  durationUs: number;
-  errors: WrkErrors;
-  coSynthetic: number;
-  histogram: Bucket[];
-  latency: LatencySummary;
-  paced: PacedStats | null;
-}
-
-const ERROR_KEYS = ["connect", "read", "write", "status", "timeout"] as const;
-
-function fail(msg: string): never {
-  throw new Error(`wrk report: ${msg}`);
-}
-function obj(v: unknown, at: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`${at} is not an object`);
-  return v as Record<string, unknown>;
-}
-function num(o: Record<string, unknown>, k: string, at: string, integer = true): number {
-  const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    fail(`${at}.${k} is not ${integer ? "an integer" : "a number"}`);
-  }
-  return v;
-}
-function buckets(v: unknown, at: string): Bucket[] {
-  if (!Array.isArray(v)) fail(`${at} is not an array`);
-  let prev = -1;
-  return v.map((b: unknown, i) => {
-    if (!Array.isArray(b) || b.length !== 2) fail(`${at}[${i}] is not a [value, count] pair`);
-    const [value, count] = b as unknown[];
-    if (!Number.isInteger(value) || !Number.isInteger(count) || (count as number) <= 0) {
-      fail(`${at}[${i}] must hold integers with count > 0`);
-    }
-    if ((value as number) <= prev) fail(`${at} is not strictly ascending at index ${i}`);
-    prev = value as number;
-    return [value as number, count as number];
-  });
-}
-
-export function parseReport(text: string): WrkReport {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    fail(`invalid or truncated JSON (${text.length} chars): ${(e as Error).message}`);
-  }
-  const r = obj(raw, "report");
-  if (r.schema !== "wrk-report/1") fail(`schema is ${JSON.stringify(r.schema)}, want "wrk-report/1"`);
-  const s = obj(r.summary, "summary");
-  const e = obj(s.errors, "summary.errors");
-  const l = obj(r.latency, "latency");
-  const wp = obj(r.wrk_percentiles, "wrk_percentiles");
-  if (r.export !== "ffi" && r.export !== "latency(i)") fail(`export is ${JSON.stringify(r.export)}`);
-  const report: WrkReport = {
-    schema: "wrk-report/1",
-    summary: {
-      duration_us: num(s, "duration_us", "summary"),
-      requests: num(s, "requests", "summary"),
-      bytes: num(s, "bytes", "summary"),
-      errors: Object.fromEntries(
-        ERROR_KEYS.map((k) => [k, num(e, k, "summary.errors")]),
-      ) as unknown as WrkErrors,
-    },
-    latency: {
-      count: num(l, "count", "latency"),
-      min: num(l, "min", "latency"),
-      max: num(l, "max", "latency"),
-      mean: num(l, "mean", "latency", false),
-      stdev: num(l, "stdev", "latency", false),
-    },
-    co_synthetic: num(r, "co_synthetic", "report"),
-    wrk_percentiles: Object.fromEntries(Object.keys(wp).map((k) => [k, num(wp, k, "wrk_percentiles")])),
-    export: r.export,
-    histogram: buckets(r.histogram, "histogram"),
-    paced: null,
-  };
-  if (r.histogram_latency_i !== undefined) {
-    report.histogram_latency_i = buckets(r.histogram_latency_i, "histogram_latency_i");
-  }
-  if (r.paced !== null) {
-    const p = obj(r.paced, "paced");
-    report.paced = {
-      rate: num(p, "rate", "paced", false),
-      threads: num(p, "threads", "paced"),
-      late: num(p, "late", "paced"),
-      max_late_us: num(p, "max_late_us", "paced"),
-    };
-  }
-  const total = histCount(report.histogram);
-  if (total !== report.latency.count)
-    fail(`histogram holds ${total} samples but latency.count is ${report.latency.count}`);
-  return report;
 }
 
 export function histCount(h: Bucket[]): number {
@@ -147,49 +25,6 @@ export function mergeHistograms(hs: Bucket[][]): Bucket[] {
   for (const h of hs) for (const [v, c] of h) m.set(v, (m.get(v) ?? 0) + c);
   const values = Float64Array.from(m.keys()).sort();
   return Array.from(values, (v): Bucket => [v, m.get(v) ?? 0]);
-}
-
-// --- wrk's stats_percentile rank: round((p / 100.0) * count + 0.5), evaluated in C long double ---
-// NOTE: x86-64 long double is x87 extended (64-bit significand), then round() takes a double, so the sum is
-//       rounded once more to 53 bits. Plain JS doubles disagree at edges (e.g. p=99.99, count=10000:
-//       JS gives 10000, exact math 9999, wrk 10000), so the chain is replayed with exact BigInt rationals.
-const LONG_DOUBLE_BITS = process.arch === "arm64" ? 113 : 64; // NOTE: arm64 Linux long double is binary128
-type Rat = [num: bigint, den: bigint];
-
-function exactDouble(x: number): Rat {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  const bits = view.getBigUint64(0);
-  const exp = Number((bits >> 52n) & 0x7ffn);
-  const mant = (bits & ((1n << 52n) - 1n)) | (exp === 0 ? 0n : 1n << 52n);
-  const e = (exp === 0 ? 1 : exp) - 1075;
-  return e >= 0 ? [mant << BigInt(e), 1n] : [mant, 1n << BigInt(-e)];
-}
-
-/** Round the positive rational n/d to `bits` significant bits, ties to even (IEEE). */
-function roundBits([n, d]: Rat, bits: number): Rat {
-  if (n === 0n) return [0n, 1n];
-  let s = bits - 1 - (n.toString(2).length - d.toString(2).length);
-  let [num, den] = s >= 0 ? [n << BigInt(s), d] : [n, d << BigInt(-s)];
-  if (num / den < 1n << BigInt(bits - 1)) {
-    s += 1;
-    num <<= 1n;
-  }
-  let q = num / den;
-  const rem2 = 2n * (num - q * den);
-  if (rem2 > den || (rem2 === den && q % 2n === 1n)) q += 1n;
-  return s >= 0 ? [q, 1n << BigInt(s)] : [q << BigInt(-s), 1n];
-}
-
-/** wrk's 1-based rank for percentile p of `count` samples; may be count+1 (p=100), where wrk returns 0. */
-export function wrkRank(p: number, count: number): number {
-  if (!(p >= 0 && p <= 100)) throw new Error(`percentile must be within [0, 100], got ${p}`);
-  const [pn, pd] = exactDouble(p);
-  const q = roundBits([pn, pd * 100n], LONG_DOUBLE_BITS);
-  const m = roundBits([q[0] * BigInt(count), q[1]], LONG_DOUBLE_BITS);
-  const a = roundBits([2n * m[0] + m[1], 2n * m[1]], LONG_DOUBLE_BITS);
-  const [dn, dd] = roundBits(a, 53);
-  return Number((2n * dn + dd) / (2n * dd)); // C round(): half away from zero (value is > 0)
 }
 
 /** First value whose cumulative count reaches wrk's rank; 0 when empty.
@@ -247,37 +82,6 @@ export function undoCorrection(h: Bucket[], intervalUs: number): Bucket[] {
     if (raw > 0) out.push([v, raw]);
   }
   return out.reverse();
-}
-
-export function mergeReports(rs: WrkReport[]): MergedReport {
-  if (rs.length === 0) throw new Error("mergeReports: no reports");
-  const histogram = mergeHistograms(rs.map((r) => r.histogram));
-  const errors = Object.fromEntries(
-    ERROR_KEYS.map((k) => [k, rs.reduce((a, r) => a + r.summary.errors[k], 0)]),
-  ) as unknown as WrkErrors;
-  const shards = rs.flatMap((r) => (r.paced ? [r.paced] : []));
-  const paced: PacedStats | null =
-    shards.length === 0
-      ? null
-      : {
-          rate: shards.reduce((a, p) => a + p.rate, 0),
-          threads: shards.reduce((a, p) => a + p.threads, 0),
-          late: shards.reduce((a, p) => a + p.late, 0),
-          max_late_us: Math.max(...shards.map((p) => p.max_late_us)),
-        };
-  if (shards.length !== 0 && shards.length !== rs.length) {
-    throw new Error("mergeReports: mixing paced and unpaced shards");
-  }
-  return {
-    requests: rs.reduce((a, r) => a + r.summary.requests, 0),
-    bytes: rs.reduce((a, r) => a + r.summary.bytes, 0),
-    durationUs: Math.max(...rs.map((r) => r.summary.duration_us)),
-    errors,
-    coSynthetic: rs.reduce((a, r) => a + r.co_synthetic, 0),
-    histogram,
-    latency: summarize(histogram),
-    paced,
-  };
 }
 
 /**

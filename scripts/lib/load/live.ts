@@ -2,7 +2,7 @@
 
 import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
-import { CpuSampler } from "../machine/proc.ts";
+import { CpuSampler } from "../machine/cpu-sampler.ts";
 import { count2xx, fetchLabStats } from "./lab-stats.ts";
 
 export interface Sample {

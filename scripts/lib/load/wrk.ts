@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../processes/server.ts";
-import { parseReport, type WrkReport } from "./histogram.ts";
+import { parseReport, type WrkReport } from "./wrk-report.ts";
 
 export interface ShardSpec {
   index: number;

@@ -1,7 +1,6 @@
-// Process CPU/RSS and kernel TCP counters read synchronously from /proc (Linux only, no child processes).
+// Process CPU/RSS and whole-machine CPU read synchronously from /proc (Linux only, no child processes).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 
 let clkTck: number | undefined;
 let pageSize: number | undefined;
@@ -21,7 +20,8 @@ export function clockTicks(): number {
   return clkTck;
 }
 
-function readText(path: string): string | null {
+/** A /proc file's text, or null when it is gone or unreadable. */
+export function readText(path: string): string | null {
   try {
     return readFileSync(path, "utf8");
   } catch {
@@ -66,164 +66,6 @@ export function rssBytes(pid: number): number | null {
   if (!Number.isFinite(pages)) return null;
   pageSize ??= getconf("PAGESIZE", 4096);
   return pages * pageSize;
-}
-
-/**
- * CPU and RSS of a changing group of processes, sampled on demand.
- * NOTE: CPU is attributed per interval only to processes present in both adjacent samples, so a
- * process that appears mid-window counts from its first sample and one that exits loses the CPU it
- * used after its last sample — sample often (e.g. every 250–1000 ms) for short-lived processes.
- */
-export class CpuSampler {
-  private prev: Map<string, number> | null = null;
-  private firstT = 0;
-  private lastT = 0;
-  private totalUs = 0;
-  private lastDeltaUs = 0;
-  private lastDeltaMs = 0;
-  private peakRss = 0;
-  private samples = 0;
-
-  constructor(private readonly pids: () => readonly number[]) {}
-
-  /** Record cumulative CPU of every pid in the group now. */
-  sample(): void {
-    const now = performance.now();
-    const cur = new Map<string, number>();
-    let rss = 0;
-    for (const pid of new Set(this.pids())) {
-      const st = procStat(pid);
-      if (st === null) continue;
-      // NOTE: keyed by pid+starttime so a recycled pid (pid_max may be only 32768) is a new process.
-      cur.set(`${pid}:${st.startTicks}`, st.cpuUs);
-      rss += rssBytes(pid) ?? 0;
-    }
-    let delta = 0;
-    if (this.prev !== null) {
-      for (const [key, us] of cur) {
-        const before = this.prev.get(key);
-        if (before !== undefined && us >= before) delta += us - before;
-      }
-      this.lastDeltaUs = delta;
-      this.lastDeltaMs = now - this.lastT;
-      this.totalUs += delta;
-    } else {
-      this.firstT = now;
-    }
-    this.prev = cur;
-    this.lastT = now;
-    this.peakRss = Math.max(this.peakRss, rss);
-    this.samples++;
-  }
-
-  /** Number of sample() calls so far. */
-  sampleCount(): number {
-    return this.samples;
-  }
-
-  /** Window length in ms (first to last sample). */
-  windowMs(): number {
-    return this.lastT - this.firstT;
-  }
-
-  /** CPU µs consumed by the group over the window. */
-  cpuUsTotal(): number {
-    return this.totalUs;
-  }
-
-  /** Average CPU % over the window (100 = one full core); 0 with fewer than two samples. */
-  percent(): number {
-    const ms = this.windowMs();
-    return ms > 0 ? this.totalUs / 10 / ms : 0;
-  }
-
-  /** CPU % between the last two samples; 0 with fewer than two samples. */
-  lastIntervalPercent(): number {
-    return this.lastDeltaMs > 0 ? this.lastDeltaUs / 10 / this.lastDeltaMs : 0;
-  }
-
-  /** Max over samples of the group's summed RSS in bytes. */
-  peakRssBytes(): number {
-    return this.peakRss;
-  }
-}
-
-/** Parse "Prefix: k1 k2 ..." / "Prefix: v1 v2 ..." line pairs (netstat/snmp format). */
-function parseHeaderValuePairs(text: string, out: Record<string, number>): void {
-  const headers = new Map<string, string[]>();
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon < 0) continue;
-    const prefix = line.slice(0, colon);
-    const fields = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/);
-    const names = headers.get(prefix);
-    if (names === undefined) {
-      headers.set(prefix, fields);
-      continue;
-    }
-    headers.delete(prefix);
-    names.forEach((name, i) => {
-      const v = Number(fields[i]);
-      if (Number.isFinite(v)) out[`${prefix}.${name}`] = v;
-    });
-  }
-}
-
-/**
- * /proc/net/netstat + /proc/net/snmp as flat keys, e.g. "TcpExt.ListenOverflows", "Tcp.ActiveOpens".
- * NOTE: counters are per network namespace, system-wide within it (not per process), and
- * 64-bit octet counters lose precision above 2^53. "Tcp.MaxConn" is -1 (no limit), "Tcp.CurrEstab" is a gauge.
- */
-export function readNetstat(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const path of ["/proc/net/netstat", "/proc/net/snmp"]) {
-    const text = readText(path);
-    if (text !== null) parseHeaderValuePairs(text, out);
-  }
-  return out;
-}
-
-/**
- * /proc/net/sockstat (+ sockstat6) as flat keys, e.g. "TCP.inuse", "TCP.tw", "TCP6.inuse", "sockets.used".
- * NOTE: these are gauges, not counters; "TCP.mem" is in pages (compare with net.ipv4.tcp_mem).
- * "TCP.inuse" counts IPv4 sockets only (IPv6 ones are "TCP6.inuse"), while TCP.orphan/tw/alloc cover both.
- */
-export function readSockstat(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const path of ["/proc/net/sockstat", "/proc/net/sockstat6"]) {
-    const text = readText(path);
-    if (text === null) continue;
-    for (const line of text.split("\n")) {
-      const colon = line.indexOf(":");
-      if (colon < 0) continue;
-      const prefix = line.slice(0, colon);
-      const f = line
-        .slice(colon + 1)
-        .trim()
-        .split(/\s+/);
-      for (let i = 0; i + 1 < f.length; i += 2) {
-        const v = Number(f[i + 1]);
-        if (Number.isFinite(v)) out[`${prefix}.${f[i]}`] = v;
-      }
-    }
-  }
-  return out;
-}
-
-/** after − before for every key present in both (meaningful for monotonically increasing counters). */
-export function counterDelta(
-  before: Record<string, number>,
-  after: Record<string, number>,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) {
-    const b = before[k];
-    if (b !== undefined) out[k] = v - b;
-  }
-  return out;
 }
 
 /** Whole-machine CPU jiffies from /proc/stat: busy (everything but idle + iowait) and total. */

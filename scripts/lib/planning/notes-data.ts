@@ -1,10 +1,7 @@
-// Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break, Little.
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+// Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break and RSS.
 import type { Bound, Mode, Reason, ResultRecord, Rule } from "../contract/record.ts";
 import { median, type Spread, spread } from "../core/median.ts";
 import type { LoadedResult } from "../results/run-dir.ts";
-import { readState } from "./sweep-plan.ts";
 
 /** Which implementation answered: peers say so in their stats (impl); uWS runs report nativeUws: true. */
 export function implOf(r: ResultRecord): string {
@@ -168,95 +165,4 @@ export function rssPer1k(runs: ResultRecord[]): RssPer1k {
     if (slope > 0) return { bytes: slope * 1000, method: "slope" };
   }
   return { bytes: median(pts.map((p) => (p.y / p.x) * 1000)), method: "ratio" };
-}
-
-export interface LittleRow {
-  id: string;
-  workers: number;
-  connections: number;
-  rps: number;
-  meanUs: number;
-  /** requests in flight by Little's law: rps × mean latency */
-  inFlight: number;
-  ratio: number;
-}
-
-/** NOTE: only saturate runs: in a closed loop every connection always has one request out, so L ≈ connections. */
-export function littleRows(runs: ResultRecord[]): LittleRow[] {
-  return runs
-    .filter((r) => r.load.mode === "saturate")
-    .map((r) => {
-      const m = r.measurements;
-      const inFlight = m.rps * (m.latencyUs.mean / 1e6);
-      return {
-        id: r.id,
-        workers: r.server.workers,
-        connections: r.load.connections,
-        rps: m.rps,
-        meanUs: m.latencyUs.mean,
-        inFlight,
-        ratio: inFlight / r.load.connections,
-      };
-    })
-    .sort((a, b) => a.workers - b.workers || a.connections - b.connections || a.id.localeCompare(b.id));
-}
-
-/**
- * Server CPU µs per request for planning: total server CPU ÷ total responses over the PASS runs (all runs when
- * none passed). NOTE: pooled, not a median of runs: a light run's fixed per-second costs (stats polling, timers)
- * spread over few requests would overstate the cost at the rates being planned for.
- */
-export function planningCpu(runs: ResultRecord[]): { usPerRequest: number; from: string } {
-  const pool = (rs: ResultRecord[]): { us: number; n: number; runs: number } => {
-    const ok = rs.filter(
-      (r) => r.measurements.cpu.serverUsPerRequest > 0 && r.measurements.serverCounted.responses > 0,
-    );
-    const n = ok.reduce((a, r) => a + r.measurements.serverCounted.responses, 0);
-    const us = ok.reduce(
-      (a, r) => a + r.measurements.cpu.serverUsPerRequest * r.measurements.serverCounted.responses,
-      0,
-    );
-    return { us: n > 0 ? us / n : Number.NaN, n, runs: ok.length };
-  };
-  const passing = pool(runs.filter((r) => r.verdict.pass));
-  const p = passing.runs > 0 ? passing : pool(runs);
-  const which = passing.runs > 0 ? "PASS runs" : "runs, none passed";
-  return {
-    usPerRequest: p.us,
-    from: `server CPU ÷ responses pooled over ${p.runs} ${which}, ${Math.round(p.n).toLocaleString("en-US")} responses`,
-  };
-}
-
-export interface SkippedCell {
-  sweep: string;
-  workers: number;
-  connections: number;
-  mode: Mode;
-  reason: string;
-}
-
-/** Cells a sweep recorded as impossible here (results/sweep-*\/state.json), e.g. 1 worker × 20k: fd limit. */
-export function skippedCells(resultsDir: string): SkippedCell[] {
-  if (!existsSync(resultsDir)) return [];
-  const out: SkippedCell[] = [];
-  for (const d of readdirSync(resultsDir)
-    .filter((x) => x.startsWith("sweep-"))
-    .sort()) {
-    let s: ReturnType<typeof readState> = null;
-    try {
-      s = readState(join(resultsDir, d));
-    } catch (e) {
-      process.stderr.write(`warning: ${(e as Error).message}\n`);
-    }
-    for (const c of s?.cells ?? [])
-      if (c.skipped)
-        out.push({
-          sweep: s?.name ?? d,
-          workers: c.workers,
-          connections: c.connections,
-          mode: c.mode,
-          reason: c.skipped,
-        });
-  }
-  return out;
 }

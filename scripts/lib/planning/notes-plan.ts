@@ -84,3 +84,29 @@ export function planRow(rps: number, p: PlanInput): PlanRow {
   const ramBytes = (workers + 1) * p.rss.perProcessBytes + connections * p.rss.perConnectionBytes;
   return { rps, connections, cpuCores, cores, fdWorkers, workers, ramBytes };
 }
+
+/**
+ * Server CPU µs per request for planning: total server CPU ÷ total responses over the PASS runs (all runs when
+ * none passed). NOTE: pooled, not a median of runs: a light run's fixed per-second costs (stats polling, timers)
+ * spread over few requests would overstate the cost at the rates being planned for.
+ */
+export function planningCpu(runs: ResultRecord[]): { usPerRequest: number; from: string } {
+  const pool = (rs: ResultRecord[]): { us: number; n: number; runs: number } => {
+    const ok = rs.filter(
+      (r) => r.measurements.cpu.serverUsPerRequest > 0 && r.measurements.serverCounted.responses > 0,
+    );
+    const n = ok.reduce((a, r) => a + r.measurements.serverCounted.responses, 0);
+    const us = ok.reduce(
+      (a, r) => a + r.measurements.cpu.serverUsPerRequest * r.measurements.serverCounted.responses,
+      0,
+    );
+    return { us: n > 0 ? us / n : Number.NaN, n, runs: ok.length };
+  };
+  const passing = pool(runs.filter((r) => r.verdict.pass));
+  const p = passing.runs > 0 ? passing : pool(runs);
+  const which = passing.runs > 0 ? "PASS runs" : "runs, none passed";
+  return {
+    usPerRequest: p.us,
+    from: `server CPU ÷ responses pooled over ${p.runs} ${which}, ${Math.round(p.n).toLocaleString("en-US")} responses`,
+  };
+}

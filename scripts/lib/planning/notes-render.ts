@@ -2,25 +2,11 @@
 
 import { reasonText } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import { int, ms } from "../core/format.ts";
 import { fmtSpread } from "../core/median.ts";
-import {
-  type CellSummary,
-  cellsOf,
-  littleRows,
-  perWorkers,
-  planningCpu,
-  type Selection,
-  type SkippedCell,
-} from "./notes-data.ts";
-import { fitRss, PLAN_RPS, type PlanInput, planRow, TARGET_UTILISATION } from "./notes-plan.ts";
-
-const n = (x: number): string => (Number.isFinite(x) ? int(x) : "-");
-const mib = (b: number): string => (Number.isFinite(b) ? (b / 2 ** 20).toFixed(1) : "-");
-const esc = (s: string): string => s.replaceAll("|", "\\|");
-const row = (cells: (string | number)[]): string => `| ${cells.join(" | ")} |`;
-const cellName = (c: CellSummary): string =>
-  `${c.mode} · ${n(c.connections)} conns${c.mode === "paced" ? ` @ ${n(c.targetRps)} rps` : ""}`;
+import { type CellSummary, cellsOf, perWorkers, type Selection, type WorkerSummary } from "./notes-data.ts";
+import { cellName, esc, mib, ms, n, row } from "./notes-md.ts";
+import { generatorSection, littleSection, planSection, skippedSection } from "./notes-sections.ts";
+import type { SkippedCell } from "./notes-skipped.ts";
 
 export interface NotesInput {
   sel: Selection;
@@ -34,8 +20,7 @@ export interface NotesInput {
 }
 
 export function capacityMarkdown(i: NotesInput): string {
-  const { runs, stubMs, budgetMs } = i.sel;
-  const cells = cellsOf(runs);
+  const { runs } = i.sel;
   const out: string[] = [
     "# Capacity notes",
     "",
@@ -46,9 +31,25 @@ export function capacityMarkdown(i: NotesInput): string {
     out.push("No uWS runs recorded yet: run `make sweep` (or `make loadtest`) first.", "");
     return `${out.join("\n")}\n`;
   }
+  const cells = cellsOf(runs);
+  out.push(
+    ...summaryLines(i),
+    ...workersSection(i, cells),
+    ...cellsSection(cells),
+    ...littleSection(runs),
+    ...planSection(i, runs),
+    ...generatorSection(runs),
+    ...skippedSection(i.skipped),
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/** Which runs, on what machine, judged how, and the two charts. */
+function summaryLines(i: NotesInput): string[] {
+  const { runs, stubMs, budgetMs } = i.sel;
   const first = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const m = (first[first.length - 1] as ResultRecord).machine;
-  out.push(
+  return [
     `- **Runs**: ${runs.length} uWS runs with stub ${stubMs} ms, from ${first[0]?.startedAt} to ${first[first.length - 1]?.startedAt}; ` +
       `left out: ${i.sel.ignored.peers} peer / non-uWS runs (\`make compare\`), ${i.sel.ignored.otherStub} with another stub or budget.`,
     `- **Machine**: ${m.cpus} × ${m.model}, ${(m.ramBytes / 2 ** 30).toFixed(0)} GiB, kernel ${m.kernel}; wrk shares the cores with the server.`,
@@ -58,6 +59,11 @@ export function capacityMarkdown(i: NotesInput): string {
     "",
     `![p99 vs steady RPS](${i.charts.p99VsRps})`,
     "",
+  ];
+}
+
+function workersSection(i: NotesInput, cells: CellSummary[]): string[] {
+  return [
     "## Per worker count",
     "",
     "Offered load: paced = the rate sent; saturate = the Little ceiling (connections ÷ stub), what a closed loop asks for. " +
@@ -78,38 +84,41 @@ export function capacityMarkdown(i: NotesInput): string {
       "generator-bound runs",
     ]),
     row(Array(10).fill("---")),
-  );
-  for (const w of perWorkers(cells)) {
-    const b = w.brokeAt;
-    // NOTE: with no failing cell above the best, a cell the sweep could not even run (fd limit) is where it broke.
-    const cannot = b
-      ? undefined
-      : i.skipped.filter((s) => s.workers === w.workers).sort((x, y) => x.connections - y.connections)[0];
-    const broke = b
-      ? cellName(b)
-      : cannot
-        ? `${n(cannot.connections)} conns: could not run`
-        : w.best
-          ? "did not break within the grid"
-          : "-";
-    const repeats =
-      b && b.runs.length > 1 ? ` (${b.runs.length - b.passes} of ${b.runs.length} repeats failed)` : "";
-    out.push(
-      row([
-        w.workers,
-        `${w.runs} (${w.cells})`,
-        w.best ? `**${n(w.best.rps.median)}**` : "none passed",
-        w.best ? cellName(w.best) : "-",
-        broke,
-        b ? n(b.rps.median) : "-",
-        b ? esc(b.reasons.map(reasonText).join("; ") + repeats) : cannot ? esc(cannot.reason) : "-",
-        fmtSpread(w.cpuUsPerRequest, (x) => x.toFixed(1)),
-        `${w.rssPer1kConns.method === "ratio" ? "≤ " : ""}${mib(w.rssPer1kConns.bytes)}`,
-        w.generatorBound,
-      ]),
-    );
-  }
-  out.push(
+    ...perWorkers(cells).map((w) => workerRow(i, w)),
+  ];
+}
+
+function workerRow(i: NotesInput, w: WorkerSummary): string {
+  const b = w.brokeAt;
+  // NOTE: with no failing cell above the best, a cell the sweep could not even run (fd limit) is where it broke.
+  const cannot = b
+    ? undefined
+    : i.skipped.filter((s) => s.workers === w.workers).sort((x, y) => x.connections - y.connections)[0];
+  const broke = b
+    ? cellName(b)
+    : cannot
+      ? `${n(cannot.connections)} conns: could not run`
+      : w.best
+        ? "did not break within the grid"
+        : "-";
+  const repeats =
+    b && b.runs.length > 1 ? ` (${b.runs.length - b.passes} of ${b.runs.length} repeats failed)` : "";
+  return row([
+    w.workers,
+    `${w.runs} (${w.cells})`,
+    w.best ? `**${n(w.best.rps.median)}**` : "none passed",
+    w.best ? cellName(w.best) : "-",
+    broke,
+    b ? n(b.rps.median) : "-",
+    b ? esc(b.reasons.map(reasonText).join("; ") + repeats) : cannot ? esc(cannot.reason) : "-",
+    fmtSpread(w.cpuUsPerRequest, (x) => x.toFixed(1)),
+    `${w.rssPer1kConns.method === "ratio" ? "≤ " : ""}${mib(w.rssPer1kConns.bytes)}`,
+    w.generatorBound,
+  ]);
+}
+
+function cellsSection(cells: CellSummary[]): string[] {
+  return [
     "",
     "## Every cell",
     "",
@@ -140,138 +149,6 @@ export function capacityMarkdown(i: NotesInput): string {
         c.failedRules.join(", ") || "-",
       ]),
     ),
-    "",
-    ...littleSection(runs),
-    ...planSection(i, runs),
-    ...generatorSection(runs),
-    ...skippedSection(i.skipped),
-  );
-  return `${out.join("\n")}\n`;
-}
-
-function littleSection(runs: ResultRecord[]): string[] {
-  const rows = littleRows(runs);
-  if (rows.length === 0) return [];
-  return [
-    "## Little's law check (saturate runs)",
-    "",
-    "In a closed loop every connection has one request out, so the requests in flight L = steady RPS × mean latency " +
-      "should equal the connections. Well below 1: connections sat idle (not up, errors, a generator that could not keep up); " +
-      "above 1: RPS or latency overstated. Flagged when off by more than 10 %.",
-    "",
-    row([
-      "run",
-      "workers",
-      "connections",
-      "steady RPS",
-      "mean latency ms",
-      "L = RPS × mean",
-      "L ÷ connections",
-      "",
-    ]),
-    row(Array(8).fill("---")),
-    ...rows.map((r) =>
-      row([
-        r.id,
-        r.workers,
-        n(r.connections),
-        n(r.rps),
-        ms(r.meanUs),
-        n(r.inFlight),
-        r.ratio.toFixed(3),
-        Math.abs(r.ratio - 1) > 0.1 ? "⚠" : "ok",
-      ]),
-    ),
-    "",
-  ];
-}
-
-function planSection(i: NotesInput, runs: ResultRecord[]): string[] {
-  const cpu = planningCpu(runs);
-  const rss = fitRss(runs);
-  const stubMs = i.sel.stubMs;
-  const p: PlanInput = {
-    stubMs,
-    usPerRequest: cpu.usPerRequest,
-    fdLimit: i.fdLimit,
-    minWorkersForFds: i.minWorkersForFds,
-    rss,
-    utilisation: TARGET_UTILISATION,
-  };
-  const m = runs[0]?.machine;
-  const rows = PLAN_RPS.map((rps) => planRow(rps, p));
-  return [
-    `## Planning: workers, cores and RAM for a target RPS at a ${stubMs} ms stub`,
-    "",
-    "Assumptions (each number from the records above):",
-    "",
-    `- **CPU**: ${cpu.usPerRequest.toFixed(1)} µs of server CPU per request (${cpu.from}; utime + stime of primary and workers over the run, connection setup included). ` +
-      "Loopback's softirq work is partly charged to other processes, so the true cost is somewhat higher: a lower bound.",
-    `- **Cores** = RPS × µs/request ÷ 10⁶ ÷ ${TARGET_UTILISATION} (plan each core at ${TARGET_UTILISATION * 100} % busy), rounded up; the load generator is not included.`,
-    `- **Connections** = RPS × ${stubMs / 1000} s (Little's law: each connection carries one request at a time, no pipelining).`,
-    `- **Workers** ≥ cores and ≥ the fd minimum: each worker may hold ${i.fdLimit.toLocaleString("en-US")} fds (the per-process open-files limit) less a reserve of ${i.fdReserve}, and the busiest SO_REUSEPORT worker gets up to 1.1 × its share.`,
-    `- **RAM** = (workers + 1) × ${mib(rss.perProcessBytes)} MiB + connections × ${(rss.perConnectionBytes / 1024).toFixed(1)} KiB of server RSS (${rss.method}); kernel socket buffers and the clients are not included.`,
-    "",
-    row([
-      "target RPS",
-      "connections",
-      "CPU (cores at 100 %)",
-      "cores",
-      "workers for fds",
-      "workers",
-      "RAM (server RSS)",
-      m ? `fits this machine (${m.cpus} cores, ${(m.ramBytes / 2 ** 30).toFixed(0)} GiB)?` : "fits?",
-    ]),
-    row(Array(8).fill("---")),
-    ...rows.map((r) =>
-      row([
-        n(r.rps),
-        n(r.connections),
-        r.cpuCores.toFixed(2),
-        r.cores,
-        r.fdWorkers,
-        r.workers,
-        `${mib(r.ramBytes)} MiB`,
-        m ? fits(r.cores, r.ramBytes, m.cpus, m.ramBytes) : "-",
-      ]),
-    ),
-    "",
-  ];
-}
-
-function fits(cores: number, ram: number, cpus: number, ramBytes: number): string {
-  const short = [
-    ...(cores > cpus ? [`${cores} cores`] : []),
-    ...(ram > ramBytes ? [`${(ram / 2 ** 30).toFixed(1)} GiB`] : []),
-  ];
-  return short.length === 0 ? "yes" : `no: needs ${short.join(" and ")}`;
-}
-
-function generatorSection(runs: ResultRecord[]): string[] {
-  const gen = runs.filter((r) => r.bound === "generator");
-  return [
-    "## Generator-bound runs: lower bounds only",
-    "",
-    gen.length === 0
-      ? "None: in every run the server or nothing was the limit."
-      : "wrk was the limit in these runs (bound = generator), so their RPS says the server did at least this much, not its ceiling:",
-    "",
-    ...gen.map(
-      (r) =>
-        `- \`${r.id}\`: ${r.server.workers} workers, ${r.load.mode}, ${n(r.load.connections)} conns → ${n(r.measurements.rps)} RPS (${esc(r.boundWhy)})`,
-    ),
-    ...(gen.length ? [""] : []),
-  ];
-}
-
-function skippedSection(skipped: SkippedCell[]): string[] {
-  if (skipped.length === 0) return [];
-  return [
-    "## Cells a sweep could not run here",
-    "",
-    row(["sweep", "workers", "connections", "mode", "reason"]),
-    row(Array(5).fill("---")),
-    ...skipped.map((s) => row([s.sweep, s.workers, n(s.connections), s.mode, esc(s.reason)])),
     "",
   ];
 }

@@ -1,0 +1,94 @@
+// A run's Measurements, built purely from what it collected: merged wrk reports, live samples, server counts, CPU.
+import type { Measurements } from "../contract/record.ts";
+import type { Slo } from "../contract/slo.ts";
+import { percentile, reduceHistogram } from "./histogram.ts";
+import { count2xx, countResponses, type LabStats } from "./lab-stats.ts";
+import type { MergedReport } from "./wrk-report.ts";
+
+/** What the server counted between two stats readings. */
+export interface ServerDelta {
+  requests: number;
+  responses: number;
+  responses2xx: number;
+  aborted: number;
+}
+
+export function serverDelta(before: LabStats, after: LabStats): ServerDelta {
+  return {
+    requests: after.requests - before.requests,
+    responses: countResponses(after) - countResponses(before),
+    responses2xx: count2xx(after) - count2xx(before),
+    aborted: after.aborted - before.aborted,
+  };
+}
+
+/** CPU figures of the measured phase: % of one core per side and the machine, and the server's CPU µs. */
+export interface CpuFigures {
+  serverPct: number;
+  generatorPct: number;
+  machinePct: number;
+  cpus: number;
+  serverCpuUs: number;
+}
+
+/** Everything a measured run collected, before it is turned into the record's Measurements. */
+export interface Collected {
+  merged: MergedReport;
+  /** samples wrk's coordinated-omission correction had added, summed over the shards */
+  coSyntheticRemoved: number;
+  window: Measurements["steadyWindow"];
+  server: ServerDelta;
+  cpu: CpuFigures;
+  rssBytes: number;
+  connectionsEstablished: number;
+  connectedAtS: number | null;
+  kernel: Measurements["kernel"];
+}
+
+/** The record's Measurements; pipelineMs is 0 here (the caller sets it once the verdict is known). */
+export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measurements {
+  const { merged, server, window } = c;
+  const lat = merged.latency;
+  const wholeRunRps = merged.requests / (merged.durationUs / 1e6);
+  return {
+    requests: merged.requests,
+    rps: window ? window.responses2xx / (window.toS - window.fromS) : wholeRunRps,
+    rpsWholeRun: wholeRunRps,
+    steadyWindow: window,
+    latencyUs: {
+      min: lat.min,
+      p50: lat.p50,
+      p90: lat.p90,
+      p99: lat.p99,
+      p99_9: lat.p99_9,
+      max: lat.max,
+      mean: lat.mean,
+      stdev: lat.stdev,
+    },
+    judgedUs: percentile(merged.histogram, slo.percentile),
+    overStubUs: { p50: lat.p50 - slo.stubMs * 1000, p99: lat.p99 - slo.stubMs * 1000 },
+    histogram: reduceHistogram(merged.histogram),
+    errors: { ...merged.errors, non2xx: server.responses - server.responses2xx },
+    serverCounted: { ...server, difference: server.requests - merged.requests },
+    connectionsEstablished: c.connectionsEstablished,
+    connectedAtS: c.connectedAtS,
+    cpu: cpuMeasurements(c.cpu, server.responses),
+    rssBytes: c.rssBytes,
+    littleCeilingRps: conns / (slo.stubMs / 1000),
+    paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,
+    coSyntheticRemoved: c.coSyntheticRemoved,
+    kernel: c.kernel,
+    pipelineMs: 0,
+  };
+}
+
+function cpuMeasurements(f: CpuFigures, responses: number): Measurements["cpu"] {
+  return {
+    serverPct: f.serverPct,
+    generatorPct: f.generatorPct,
+    machinePct: f.machinePct,
+    otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct),
+    cpus: f.cpus,
+    serverUsPerRequest: responses > 0 ? f.serverCpuUs / responses : 0,
+  };
+}

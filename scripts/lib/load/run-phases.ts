@@ -1,0 +1,185 @@
+// The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
+import os from "node:os";
+import type { Mode } from "../contract/record.ts";
+import type { Slo } from "../contract/slo.ts";
+import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
+import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
+import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
+import { runId } from "../results/run-dir.ts";
+import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
+import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
+import type { LabStats } from "./lab-stats.ts";
+import { LiveSampler, sleep } from "./live.ts";
+import { type Collected, serverDelta } from "./measurements.ts";
+import { drainTimeWait } from "./time-wait.ts";
+import {
+  buildShards,
+  type LoadPlan,
+  requireWrk,
+  type ShardSpec,
+  type ShardsRun,
+  startShards,
+} from "./wrk.ts";
+import { mergeReports, type WrkReport } from "./wrk-report.ts";
+
+export interface RunOptions {
+  url: string;
+  mode: Mode;
+  threads: number;
+  /** 0 = auto */
+  shards: number;
+  warmupS: number;
+  timeoutS: number;
+  resultsDir: string;
+  slo: Slo;
+  log?: (line: string) => void;
+  /** keep the shards' exact wrk reports (wrk-<n>.json.gz) beside result.json */
+  keepRaw?: boolean;
+  /** false for the comparison peers (node:http, FastAPI): they are not uWS, so nativeUws is not required */
+  expectNative?: boolean;
+}
+
+/** What a run settles before any load: the checked target, the SLO with the server's stub, capacity, plan, id. */
+export interface Prepared {
+  o: RunOptions;
+  log: (line: string) => void;
+  signal: AbortSignal;
+  wrk: string;
+  base: string;
+  slo: Slo;
+  conns: number;
+  cap: Capacity;
+  startedAt: Date;
+  id: string;
+  plan: Omit<LoadPlan, "durationS" | "outDir">;
+}
+
+const WARMUP_MAX_CONNECTIONS = 1000;
+
+export async function prepare(o: RunOptions): Promise<Prepared> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const signal = interruptSignal();
+  const wrk = requireWrk();
+  const { base, url } = checkUrl(o.url);
+  const first = await serverStats(base);
+  const slo: Slo = { ...o.slo, stubMs: first.stubMs }; // NOTE: the stub is read from the server, never assumed
+  const conns = slo.connections;
+  const cap = checkCapacity(first, conns, o.threads, o.shards, o.expectNative ?? true);
+  const startedAt = new Date();
+  const id = runId(startedAt, o.mode, first.workers, conns);
+  const plan = {
+    url,
+    mode: o.mode,
+    connections: conns,
+    threads: o.threads,
+    shards: cap.shards,
+    timeoutS: o.timeoutS,
+    targetRps: slo.targetRps,
+  };
+  return { o, log, signal, wrk, base, slo, conns, cap, startedAt, id, plan };
+}
+
+/** The unrecorded warm-up (none when warmupS is 0); `track` learns the running shards, for an interrupt. */
+export async function warmUp(p: Prepared, scratch: string, track: (r: ShardsRun) => void): Promise<void> {
+  if (!(p.o.warmupS > 0)) return;
+  // NOTE: the warm-up (JIT, allocator) uses at most 1,000 connections: a full-size one would leave 20k
+  // client sockets in TIME_WAIT, and reusing those ports makes the measured run's connects slow and reset.
+  const wc = Math.min(p.conns, WARMUP_MAX_CONNECTIONS);
+  p.log(`warm-up ${p.o.warmupS} s with ${wc} connections (not recorded) …`);
+  const wPlan = { ...p.plan, connections: wc, targetRps: (p.slo.targetRps * wc) / p.conns, shards: 1 };
+  checkInterrupted(p.signal);
+  const run = startShards(buildShards({ ...wPlan, durationS: p.o.warmupS, outDir: scratch }));
+  track(run);
+  await run.done;
+  await sleep(p.slo.stubMs + 300);
+}
+
+export interface Measured {
+  /** the server's stats just before the measured phase */
+  before: LabStats;
+  shardSpecs: ShardSpec[];
+  collected: Collected;
+  /** performance.now() at the last wrk exit, and the deliberate settle wait after it (for pipelineMs) */
+  tExit: number;
+  settleMs: number;
+}
+
+/** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
+export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun) => void): Promise<Measured> {
+  await drainTimeWait(p.conns, p.log);
+  const before = await serverStats(p.base);
+  checkInterrupted(p.signal); // NOTE: runLoad's race has already returned; start no new wrk after a Ctrl-C
+  const shardSpecs = buildShards({ ...p.plan, durationS: p.slo.durationS, outDir });
+  const netBefore = readNetstat();
+  const sockBefore = readSockstat();
+  p.log(
+    `${p.o.mode}: ${p.conns} connections, ${p.cap.shards} wrk shard(s) × -t${p.o.threads}, ${p.slo.durationS} s against ${p.plan.url} (${before.workers} workers, stub ${p.slo.stubMs} ms)`,
+  );
+  const run = startShards(shardSpecs);
+  track(run);
+  const t0 = performance.now();
+  const machine0 = machineCpuTicks();
+  const pids = [before.primaryPid, ...before.pids];
+  const live = new LiveSampler(
+    p.base,
+    pids,
+    run.procs.map((x) => x.pid ?? 0),
+    p.slo.durationS,
+    p.log,
+  );
+  live.start();
+  const tExit = await run.lastExit.finally(() => live.stop());
+  const machinePct = machineBusyPct(machine0, machineCpuTicks(), os.cpus().length);
+  const reports = await run.done;
+  // NOTE: wrk adds synthetic samples (its coordinated-omission "correction") before done(); undo it per
+  // shard (it depends on that shard's -c) so the histogram holds exactly the latencies wrk measured.
+  const raw = reports.map((r, i) => rawReport(r, shardSpecs[i]?.connections ?? 1));
+  const tSettle = performance.now();
+  await sleep(p.slo.stubMs + 300); // in-flight requests of closed connections settle (answered or aborted)
+  const after = await serverStats(p.base);
+  const settleMs = performance.now() - tSettle;
+  const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore };
+  const collected = collect(p, reads, (tExit - t0) / 1000);
+  return { before, shardSpecs, collected, tExit, settleMs };
+}
+
+interface Reads {
+  raw: WrkReport[];
+  reports: WrkReport[];
+  live: LiveSampler;
+  before: LabStats;
+  after: LabStats;
+  machinePct: number;
+  netBefore: Record<string, number>;
+  sockBefore: Record<string, number>;
+}
+
+function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
+  const settleS = p.o.mode === "paced" ? p.conns / p.slo.targetRps : p.slo.stubMs / 1000;
+  return {
+    merged: mergeReports(r.raw),
+    coSyntheticRemoved: r.reports.reduce((a, x) => a + x.co_synthetic, 0),
+    window: r.live.steadyWindow(p.conns, settleS, wrkEndS),
+    server: serverDelta(r.before, r.after),
+    cpu: {
+      serverPct: r.live.serverCpu.percent(),
+      generatorPct: r.live.wrkCpu.percent(),
+      machinePct: r.machinePct,
+      cpus: os.cpus().length,
+      serverCpuUs: r.live.serverCpu.cpuUsTotal(),
+    },
+    rssBytes: r.live.serverCpu.peakRssBytes(),
+    connectionsEstablished: r.live.established(),
+    connectedAtS: r.live.connectedAtS(p.conns),
+    kernel: {
+      netstatDelta: counterDelta(r.netBefore, readNetstat()),
+      sockstatBefore: r.sockBefore,
+      sockstatAfter: readSockstat(),
+    },
+  };
+}
+
+function rawReport(r: WrkReport, connections: number): WrkReport {
+  const interval = wrkCorrectionIntervalUs(r.summary.duration_us, r.summary.requests, connections);
+  return { ...r, histogram: r.co_synthetic > 0 ? undoCorrection(r.histogram, interval) : r.histogram };
+}
