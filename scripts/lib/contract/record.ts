@@ -1,6 +1,7 @@
 // The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
 import type { Bucket } from "../load/histogram.ts";
 import type { TuningSnapshot } from "../machine/limits.ts";
+import type { Placement } from "./placement.ts";
 import type { Slo } from "./slo.ts";
 
 export type Mode = "saturate" | "paced";
@@ -62,6 +63,11 @@ export interface Measurements {
     otherPct: number;
     cpus: number;
     serverUsPerRequest: number;
+    /** each side's CPU as a share of the CPUs it was given (its set; the machine when it floats); absent in early records */
+    serverOfItsCpusPct?: number;
+    generatorOfItsCpusPct?: number;
+    /** wrk CPU µs per completed request (the generator's cost, beside the server's) */
+    generatorUsPerRequest?: number;
   };
   rssBytes: number;
   littleCeilingRps: number;
@@ -133,4 +139,6 @@ export interface ResultRecord {
   verdict: Verdict;
   bound: Bound;
   boundWhy: string;
+  /** where each side ran; absent in records made before placements (they were shared) */
+  placement?: Placement;
 }

@@ -29,6 +29,10 @@ export interface CpuFigures {
   machinePct: number;
   cpus: number;
   serverCpuUs: number;
+  generatorCpuUs: number;
+  /** how many CPUs each side was given (its set, or every CPU when it floats) */
+  serverCpus: number;
+  generatorCpus: number;
 }
 
 /** Everything a measured run collected, before it is turned into the record's Measurements. */
@@ -72,7 +76,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     serverCounted: { ...server, difference: server.requests - merged.requests },
     connectionsEstablished: c.connectionsEstablished,
     connectedAtS: c.connectedAtS,
-    cpu: cpuMeasurements(c.cpu, server.responses),
+    cpu: cpuMeasurements(c.cpu, server.responses, merged.requests),
     rssBytes: c.rssBytes,
     littleCeilingRps: conns / (slo.stubMs / 1000),
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,
@@ -82,7 +86,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
   };
 }
 
-function cpuMeasurements(f: CpuFigures, responses: number): Measurements["cpu"] {
+function cpuMeasurements(f: CpuFigures, responses: number, requests: number): Measurements["cpu"] {
   return {
     serverPct: f.serverPct,
     generatorPct: f.generatorPct,
@@ -90,5 +94,8 @@ function cpuMeasurements(f: CpuFigures, responses: number): Measurements["cpu"] 
     otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct),
     cpus: f.cpus,
     serverUsPerRequest: responses > 0 ? f.serverCpuUs / responses : 0,
+    serverOfItsCpusPct: f.serverPct / f.serverCpus,
+    generatorOfItsCpusPct: f.generatorPct / f.generatorCpus,
+    generatorUsPerRequest: requests > 0 ? f.generatorCpuUs / requests : 0,
   };
 }

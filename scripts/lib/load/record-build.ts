@@ -1,4 +1,6 @@
 // A run's ResultRecord, built purely from its parts: setup, environment, shards, measurements, verdict, bound.
+
+import type { Placement } from "../contract/placement.ts";
 import type { Bound, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import type { Capacity } from "./checks.ts";
@@ -20,6 +22,7 @@ export interface RecordParts {
   m: Measurements;
   verdict: Verdict;
   bound: { bound: Bound; why: string };
+  placement: Placement;
 }
 
 export function buildRecord(p: RecordParts): ResultRecord {
@@ -56,5 +59,6 @@ export function buildRecord(p: RecordParts): ResultRecord {
     verdict: p.verdict,
     bound: p.bound.bound,
     boundWhy: p.bound.why,
+    placement: p.placement,
   };
 }

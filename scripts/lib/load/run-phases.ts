@@ -1,12 +1,20 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
+import type { SidePinning } from "../contract/placement.ts";
 import type { Mode } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
 import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
 import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
+import {
+  type PlacementRequest,
+  pinningOf,
+  type RunPlacement,
+  resolveRunPlacement,
+} from "../placement/run-placement.ts";
 import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
+import { generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
 import type { LabStats } from "./lab-stats.ts";
 import { LiveSampler, sleep } from "./live.ts";
@@ -37,6 +45,8 @@ export interface RunOptions {
   keepRaw?: boolean;
   /** false for the comparison peers (node:http, FastAPI): they are not uWS, so nativeUws is not required */
   expectNative?: boolean;
+  /** where the sides run (default: shared — both float) */
+  placement?: PlacementRequest;
 }
 
 /** What a run settles before any load: the checked target, the SLO with the server's stub, capacity, plan, id. */
@@ -52,9 +62,11 @@ export interface Prepared {
   startedAt: Date;
   id: string;
   plan: Omit<LoadPlan, "durationS" | "outDir">;
+  placement: RunPlacement;
 }
 
 const WARMUP_MAX_CONNECTIONS = 1000;
+const PIN_READ_DELAY_MS = 500;
 
 export async function prepare(o: RunOptions): Promise<Prepared> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -67,6 +79,9 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const cap = checkCapacity(first, conns, o.threads, o.shards, o.expectNative ?? true);
   const startedAt = new Date();
   const id = runId(startedAt, o.mode, first.workers, conns);
+  const req = o.placement ?? { kind: "shared", generatorCpus: null };
+  const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
+  warnGeneratorFit(o.mode, o.mode === "paced" ? slo.targetRps : conns / (slo.stubMs / 1000), placement, log);
   const plan = {
     url,
     mode: o.mode,
@@ -75,8 +90,16 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
     shards: cap.shards,
     timeoutS: o.timeoutS,
     targetRps: slo.targetRps,
+    generatorCpus: placement.generatorCpus,
   };
-  return { o, log, signal, wrk, base, slo, conns, cap, startedAt, id, plan };
+  return { o, log, signal, wrk, base, slo, conns, cap, startedAt, id, plan, placement };
+}
+
+/** Before any load: say when the plan needs more wrk CPU than the generator side was given. */
+function warnGeneratorFit(mode: Mode, rps: number, pl: RunPlacement, log: (l: string) => void): void {
+  const given = pl.generatorCpus?.length ?? os.cpus().length;
+  const warning = generatorWarning(generatorFit(mode, rps, given), mode);
+  if (warning) log(`WARNING: ${warning}`);
 }
 
 /** The unrecorded warm-up (none when warmupS is 0); `track` learns the running shards, for an interrupt. */
@@ -102,6 +125,8 @@ export interface Measured {
   /** performance.now() at the last wrk exit, and the deliberate settle wait after it (for pipelineMs) */
   tExit: number;
   settleMs: number;
+  /** every wrk shard's affinity, read back while it ran */
+  wrkPinning: SidePinning[];
 }
 
 /** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
@@ -128,7 +153,10 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
     p.log,
   );
   live.start();
+  // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
+  const pinned = sleep(PIN_READ_DELAY_MS).then(() => pinningOf(run.procs.map((x) => x.pid ?? 0)));
   const tExit = await run.lastExit.finally(() => live.stop());
+  const wrkPinning = await pinned;
   const machinePct = machineBusyPct(machine0, machineCpuTicks(), os.cpus().length);
   const reports = await run.done;
   // NOTE: wrk adds synthetic samples (its coordinated-omission "correction") before done(); undo it per
@@ -140,7 +168,7 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const settleMs = performance.now() - tSettle;
   const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore };
   const collected = collect(p, reads, (tExit - t0) / 1000);
-  return { before, shardSpecs, collected, tExit, settleMs };
+  return { before, shardSpecs, collected, tExit, settleMs, wrkPinning };
 }
 
 interface Reads {
@@ -167,6 +195,9 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
       machinePct: r.machinePct,
       cpus: os.cpus().length,
       serverCpuUs: r.live.serverCpu.cpuUsTotal(),
+      generatorCpuUs: r.live.wrkCpu.cpuUsTotal(),
+      serverCpus: p.placement.serverCpus?.length ?? os.cpus().length,
+      generatorCpus: p.placement.generatorCpus?.length ?? os.cpus().length,
     },
     rssBytes: r.live.serverCpu.peakRssBytes(),
     connectionsEstablished: r.live.established(),

@@ -4,6 +4,7 @@ import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
+import { formatCpuList } from "../placement/cpus.ts";
 
 export function summaryText(r: ResultRecord, dir: string): string {
   const m = r.measurements;
@@ -15,11 +16,27 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  errors     connect ${int(e.connect)} · read ${int(e.read)} · write ${int(e.write)} · timeout ${int(e.timeout)} · status ${int(e.status)} · server non-2xx ${int(e.non2xx)}`,
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
+    `  placement  ${placementLine(r)}`,
     `  bound      ${r.bound}: ${r.boundWhy}`,
     ...r.verdict.reasons.map((x) => `  reason     ${reasonText(x)}`),
     `  result     ${dir}/result.json`,
   ];
   return lines.join("\n");
+}
+
+/** "split · server CPUs 1: 24 % of them (15.2 µs/request) · wrk CPUs 0: 94 % of them (47.0 µs/request)" */
+function placementLine(r: ResultRecord): string {
+  const c = r.measurements.cpu;
+  const pl = r.placement;
+  if (!pl || c.serverOfItsCpusPct === undefined || c.generatorOfItsCpusPct === undefined)
+    return "shared (not recorded)";
+  const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
+  const gen = pl.generator.map((g) => set(g.cpus)).join(" + ");
+  const warn =
+    pl.kind === "shared"
+      ? " — WARNING: both sides float over the same CPUs, wrk competes with the server"
+      : "";
+  return `${pl.kind} · server ${set(pl.server.cpus)}: ${c.serverOfItsCpusPct.toFixed(0)} % of them (${c.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${gen}: ${c.generatorOfItsCpusPct.toFixed(0)} % of them (${(c.generatorUsPerRequest ?? 0).toFixed(1)} µs/request)${warn}`;
 }
 
 /** The exit a run's verdict gives: 0 PASS, or 1 FAIL with the names of the failed rules. */

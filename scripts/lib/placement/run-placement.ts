@@ -1,0 +1,73 @@
+// One run's placement on this machine: what each side was given, read back from /proc, and its record.
+import type { Placement, PlacementKind, SidePinning } from "../contract/placement.ts";
+import { affinityOf, formatCpuList, onlineCpus } from "./cpus.ts";
+
+/** What the driver asks for: split (each side its own CPUs) or shared (both float). */
+export interface PlacementRequest {
+  kind: "split" | "shared";
+  /** the CPUs wrk is pinned to (split); null = it floats */
+  generatorCpus: number[] | null;
+}
+
+/** What the run got: the server's set comes from its processes' affinity, not from what was asked. */
+export interface RunPlacement {
+  kind: PlacementKind;
+  serverCpus: number[] | null;
+  generatorCpus: number[] | null;
+  server: SidePinning[];
+}
+
+/** Every pid's Cpus_allowed_list; a pid already gone is left out. */
+export function pinningOf(pids: readonly number[]): SidePinning[] {
+  return pids.flatMap((pid) => {
+    const cpus = affinityOf(pid);
+    return cpus ? [{ pid, cpus }] : [];
+  });
+}
+
+/** The union of the sides' sets; null when it covers every online CPU (the side floats). */
+function unionOrFloat(p: SidePinning[], online: number[]): number[] | null {
+  const all = [...new Set(p.flatMap((x) => x.cpus))].sort((a, b) => a - b);
+  return all.length === 0 || online.every((c) => all.includes(c)) ? null : all;
+}
+
+// NOTE: the server may have been started by someone else (`make run-four-threads SERVER_CPUS=1`): its set is
+// read back from its processes, and the run is `split` only when both sides are pinned and disjoint.
+export function resolveRunPlacement(
+  req: PlacementRequest,
+  serverPids: readonly number[],
+  warn: (line: string) => void,
+): RunPlacement {
+  const online = onlineCpus();
+  const server = pinningOf(serverPids);
+  const serverCpus = unionOrFloat(server, online);
+  const generatorCpus = req.kind === "split" ? req.generatorCpus : null;
+  const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
+  if (req.kind === "split" && !disjoint) {
+    const srv = serverCpus ? `on CPUs ${formatCpuList(serverCpus)}` : "unpinned (every CPU)";
+    warn(
+      `placement: shared, not split — the server runs ${srv}, wrk on ${generatorCpus ? formatCpuList(generatorCpus) : "every CPU"}; start the server with SERVER_CPUS (make run-four-threads SERVER_CPUS=1) for a verdict about the server alone`,
+    );
+  }
+  return {
+    kind: disjoint ? "split" : "shared",
+    serverCpus,
+    generatorCpus: disjoint ? generatorCpus : null,
+    server,
+  };
+}
+
+/** The record's placement: sets, read-back affinity of every pinned process, shards and threads. */
+export function placementRecord(
+  rp: RunPlacement,
+  address: string,
+  wrk: SidePinning[],
+  shards: number,
+  threads: number,
+): Placement {
+  return {
+    kind: rp.kind,
+    server: { host: "localhost", address, cpus: rp.serverCpus, pinned: rp.server },
+    generator: [{ host: "localhost", cpus: rp.generatorCpus, shards, threads, pinned: wrk }],
+  };
+}
