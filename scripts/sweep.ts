@@ -117,7 +117,7 @@ await runMain(async () => {
         while (!finished(c, repeats)) {
           checkInterrupted(signal);
           if (ranOne && cooldownMs > 0) await Promise.race([sleep(cooldownMs), whenInterrupted(signal)]);
-          if (!server || server.proc.exitCode !== null || server.proc.signalCode !== null) {
+          if (!server || server.exitedAt() !== null) {
             // NOTE: a server that died (crash loop) is started again; one that cannot start skips its cells.
             server = await startServer({ workers: w, stubMs: settings.stubMs }).catch((e: Error) => {
               skip(c, `the server did not start: ${e.message.trim().split("\n").slice(-1)[0]}`);
