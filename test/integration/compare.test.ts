@@ -1,6 +1,5 @@
 // make compare for real, tiny: uWS, the node:http cluster and FastAPI + uvicorn in turn, none left running.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,8 @@ import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
 import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
 import { startPeer } from "../../scripts/lib/processes/peer.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
+import { shSync } from "../../scripts/lib/processes/shell.ts";
+import { type CliRun, runCli } from "../helpers/cli.ts";
 
 /** Running (a zombie holds nothing and waits only for init to reap it). */
 function alive(pid: number): boolean {
@@ -20,8 +20,7 @@ function alive(pid: number): boolean {
     return false;
   }
 }
-const pgrep = (pattern: string): string =>
-  spawnSync("pgrep", ["-af", pattern], { encoding: "utf8" }).stdout.trim();
+const pgrep = (pattern: string): string => shSync`pgrep -af ${pattern}`.stdout.trim();
 
 describe("peers serve the stub and a /__lab/stats the driver accepts", () => {
   for (const peer of ["node-http", "fastapi"] as const) {
@@ -56,8 +55,8 @@ describe("peers serve the stub and a /__lab/stats the driver accepts", () => {
 
 describe("compare: 2 workers, 100 connections, stub 50 ms, 2 s each", () => {
   let dir: string;
-  let out: { status: number | null; stdout: string; stderr: string };
-  before(() => {
+  let out: CliRun;
+  before(async () => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-compare-"));
     const args = ["--workers", "2", "--connections", "100", "--duration", "2s", "--warmup", "0"];
     args.push(
@@ -72,16 +71,12 @@ describe("compare: 2 workers, 100 connections, stub 50 ms, 2 s each", () => {
       "--results-dir",
       dir,
     );
-    out = spawnSync(process.execPath, ["--import", "tsx", "scripts/compare.ts", ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    out = await runCli("scripts/compare.ts", args, { timeoutMs: 60_000 });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("measures all three in one run and writes compare.json + compare.md with the three run ids", () => {
-    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.code, 0, out.stderr);
     const d = readdirSync(dir).find((x) => x.startsWith("compare-"));
     assert.ok(d, "no compare-<id> directory");
     const c = JSON.parse(readFileSync(join(dir, d, "compare.json"), "utf8")) as CompareRecord;
@@ -117,7 +112,7 @@ describe("compare: 2 workers, 100 connections, stub 50 ms, 2 s each", () => {
       assert.deepEqual(pids.filter(alive), [], `${row.peer} processes still alive`);
       // NOTE: each server ran as its own process group led by its primary; uvicorn's helpers (its spawned
       // workers, multiprocessing's resource tracker) do not name the app, but they are in that group.
-      const group = spawnSync("pgrep", ["-g", String(r.server.primaryPid)], { encoding: "utf8" }).stdout;
+      const group = shSync`pgrep -g ${r.server.primaryPid}`.stdout;
       const left = group.split("\n").filter(Boolean).map(Number).filter(alive);
       assert.deepEqual(left, [], `${row.peer}: process group ${r.server.primaryPid} not empty`);
     }

@@ -1,6 +1,5 @@
 // The load pipeline for real: a small server, real wrk shards, the verdict's positive and negative controls.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,9 @@ import {
   undoCorrection,
   wrkCorrectionIntervalUs,
 } from "../../scripts/lib/load/histogram.ts";
-import { freePort, ROOT, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+import { freePort, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+import { shSync } from "../../scripts/lib/processes/shell.ts";
+import { type CliOptions, runCli } from "../helpers/cli.ts";
 
 const CONNS = 300;
 const STUB_MS = 50;
@@ -24,34 +25,16 @@ interface Run {
   record: ResultRecord | null;
 }
 
-function loadtest(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "scripts/loadtest.ts", "--json", ...args], {
-      cwd: ROOT,
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    onSpawn?.(p);
-    p.on("exit", (code) =>
-      resolve({ code, stderr: err, record: out.trim() ? (JSON.parse(out) as ResultRecord) : null }),
-    );
-  });
+async function loadtest(args: string[], onStart?: CliOptions["onStart"]): Promise<Run> {
+  const r = await runCli("scripts/loadtest.ts", ["--json", ...args], { onStart });
+  return {
+    code: r.code,
+    stderr: r.stderr,
+    record: r.stdout.trim() ? (JSON.parse(r.stdout) as ResultRecord) : null,
+  };
 }
 
-function wrkRunning(): boolean {
-  try {
-    execFileSync("pgrep", ["-x", "wrk"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const wrkRunning = (): boolean => shSync`pgrep -x wrk`.ok;
 
 describe("load pipeline against 2 workers, stub 50 ms", () => {
   let s: RunningServer;
@@ -189,7 +172,7 @@ describe("load pipeline against 2 workers, stub 50 ms", () => {
   test("SIGINT mid-run: exit 130, no result directory, no wrk left running", async () => {
     const beforeDirs = readdirSync(dir).sort();
     const r = await loadtest([...common(), "--url", `${s.url}/ping/`, "--duration", "20s"], (p) => {
-      setTimeout(() => p.kill("SIGINT"), 2500);
+      setTimeout(() => p.child?.kill("SIGINT"), 2500);
     });
     assert.equal(r.code, 130);
     assert.deepEqual(readdirSync(dir).sort(), beforeDirs);

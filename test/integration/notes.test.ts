@@ -1,6 +1,5 @@
 // make notes from a fixture set of result.json files: the capacity table, the planning numbers, valid SVG charts.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -8,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { FD_RESERVE, minWorkersFor } from "../../scripts/lib/machine/limits.ts";
 import { cellsOf, perWorkers, selectRuns } from "../../scripts/lib/planning/notes-data.ts";
 import { fitRss, planRow, TARGET_UTILISATION } from "../../scripts/lib/planning/notes-plan.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
 import { loadResults } from "../../scripts/lib/results/run-dir.ts";
+import { runCli } from "../helpers/cli.ts";
 import { CAPACITY_SET, MiB, writeFixtures } from "../helpers/result-fixtures.ts";
 
 /** Well-formed enough: one root <svg>, every tag closed in order (comments and self-closing tags allowed). */
@@ -36,7 +35,7 @@ describe("capacity notes from fixture results", () => {
   let dir: string;
   let md: string;
   let stderr: string;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-notes-"));
     writeFixtures(dir, CAPACITY_SET);
     mkdirSync(join(dir, "20260101-010000-paced-w8-c1000"));
@@ -72,11 +71,8 @@ describe("capacity notes from fixture results", () => {
         ],
       }),
     );
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/notes.ts", "--results-dir", dir], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, r.stderr);
+    const r = await runCli("scripts/notes.ts", ["--results-dir", dir]);
+    assert.equal(r.code, 0, r.stderr);
     stderr = r.stderr;
     md = readFileSync(join(dir, "capacity.md"), "utf8");
   });
@@ -189,17 +185,14 @@ describe("capacity notes from fixture results", () => {
     assert.ok(p99.includes("SLO: p99 ≤ 220 ms</text>"));
   });
 
-  test("no uWS runs: a short note and no charts, exit 0", () => {
+  test("no uWS runs: a short note and no charts, exit 0", async () => {
     const empty = mkdtempSync(join(os.tmpdir(), "lab-notes-empty-"));
     try {
       writeFixtures(empty, [
         { at: 0, workers: 2, mode: "saturate", connections: 100, rps: 400, p99Ms: 250, impl: "fastapi" },
       ]);
-      const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/notes.ts", "--results-dir", empty], {
-        cwd: ROOT,
-        encoding: "utf8",
-      });
-      assert.equal(r.status, 0, r.stderr);
+      const r = await runCli("scripts/notes.ts", ["--results-dir", empty]);
+      assert.equal(r.code, 0, r.stderr);
       assert.match(readFileSync(join(empty, "capacity.md"), "utf8"), /No uWS runs recorded yet/);
     } finally {
       rmSync(empty, { recursive: true, force: true });

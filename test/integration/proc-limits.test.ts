@@ -1,6 +1,5 @@
 // Tests for scripts/lib/proc.ts and scripts/lib/limits.ts against the real machine's /proc (no mocks).
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
@@ -8,6 +7,7 @@ import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ProcessPromise } from "zx/core";
 import {
   effectiveBacklog,
   fitsPerWorker,
@@ -28,32 +28,34 @@ import {
   readSockstat,
   rssBytes,
 } from "../../scripts/lib/machine/proc.ts";
+import { sh, shSync } from "../../scripts/lib/processes/shell.ts";
 
 const MB = 1024 * 1024;
 const GONE_PID = 2 ** 22 + 1; // above PID_MAX_LIMIT, so never a live process
-const children: ChildProcess[] = [];
+const children: ProcessPromise[] = [];
 const tmpDirs: string[] = [];
 
 after(async () => {
   for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill("SIGKILL");
-      await once(c, "exit");
+    if (c.stage === "running") {
+      c.child?.kill("SIGKILL");
+      await c;
     }
   }
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Spawn a node child that runs `code`, then prints "ready"; resolves once it has. */
-async function spawnNode(code: string): Promise<ChildProcess & { pid: number }> {
-  const c = spawn(process.execPath, ["-e", `${code};process.stdout.write("ready\\n")`], {
+/** Start a node child (zx, exec'd: the pid is node's) that runs `code`, then prints "ready"; resolves once it has. */
+// NOTE: not the ProcessPromise itself: an async function returning a thenable would wait for its exit.
+async function spawnNode(code: string): Promise<{ pid: number; proc: ProcessPromise }> {
+  const c = sh({
     stdio: ["ignore", "pipe", "inherit"],
-  });
+  })`exec ${process.execPath} -e ${`${code};process.stdout.write("ready\\n")`}`;
   children.push(c);
-  const [chunk] = (await once(c.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+  const [chunk] = (await once(c.stdout, "data")) as [Buffer];
   assert.match(chunk.toString(), /ready/);
   assert.ok(c.pid !== undefined);
-  return c as ChildProcess & { pid: number };
+  return { pid: c.pid, proc: c };
 }
 
 test("cpuTimeUs/rssBytes: self, gone pid, comm with spaces and parens", async () => {
@@ -64,11 +66,12 @@ test("cpuTimeUs/rssBytes: self, gone pid, comm with spaces and parens", async ()
   tmpDirs.push(dir);
   const weird = join(dir, "a) b (c");
   symlinkSync("/bin/sleep", weird);
-  const c = spawn(weird, ["30"], { stdio: "ignore" });
+  const c = sh({ stdio: "ignore" })`exec ${weird} 30`;
   children.push(c);
-  await once(c, "spawn");
-  await sleep(50); // let exec finish so comm is the symlink's name
-  assert.match(readFileSync(`/proc/${c.pid}/stat`, "utf8"), /\(a\) b \(c\)/);
+  const stat = (): string => readFileSync(`/proc/${c.pid}/stat`, "utf8");
+  // NOTE: the shell execs the symlink: until then comm is bash's
+  for (let i = 0; i < 100 && !/\(a\) b \(c\)/.test(stat()); i++) await sleep(20);
+  assert.match(stat(), /\(a\) b \(c\)/);
   const us = cpuTimeUs(c.pid ?? GONE_PID);
   assert.ok(us !== null && us >= 0 && us < 1e6, `weird-comm cpu ${us}`);
 });
@@ -103,8 +106,8 @@ test("CpuSampler: busy > 50 %, idle < 10 %, late joiner and vanished pid", { tim
   s.sample();
   const mid = s.cpuUsTotal();
   assert.ok(mid > 50_000 && mid < 500_000, `late joiner counted ${mid} µs`);
-  busy.kill("SIGKILL");
-  await once(busy, "exit");
+  busy.proc.child?.kill("SIGKILL");
+  await busy.proc;
   s.sample();
   assert.equal(s.cpuUsTotal(), mid);
   assert.ok(s.percent() > 0 && s.percent() < 200, `group ${s.percent()}`);
@@ -150,7 +153,7 @@ test("readNetstat/readSockstat: loopback connections move the counters", { timeo
 });
 
 test("nofileLimits agrees with a child's ulimit", () => {
-  const [soft, hard] = execFileSync("sh", ["-c", "ulimit -Sn; ulimit -Hn"], { encoding: "utf8" })
+  const [soft, hard] = shSync`ulimit -Sn; ulimit -Hn`.stdout
     .trim()
     .split("\n")
     .map((s) => (s === "unlimited" ? Number.POSITIVE_INFINITY : Number(s)));
@@ -167,18 +170,13 @@ test("readSysctl matches /proc/sys and sysctl -n", () => {
   assert.equal(readSysctlInt("net.core.somaxconn"), Number(raw));
   assert.equal(readSysctlInt("net.ipv4.ip_local_port_range"), null);
   assert.equal(readSysctl("no.such.sysctl"), null);
-  let sysctl: ((n: string) => string) | null = (n) =>
-    execFileSync("sysctl", ["-n", n], {
-      encoding: "utf8",
-      env: { PATH: `${process.env.PATH}:/sbin:/usr/sbin` },
-    })
-      .trim()
-      .replace(/[ \t]+/g, " ");
-  try {
-    sysctl("net.core.somaxconn");
-  } catch {
-    sysctl = null; // no sysctl binary
-  }
+  const sysctlN = (n: string) => shSync`PATH="$PATH:/sbin:/usr/sbin" sysctl -n ${n}`;
+  const sysctl: ((n: string) => string) | null = sysctlN("net.core.somaxconn").ok
+    ? (n) =>
+        sysctlN(n)
+          .stdout.trim()
+          .replace(/[ \t]+/g, " ")
+    : null; // no sysctl binary
   if (sysctl) {
     assert.equal(readSysctl("net.core.somaxconn"), sysctl("net.core.somaxconn"));
     assert.equal(readSysctl("net.ipv4.ip_local_port_range"), sysctl("net.ipv4.ip_local_port_range"));

@@ -1,6 +1,5 @@
 // make sweep: the grid and its state file, then a tiny real sweep that resumes (re-run → every cell skipped).
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -17,7 +16,7 @@ import {
   type SweepState,
   writeState,
 } from "../../scripts/lib/planning/sweep-plan.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
+import { type CliOptions, runCli } from "../helpers/cli.ts";
 
 const SETTINGS: SweepSettings = {
   stubMs: 50,
@@ -34,21 +33,8 @@ interface Run {
   stderr: string;
 }
 
-function sweep(args: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "scripts/sweep.ts", ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    onSpawn?.(p);
-    p.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const sweep = (args: string[], onStart?: CliOptions["onStart"]): Promise<Run> =>
+  runCli("scripts/sweep.ts", args, { onStart });
 
 const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
 
@@ -155,7 +141,7 @@ describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
       p.stderr?.on("data", (d: Buffer) => {
         if (tree.length === 0 && /in flight/.test(d.toString())) {
           tree = descendants(p.pid ?? 0); // the server's primary and workers, and wrk
-          p.kill("SIGINT");
+          p.child?.kill("SIGINT");
         }
       }),
     );

@@ -1,6 +1,5 @@
 // The tuning doctor and tune/untune on the real machine: real limits, real sysctls, restored byte for byte.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,8 @@ import { planShards } from "../../scripts/lib/machine/limits.ts";
 import { sysctlPath } from "../../scripts/lib/machine/sysctl-raw.ts";
 import { loadProfile } from "../../scripts/lib/machine/tuning-profile.ts";
 import { ROOT, startServer } from "../../scripts/lib/processes/server.ts";
+import { shSync } from "../../scripts/lib/processes/shell.ts";
+import { runCli } from "../helpers/cli.ts";
 
 // NOTE: harmless knobs only (the lead benchmarks on this box): FIN_WAIT_2 timeout, the per-CPU backlog raised,
 // and ping_group_range, which /proc shows tab-separated — the byte-for-byte case that matters.
@@ -34,36 +35,15 @@ const ENV = {
 after(() => {
   // NOTE: written back with sysctl(8) itself, whatever happened above; only keys that differ are touched.
   for (const [k, v] of ORIGINAL) {
-    if (raw(k) !== v) execFileSync("sysctl", ["-q", "-w", `${k}=${v.replace(/\n$/, "")}`]);
+    const kv = `${k}=${v.replace(/\n$/, "")}`;
+    if (raw(k) !== v) assert.ok(shSync`sysctl -q -w ${kv}`.ok, `sysctl -w ${kv} failed`);
   }
   rmSync(dir, { recursive: true, force: true });
   for (const [k, v] of ORIGINAL) assert.equal(raw(k), v, `${k} not restored`);
 });
 
-interface Out {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: string, args: string[], opts: { uid?: number; env?: object } = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...ENV, ...opts.env },
-      uid: opts.uid,
-    });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    p.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (script: string, args: string[], opts: { uid?: number; env?: NodeJS.ProcessEnv } = {}) =>
+  runCli(script, args, { uid: opts.uid, env: { ...ENV, ...opts.env } });
 
 const tuneCli = (...args: string[]) => run("scripts/tune.ts", args);
 const doctorJson = async (...args: string[]) => {
@@ -81,8 +61,8 @@ test("doctor rows report the machine's real limits", async () => {
   const shape: RunShape = { connections: 1000, workers: 2, wrkThreads: 1, shards: 0 };
   const m = /^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
   assert.ok(m, "no Max open files in /proc/self/limits");
-  const hardSh = Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim());
-  const softSh = Number(execFileSync("sh", ["-c", "ulimit -Sn"], { encoding: "utf8" }).trim());
+  const hardSh = Number(shSync`ulimit -Hn`.stdout.trim());
+  const softSh = Number(shSync`ulimit -Sn`.stdout.trim());
   const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8").trim());
   const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split("\t");
   const cli = await doctorJson("--connections", "1000", "--workers", "2", "--threads", "1");

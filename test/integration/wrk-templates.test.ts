@@ -1,6 +1,5 @@
 // wrk-templates.test.ts: runs the real wrk with configs/wrk/{report,paced}.lua against a local node:http server.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +8,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { ProcessPromise } from "zx/core";
 import {
   type Bucket,
   histCount,
@@ -22,11 +22,12 @@ import {
   wrkCorrectionIntervalUs,
   wrkRank,
 } from "../../scripts/lib/load/histogram.ts";
+import { sh } from "../../scripts/lib/processes/shell.ts";
 
 const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));
 const REPORT_LUA = join(WRK_DIR, "report.lua");
 const PACED_LUA = join(WRK_DIR, "paced.lua");
-const children = new Set<ChildProcess>();
+const children = new Set<ProcessPromise>();
 const closers: (() => void)[] = [];
 let tmp = "";
 
@@ -34,7 +35,7 @@ before(async () => {
   tmp = await mkdtemp(join(tmpdir(), "wrk-templates-"));
 });
 after(async () => {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of children) c.child?.kill("SIGKILL");
   for (const close of closers) close();
   await rm(tmp, { recursive: true, force: true });
 });
@@ -71,29 +72,17 @@ interface WrkRun {
 }
 
 /** Runs wrk (killed after limitMs). Inherited WRK_REPORT* / PACED_* are dropped; env adds the wanted ones. */
-function runWrk(args: string[], env: Record<string, string>, limitMs = 8000): Promise<WrkRun> {
+async function runWrk(args: string[], env: Record<string, string>, limitMs = 8000): Promise<WrkRun> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(WRK_REPORT|PACED_)/.test(k)),
   ) as NodeJS.ProcessEnv;
-  const child = spawn("wrk", args, { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const $w = sh({ env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = $w`exec wrk ${args}`.timeout(limitMs, "SIGKILL");
   children.add(child);
-  const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((ok, ko) => {
-    child.on("error", ko);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      ok({ code, stdout, stderr });
-    });
-  });
+  const o = await child;
+  children.delete(child);
+  if (o.cause) throw o.cause;
+  return { code: o.exitCode, stdout: o.stdout, stderr: o.stderr };
 }
 
 async function runReport(lab: Lab, name: string, wrkArgs: string[], env: Record<string, string> = {}) {
