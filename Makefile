@@ -20,13 +20,15 @@ help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
 
 # --- install -----------------------------------------------------------------------------------------
-deps: node_modules/.package-lock.json wrk peers ## install npm packages (npm ci), wrk and the Python peers (apt) when missing
+# NOTE: npm ci comes first: the apt steps are a zx driver (scripts/deps.ts), which needs node_modules.
+deps: node_modules/.package-lock.json ## install npm packages (npm ci), wrk and the Python peers (apt) when missing
+	@$(NODE) scripts/deps.ts wrk peers
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-wrk:
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+wrk: node_modules/.package-lock.json
+	@$(NODE) scripts/deps.ts wrk
 
 # --- the server under test --------------------------------------------------------------------------
 run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200
@@ -106,16 +108,15 @@ notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + SVG charts, 
 	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
 
 # NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
-compare: deps peers ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
+compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
 	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
 		--connections $(CONNECTIONS) --mode $(MODE) --duration $(DURATION) --warmup $(WARMUP) \
 		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
 		--results-dir $(RESULTS_DIR)
 
-# NOTE: Debian's packages are importable only by /usr/bin/python3 (the python3 first on PATH is another one).
-peers: ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
-	@/usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null || { apt-get update -qq && \
-		apt-get install -y -qq python3-fastapi python3-uvicorn python3-uvloop python3-httptools; }
+# NOTE: Debian's packages are importable only by /usr/bin/python3 (scripts/lib/machine/system-deps.ts).
+peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
+	@$(NODE) scripts/deps.ts peers
 
 # --- reliability: chaos scenarios, expected vs measured ----------------------------------------------
 SCENARIO ?= all

@@ -1,8 +1,8 @@
 // Scenario: every CLI rejects bad option values — exit 2 and one line naming the option, nothing started.
-import { spawnSync } from "node:child_process";
 import { type Child, spawnTagged, waitNoStrays } from "../lib/chaos/procs.ts";
 import type { ChaosContext, Scenario } from "../lib/chaos/scenario.ts";
 import { freePort } from "../lib/processes/server.ts";
+import { shSync } from "../lib/processes/shell.ts";
 
 const EXIT_WITHIN_MS = 20_000;
 const PARALLEL = 3;
@@ -90,7 +90,7 @@ function cases(port: number): Case[] {
   ];
 }
 
-const hasUnshare = (): boolean => spawnSync("unshare", ["-n", "true"]).status === 0;
+const hasUnshare = (): boolean => shSync`unshare -n true`.ok;
 
 async function runCase(c: Case, i: number): Promise<string | null> {
   const node = [process.execPath, "--import", "tsx", c.script, ...c.args];

@@ -1,6 +1,5 @@
 // The lab server, for real: timing floor, concurrency, routes, exact stats, refusals, drain, revival.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -10,6 +9,7 @@ import {
   spawnServer,
   startServer,
 } from "../../scripts/lib/processes/server.ts";
+import { shSync } from "../../scripts/lib/processes/shell.ts";
 import type { LabStats } from "../../server/stats.ts";
 
 interface Reply {
@@ -40,7 +40,7 @@ async function stats(s: RunningServer): Promise<LabStats> {
 }
 
 function childPids(pid: number): number[] {
-  const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)]).toString();
+  const out = shSync`ps -o pid= --ppid ${pid}`.stdout;
   return out.split(/\s+/).filter(Boolean).map(Number).sort();
 }
 

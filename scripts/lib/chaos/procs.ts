@@ -1,8 +1,8 @@
-// Chaos child processes: tagged spawns (server with a chosen nofile, drivers), stray detection, cleanup.
+// Chaos child processes: tagged spawns (the lab server, drivers), stray detection, cleanup.
 import { readdirSync, readFileSync } from "node:fs";
 import { sleep } from "../load/live.ts";
-import { type GroupChild, spawnGroup } from "../processes/group.ts";
-import { freePort, type RunningServer, waitForReady } from "../processes/server.ts";
+import { type GroupChild, liveGroups, spawnGroup } from "../processes/group.ts";
+import { type RunningServer, spawnServer, startServer } from "../processes/server.ts";
 
 // NOTE: every child carries LAB_CHAOS_TAG in its environment, and children inherit it (wrk, server
 // workers), so "no stray process" is an exact scan of /proc/*/environ — other engineers' wrk and servers
@@ -11,25 +11,19 @@ export const TAG = `${process.pid}-${Date.now()}`;
 
 export type Child = GroupChild;
 
-const live = new Set<Child>();
-
-/** Spawn a tagged child as the leader of its own process group; it is SIGKILLed if we exit first. */
-export function spawnTagged(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  subtag = "",
-  nofile?: number,
-): Child {
-  const child = spawnGroup([cmd, ...args], { env: { ...env, LAB_CHAOS_TAG: `${TAG}${subtag}` }, nofile });
-  live.add(child);
-  child.exited.then(() => live.delete(child));
-  return child;
+function tagged(env: NodeJS.ProcessEnv, subtag = ""): NodeJS.ProcessEnv {
+  return { ...env, LAB_CHAOS_TAG: `${TAG}${subtag}` };
 }
 
-/** Stop every tagged child (SIGTERM to each group, SIGKILL after graceMs), then any tagged stray by pid. */
+/** Spawn a tagged child as the leader of its own process group; it is SIGKILLed if we exit first. */
+export function spawnTagged(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, subtag = ""): Child {
+  return spawnGroup([cmd, ...args], { env: tagged(env, subtag) });
+}
+
+/** Stop every child group (SIGTERM to each, SIGKILL after graceMs), then any tagged stray by pid. */
+// NOTE: in a chaos process every group is a tagged chaos child, so processes/group.ts's live set is this one's.
 export async function killAll(graceMs = 3000): Promise<void> {
-  const all = [...live];
+  const all = liveGroups();
   for (const c of all) c.signalGroup("SIGTERM");
   await Promise.race([Promise.all(all.map((c) => c.exited)), sleep(graceMs)]);
   for (const c of all) c.signalGroup("SIGKILL");
@@ -90,19 +84,10 @@ export function spawnLabServer(
   env: NodeJS.ProcessEnv = {},
   subtag = "",
 ): Child {
-  return spawnTagged(process.execPath, ["--import", "tsx", "server/main.ts", ...args], env, subtag, nofile);
+  return spawnServer(args, tagged(env, subtag), nofile);
 }
 
-/** Start the lab server (tagged) and wait for its ready line. */
-export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000): Promise<ChaosServer> {
-  const host = "127.0.0.1";
-  const port = await freePort(host);
-  const args = ["--workers", String(spec.workers), "--stub-ms", String(spec.stubMs ?? 200)];
-  const c = spawnLabServer(
-    [...args, "--host", host, "--port", String(port), ...(spec.args ?? [])],
-    spec.nofile,
-    spec.env,
-  );
-  await waitForReady(c, readyTimeoutMs);
-  return { ...c, url: `http://${host}:${port}`, host, port };
+/** Start the lab server (tagged) on loopback and wait for its ready line: processes/server.ts's startServer. */
+export function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000): Promise<ChaosServer> {
+  return startServer({ ...spec, env: tagged(spec.env ?? {}), readyTimeoutMs });
 }

@@ -1,10 +1,10 @@
-// Build the wrk command lines, spawn the shards in parallel, collect each shard's report and raw output.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+// Build the wrk command lines, start the shards in parallel (zx), collect each shard's report and raw output.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { ProcessOutput, ProcessPromise } from "zx/core";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../processes/server.ts";
+import { ROOT, sh, shSync } from "../processes/shell.ts";
 import { parseReport, type WrkReport } from "./wrk-report.ts";
 
 export interface ShardSpec {
@@ -33,10 +33,11 @@ export interface LoadPlan {
   tag?: string;
 }
 
+/** wrk's version from `wrk -v` (which exits 1), null when the shell cannot find or run wrk. */
 export function wrkVersion(): string | null {
-  const r = spawnSync("wrk", ["-v"], { encoding: "utf8" });
-  if (r.error) return null;
-  return /wrk (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? "unknown";
+  const o = shSync`wrk -v`;
+  if (o.cause || o.exitCode === 126 || o.exitCode === 127) return null;
+  return /wrk (\S+)/.exec(o.stdall)?.[1] ?? "unknown";
 }
 
 export function requireWrk(): string {
@@ -88,7 +89,8 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
 }
 
 export interface ShardsRun {
-  procs: ChildProcess[];
+  /** the zx processes, one per shard (pid = wrk's: the shell execs it) */
+  procs: ProcessPromise[];
   done: Promise<WrkReport[]>;
   /** performance.now() when the last shard exited (before its report is parsed) */
   lastExit: Promise<number>;
@@ -96,60 +98,48 @@ export interface ShardsRun {
   kill: () => Promise<void>;
 }
 
-// NOTE: wrk inherits our soft nofile limit (Node raises its own soft limit to the hard one at start).
+// NOTE: wrk inherits our soft nofile limit (Node raises its own soft limit to the hard one at start), and
+// stays in our process group: a terminal's Ctrl-C reaches it too, as it did when wrk was run by hand.
+// NOTE: `exec` keeps the pid wrk's own (the CPU sampler reads /proc/<pid>); zx settles once wrk has
+// exited and its pipes closed — wrk has no children, so that is its exit.
 export function startShards(shards: ShardSpec[]): ShardsRun {
-  const procs = shards.map((s) => {
-    const p = spawn("wrk", s.args, { env: { ...process.env, ...s.env }, stdio: ["ignore", "pipe", "pipe"] });
-    const raw = createWriteStream(s.rawPath);
-    p.stdout?.pipe(raw, { end: false });
-    p.stderr?.pipe(raw, { end: false });
-    p.on("exit", () => raw.end());
-    return p;
-  });
-  const exited = procs.map(
-    (p) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once("exit", () => r()))),
+  const procs = shards.map(
+    (s) => sh({ env: { ...process.env, ...s.env }, stdio: ["ignore", "pipe", "pipe"] })`exec wrk ${s.args}`,
   );
+  const exited = procs.map((p) => p.then(() => undefined));
   const lastExit = Promise.all(exited).then(() => performance.now());
+  // NOTE: synchronous (it also runs in the exit hook); zx's kill() would first list the tree with `ps`.
   const killNow = (): void => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+    for (const p of procs) if (p.stage === "running") p.child?.kill("SIGKILL");
   };
   const kill = async (): Promise<void> => {
     killNow();
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 2000))]);
   };
   process.on("exit", killNow);
-  const done = Promise.all(
-    procs.map(
-      (p, i) =>
-        new Promise<WrkReport>((resolve, reject) => {
-          const s = shards[i] as ShardSpec;
-          p.on("error", (e) =>
-            reject(new InvalidRun(`wrk could not start: ${e.message} — run \`make deps\``)),
-          );
-          p.on("exit", (code, signal) => {
-            if (code !== 0) {
-              const raw = safeRead(s.rawPath).trim().split("\n").slice(-3).join(" | ");
-              return reject(new Error(`wrk shard ${i} exited ${signal ?? code}: ${raw}`));
-            }
-            try {
-              resolve(parseReport(readFileSync(s.reportPath, "utf8")));
-            } catch (e) {
-              reject(new Error(`wrk shard ${i}: ${(e as Error).message}`));
-            }
-          });
-        }),
-    ),
-  ).finally(() => process.off("exit", killNow));
+  const report = (i: number) => (o: ProcessOutput) => shardReport(shards[i] as ShardSpec, o);
+  // NOTE: nothrow: a failed wrk resolves with its output too; both paths go through shardReport
+  const done = Promise.all(procs.map((p, i) => p.then(report(i), report(i)))).finally(() =>
+    process.off("exit", killNow),
+  );
   // NOTE: a killed shard rejects `done` while the caller may still be awaiting lastExit: mark it handled here,
   // the caller still sees the rejection when it awaits `done`.
   done.catch(() => {});
   return { procs, done, lastExit, kill };
 }
 
-function safeRead(path: string): string {
+/** Keep the shard's raw output as printed (wrk-<n>.txt), then its exact report; a failed shard throws. */
+function shardReport(s: ShardSpec, o: ProcessOutput): WrkReport {
+  writeFileSync(s.rawPath, o.stdall);
+  const tail = o.stdall.trim().split("\n").slice(-3).join(" | ");
+  // NOTE: 126/127 is the shell's "cannot run" / "not found": wrk could not start at all.
+  if (o.cause || o.exitCode === 126 || o.exitCode === 127) {
+    throw new InvalidRun(`wrk could not start: ${o.cause?.message ?? tail} — run \`make deps\``);
+  }
+  if (o.exitCode !== 0) throw new Error(`wrk shard ${s.index} exited ${o.signal ?? o.exitCode}: ${tail}`);
   try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
+    return parseReport(readFileSync(s.reportPath, "utf8"));
+  } catch (e) {
+    throw new Error(`wrk shard ${s.index}: ${(e as Error).message}`);
   }
 }

@@ -1,7 +1,6 @@
 // What machine and code a run was made on: CPUs, RAM, kernel, Node, wrk, git commit.
-import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { ROOT } from "../processes/server.ts";
+import { ROOT, shSync } from "../processes/shell.ts";
 
 export function machineInfo(wrk: string | null) {
   return {
@@ -16,15 +15,8 @@ export function machineInfo(wrk: string | null) {
 
 export function gitInfo(): { commit: string | null; dirty: boolean } {
   const git = (...args: string[]): string | null => {
-    try {
-      return execFileSync("git", args, {
-        cwd: ROOT,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-      }).trim();
-    } catch {
-      return null;
-    }
+    const o = shSync`git -C ${ROOT} ${args}`;
+    return o.ok ? o.stdout.trim() : null;
   };
   const commit = git("rev-parse", "HEAD");
   return {

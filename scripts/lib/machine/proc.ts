@@ -1,17 +1,14 @@
-// Process CPU/RSS and whole-machine CPU read synchronously from /proc (Linux only, no child processes).
-import { execFileSync } from "node:child_process";
+// Process CPU/RSS and whole-machine CPU read synchronously from /proc (Linux only; getconf once, via zx).
 import { readFileSync } from "node:fs";
+import { shSync } from "../processes/shell.ts";
 
 let clkTck: number | undefined;
 let pageSize: number | undefined;
 
 function getconf(name: string, fallback: number): number {
-  try {
-    const n = Number(execFileSync("getconf", [name], { encoding: "utf8", timeout: 2000 }).trim());
-    return Number.isInteger(n) && n > 0 ? n : fallback;
-  } catch {
-    return fallback;
-  }
+  const o = shSync`getconf ${name}`;
+  const n = Number(o.stdout.trim());
+  return o.ok && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 /** Clock ticks per second for /proc/<pid>/stat times (read lazily once; 100 if getconf fails). */

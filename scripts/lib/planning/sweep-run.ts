@@ -119,7 +119,7 @@ export class SweepRunner {
 
   private async serverFor(c: CellState, w: number): Promise<RunningServer | null> {
     const s = this.server;
-    if (s && s.proc.exitCode === null && s.proc.signalCode === null) return s;
+    if (s && s.exitedAt() === null) return s;
     // NOTE: a server that died (crash loop) is started again; one that cannot start skips its cells.
     this.server = await startServer({ workers: w, stubMs: this.s.settings.stubMs }).catch((e: Error) => {
       this.skip(c, `the server did not start: ${e.message.trim().split("\n").slice(-1)[0]}`);

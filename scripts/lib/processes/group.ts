@@ -1,8 +1,8 @@
-// Children in their own process groups: spawn with output and exit collected, stop the whole group, none outlive us.
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// Children in their own process groups, started by zx: output and exit collected, the group stopped whole.
+import type { ProcessOutput, ProcessPromise } from "zx/core";
+import { newStore, ROOT, sh, storeText } from "./shell.ts";
 
-export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export { ROOT };
 
 export interface Exit {
   code: number | null;
@@ -10,7 +10,8 @@ export interface Exit {
 }
 
 export interface GroupChild {
-  proc: ChildProcess;
+  /** the zx process (its stdout stream, pid); settles once the group is gone and the pipes are closed */
+  proc: ProcessPromise;
   pid: number;
   exited: Promise<Exit>;
   /** performance.now() of the exit, null while running */
@@ -29,14 +30,24 @@ export interface GroupSpec {
   nofile?: number;
 }
 
-const live = new Set<ChildProcess>();
+/** after the leader's exit, how long the output pipes may stay open (held by an escaped descendant) */
+const PIPE_GRACE_MS = 2000;
+
+const live = new Set<GroupChild>();
+// NOTE: an exit hook must act synchronously: zx's kill() first lists the process tree with `ps`, so the
+// groups are signalled here (and in signalGroup) with process.kill(-pgid) — the one thing zx cannot do.
 process.on("exit", () => {
-  for (const p of live) killGroup(p, "SIGKILL");
+  for (const c of live) c.signalGroup("SIGKILL");
 });
 
-export function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+/** Every group started by this process and not yet exited. */
+export function liveGroups(): GroupChild[] {
+  return [...live];
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    if (p.pid) process.kill(-p.pid, signal);
+    if (pid > 0) process.kill(-pid, signal);
   } catch {
     // already gone
   }
@@ -46,45 +57,62 @@ export function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
 // command line does not name the app (uvicorn's); on its exit the rest of the group is SIGKILLed
 // (workers may outlive their primary), and every live group is SIGKILLed when we exit.
 // NOTE: `ulimit -n N` sets soft and hard; node raises its soft limit to the hard one at start, so a lower
-// soft limit alone would be undone. The limit is raised on the line that execs, as in the Makefile.
-export function spawnGroup(argv: string[], spec: GroupSpec = {}): GroupChild {
-  const limit = spec.nofile === undefined ? `"$(ulimit -Hn)"` : String(Math.floor(spec.nofile));
-  const proc = spawn("bash", ["-c", `ulimit -n ${limit} && exec "$@"`, "group", ...argv], {
+// soft limit alone would be undone. The limit is raised on the line that execs, as in the Makefile; the
+// exec keeps the pid: it is the program's own, not a shell's.
+function start(argv: string[], spec: GroupSpec, store: ReturnType<typeof newStore>): ProcessPromise {
+  const $g = sh({
     cwd: ROOT,
     env: { ...process.env, ...spec.env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    store,
   });
-  live.add(proc);
-  let out = "";
+  if (spec.nofile === undefined) return $g`ulimit -n "$(ulimit -Hn)" && exec ${argv}`;
+  return $g`ulimit -n ${Math.floor(spec.nofile)} && exec ${argv}`;
+}
+
+/** Start argv (quoted by zx) as the leader of its own process group, with the nofile limit of spec. */
+export function spawnGroup(argv: string[], spec: GroupSpec = {}): GroupChild {
+  const store = newStore();
+  const proc = start(argv, spec, store);
+  const pid = proc.pid ?? 0;
   let at: number | null = null;
-  const collect = (d: Buffer): void => {
-    out += d.toString();
+  const onExit = (): void => {
+    at ??= performance.now();
+    live.delete(child);
+    killGroup(pid, "SIGKILL");
   };
-  proc.stdout?.on("data", collect);
-  proc.stderr?.on("data", collect);
-  const exited = new Promise<Exit>((resolve) =>
-    proc.once("exit", (code, signal) => {
-      at = performance.now();
-      live.delete(proc);
-      killGroup(proc, "SIGKILL");
-      resolve({ code, signal });
-    }),
-  );
+  proc.child?.once("exit", () => {
+    onExit();
+    // NOTE: zx settles on the pipes' close; a descendant that left the group could hold them open forever.
+    setTimeout(() => {
+      proc.stdout?.destroy();
+      proc.stderr?.destroy();
+    }, PIPE_GRACE_MS).unref();
+  });
+  const settle = (o: ProcessOutput): Exit => {
+    onExit();
+    return { code: o.exitCode, signal: o.signal };
+  };
+  const exited = proc.then(settle, settle); // NOTE: nothrow: a failure resolves too; both paths are an Exit
   const stop = async (graceMs = 10_000): Promise<Exit> => {
-    if (at === null) killGroup(proc, "SIGTERM");
-    const t = setTimeout(() => killGroup(proc, "SIGKILL"), graceMs);
+    if (at === null) killGroup(pid, "SIGTERM");
+    const t = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     const e = await exited;
     clearTimeout(t);
     return e;
   };
-  return {
+  const child: GroupChild = {
     proc,
-    pid: proc.pid ?? 0,
+    pid,
     exited,
     exitedAt: () => at,
-    output: () => out,
-    signalGroup: (s) => killGroup(proc, s),
+    output: () => storeText(store),
+    signalGroup: (s) => {
+      if (at === null) killGroup(pid, s);
+    },
     stop,
   };
+  live.add(child);
+  return child;
 }
