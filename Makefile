@@ -9,6 +9,14 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STUB_MS ?= 200
 
+# Placement (../shared/lab-contract.md): split = the server and wrk on disjoint CPU sets, the default (on 2 CPUs:
+# server 1, wrk 0; the rule: wrk the lower half, the server the rest); shared = both float over every CPU.
+PLACEMENT ?= split
+SERVER_CPUS ?=
+GENERATOR_CPUS ?=
+PLACE = --placement $(PLACEMENT) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
+	$(if $(GENERATOR_CPUS),--generator-cpus $(GENERATOR_CPUS))
+
 # NOTE: a `ulimit` on its own recipe line dies with that line's shell: raise it on the line that launches.
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
@@ -31,8 +39,12 @@ wrk: node_modules/.package-lock.json
 	@$(NODE) scripts/deps.ts wrk
 
 # --- the server under test --------------------------------------------------------------------------
-run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200
-	$(RAISE_NOFILE) && exec $(NODE) server/main.ts --workers $(WORKERS) --port $(PORT) --host $(HOST) --stub-ms $(STUB_MS)
+# NOTE: the server is pinned to its side of PLACEMENT (taskset; every worker inherits it), so a load test from
+# another terminal (make test-four-threads, wrk on GENERATOR_CPUS) is judged as a split run.
+run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200, pinned to SERVER_CPUS (PLACEMENT=split)
+	@pin=$$($(NODE) scripts/placement.ts server $(PLACE) 2>/dev/null) || { $(NODE) scripts/placement.ts server $(PLACE); exit 2; }; \
+	echo "placement $(PLACEMENT): server CPUs $${pin:-all}"; \
+	$(RAISE_NOFILE) && exec $${pin:+taskset -c $$pin} $(NODE) server/main.ts --workers $(WORKERS) --port $(PORT) --host $(HOST) --stub-ms $(STUB_MS)
 
 run-one-thread: WORKERS = 1
 run-one-thread: run ## server with 1 worker
@@ -52,7 +64,7 @@ MODE ?= saturate
 TARGET_RPS ?= 20000
 BUDGET_MS ?= 20
 RESULTS_DIR ?= results
-LOADTEST = $(RAISE_NOFILE) && $(NODE) scripts/loadtest.ts --url http://$(HOST):$(PORT)/ping/ \
+LOADTEST = $(RAISE_NOFILE) && $(NODE) scripts/loadtest.ts --url http://$(HOST):$(PORT)/ping/ $(PLACE) \
 	--connections $(CONNECTIONS) --duration $(DURATION) --warmup $(WARMUP) --target-rps $(TARGET_RPS) \
 	--budget-ms $(BUDGET_MS) --results-dir $(RESULTS_DIR)
 
@@ -102,7 +114,7 @@ sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes 
 	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers-list $(WORKERS_LIST) \
 		--connections-list $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
 		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
-		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force)
+		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force) $(PLACE)
 
 notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + SVG charts, generated from every recorded uWS run
 	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
@@ -112,7 +124,7 @@ compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS
 	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
 		--connections $(CONNECTIONS) --mode $(MODE) --duration $(DURATION) --warmup $(WARMUP) \
 		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
-		--results-dir $(RESULTS_DIR)
+		--results-dir $(RESULTS_DIR) $(PLACE)
 
 # NOTE: Debian's packages are importable only by /usr/bin/python3 (scripts/lib/machine/system-deps.ts).
 peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
@@ -166,11 +178,15 @@ fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
 # restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
 LAB_WORKERS ?= 4
-lab: deps ## end to end: tune, start LAB_WORKERS=4 workers, paced 20k RPS + saturate 20k conns, stop, untune, verdicts
+# NOTE: the shape knobs reach the lab only when given (its defaults: the SLO's, both modes paced first).
+given = $(if $(filter command line environment,$(origin $(1))),$(2) $($(1)))
+LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call given,DURATION,-d) \
+	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t)
+lab: deps ## end to end: tune, LAB_WORKERS=4 workers on SERVER_CPUS, paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
 	@$(RAISE_NOFILE); tuned=0; \
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
-	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR); rc=$$?; \
+	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_SHAPE); rc=$$?; \
 	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
 	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
 	exit $$rc

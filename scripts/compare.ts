@@ -4,6 +4,7 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
+import { localPlacement } from "./lib/placement/local.ts";
 import type { CompareRecord } from "./lib/planning/compare-report.ts";
 import { type CompareInput, comparePeers, writeComparison } from "./lib/planning/compare-run.ts";
 import { PEERS, type Peer } from "./lib/processes/peer.ts";
@@ -20,7 +21,7 @@ await runMain(async () => {
         ),
       [
         ...["workers", "connections", "mode", "target-rps", "duration", "warmup", "cooldown", "threads"],
-        ...["stub-ms", "budget-ms", "peers", "results-dir"],
+        ...["stub-ms", "budget-ms", "peers", "results-dir", "placement", "server-cpus", "generator-cpus"],
       ] as const,
       { workers: 2, duration: "10s", warmup: "3s", peers: { default: PEERS.join(","), allowed: PEERS } },
       slo,
@@ -46,6 +47,7 @@ await runMain(async () => {
     cooldownMs: a.cooldown * 1000,
     resultsDir: a["results-dir"],
     slo,
+    placement: localPlacement(a),
   };
   writeComparison(input, await comparePeers(input));
   return 0;

@@ -8,6 +8,8 @@ import { textTable } from "./lib/core/format.ts";
 import { options } from "./lib/core/options.ts";
 import { fetchLabStats } from "./lib/load/lab-stats.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
+import { placementChecks } from "./lib/machine/doctor-placement.ts";
+import { localPlacement } from "./lib/placement/local.ts";
 
 const COLUMNS = ["setting", "current", "needed", "status", "fix"] as const;
 
@@ -25,7 +27,10 @@ await runMain(async () => {
       yargs(hideBin(process.argv))
         .scriptName("doctor")
         .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it"),
-      ["connections", "workers", "threads", "shards", "url", "json"] as const,
+      [
+        ...["connections", "workers", "threads", "shards", "url", "json", "target-rps"],
+        ...["placement", "server-cpus", "generator-cpus"],
+      ] as const,
       { url: null },
       slo,
     ),
@@ -37,7 +42,13 @@ await runMain(async () => {
     shards: a.shards,
   };
   const notes = a.url === undefined ? [] : await probeServer(a.url, shape);
-  const fails = report(shape, runChecks(shape), notes, a.json);
+  const placed = placementChecks({
+    placement: localPlacement(a),
+    rps: { paced: a["target-rps"], saturate: a.connections / (slo.stubMs / 1000) },
+    port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
+    serverPids: shape.serverPids,
+  });
+  const fails = report(shape, [...runChecks(shape), ...placed], notes, a.json);
   return fails.length > 0
     ? { code: 2, says: `invalid — cannot run: ${fails.map((f) => f.name).join(", ")}` }
     : { code: 0, says: "ok" };

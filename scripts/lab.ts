@@ -10,6 +10,7 @@ import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/i
 import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
+import { localPlacement } from "./lib/placement/local.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
@@ -25,8 +26,14 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
     ["errors", (r) => int(Object.values(r.measurements.errors).reduce((a, v) => a + v, 0))],
     ["connections up", (r) => int(r.measurements.connectionsEstablished)],
     [
-      "server / wrk cpu %",
+      "server / wrk cpu % (of one)",
       (r) => `${r.measurements.cpu.serverPct.toFixed(0)} / ${r.measurements.cpu.generatorPct.toFixed(0)}`,
+    ],
+    ["placement", (r) => r.placement?.kind ?? "shared"],
+    [
+      "server / wrk % of own CPUs",
+      (r) =>
+        `${(r.measurements.cpu.serverOfItsCpusPct ?? 0).toFixed(0)} / ${(r.measurements.cpu.generatorOfItsCpusPct ?? 0).toFixed(0)}`,
     ],
     ["bound", (r) => r.bound],
     ["failed rules", (r) => ruleList(r.verdict.reasons) || "-"],
@@ -48,42 +55,31 @@ await runMain(async () => {
         .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
       [
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
-        "results-dir",
+        ...["placement", "server-cpus", "generator-cpus", "results-dir"],
       ] as const,
       { modes: "paced,saturate" },
       slo,
     ),
   );
-  const { modes, workers, port, threads, warmup: warmupS } = a;
+  const place = localPlacement(a);
+  process.stderr.write(`placement: ${place.label}\n`);
   const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
-  const signal = interruptSignal();
+  const base = { threads: a.threads, shards: 0, warmupS: a.warmup, timeoutS: 2, slo: runSlo };
   let server: RunningServer | null = null;
   try {
     server = await startServer({
-      workers,
-      port,
+      workers: a.workers,
+      port: a.port,
       stubMs: slo.stubMs,
+      prefix: place.serverPrefix,
     }).catch((e: Error) => {
       throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
     });
     process.stderr.write(`server: ${server.output().trim()}\n`);
-    const runs: { mode: Mode; record: ResultRecord; dir: string }[] = [];
-    for (const mode of modes as Mode[]) {
-      checkInterrupted(signal);
-      if (runs.length > 0) await Promise.race([sleep(COOL_DOWN_MS), whenInterrupted(signal)]);
-      const { record, dir } = await runLoad({
-        url: `${server.url}/ping/`,
-        mode,
-        threads,
-        shards: 0,
-        warmupS,
-        timeoutS: 2,
-        resultsDir: a["results-dir"],
-        slo: runSlo,
-      });
-      process.stderr.write(`\n${summaryText(record, dir)}\n\n`);
-      runs.push({ mode, record, dir });
-    }
+    const url = `${server.url}/ping/`;
+    const runs = await runModes(a.modes as Mode[], (mode) =>
+      runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: place.request }),
+    );
     process.stdout.write(`\n${sideBySide(runs)}\n`);
     const paced = runs.find((r) => r.mode === "paced") ?? runs[0];
     return paced ? verdictOutcome(paced.record) : 1;
@@ -91,3 +87,22 @@ await runMain(async () => {
     await (server as RunningServer | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
   }
 });
+
+type LabRun = { mode: Mode; record: ResultRecord; dir: string };
+
+/** Each mode in turn, a cool-down between; every run's summary as it lands. */
+async function runModes(
+  modes: Mode[],
+  run: (mode: Mode) => Promise<{ record: ResultRecord; dir: string }>,
+): Promise<LabRun[]> {
+  const signal = interruptSignal();
+  const runs: LabRun[] = [];
+  for (const mode of modes) {
+    checkInterrupted(signal);
+    if (runs.length > 0) await Promise.race([sleep(COOL_DOWN_MS), whenInterrupted(signal)]);
+    const { record, dir } = await run(mode);
+    process.stderr.write(`\n${summaryText(record, dir)}\n\n`);
+    runs.push({ mode, record, dir });
+  }
+  return runs;
+}

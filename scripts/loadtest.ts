@@ -6,6 +6,7 @@ import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
 import { runLoad } from "./lib/load/run.ts";
+import { localPlacement } from "./lib/placement/local.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 await runMain(async () => {
@@ -19,13 +20,15 @@ await runMain(async () => {
         ),
       [
         ...["mode", "connections", "threads", "duration", "warmup", "target-rps", "budget-ms", "timeout"],
-        ...["url", "shards", "results-dir", "keep-raw", "json"],
+        ...["url", "shards", "results-dir", "keep-raw", "json", "placement", "server-cpus", "generator-cpus"],
       ] as const,
       {},
       slo,
     ),
   );
   const { record, dir } = await runLoad({
+    // NOTE: the server was started elsewhere: its CPUs are read back from its processes, not taken from here.
+    placement: localPlacement(a).request,
     url: a.url,
     mode: a.mode,
     threads: a.threads,

@@ -4,6 +4,7 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
+import { localPlacement } from "./lib/placement/local.ts";
 import { buildGrid, type SweepSettings } from "./lib/planning/sweep-plan.ts";
 import { finishSweep, openSweep, SweepRunner } from "./lib/planning/sweep-run.ts";
 
@@ -20,6 +21,7 @@ await runMain(async () => {
       [
         ...["name", "workers-list", "connections-list", "modes", "target-rps", "repeats", "warmup"],
         ...["duration", "cooldown", "threads", "timeout", "stub-ms", "budget-ms", "force", "results-dir"],
+        ...["placement", "server-cpus", "generator-cpus"],
       ] as const,
       { "target-rps": null, warmup: "3s", duration: "10s" },
       slo,
@@ -32,13 +34,15 @@ await runMain(async () => {
     warmupS: a.warmup,
     threads: a.threads,
     timeoutS: a.timeout,
+    // NOTE: part of the settings, so a resumed sweep never mixes runs of another placement into its cells.
+    placement: localPlacement(a).label,
   };
   const workersList = a["workers-list"];
   const target = a["target-rps"] ?? null;
   const grid = buildGrid(workersList, a["connections-list"], a.modes, settings.stubMs, target);
   const sweep = openSweep({
     ...{ name: a.name, resultsDir: a["results-dir"], force: a.force, settings, slo, repeats: a.repeats },
-    ...{ cooldownMs: a.cooldown * 1000, workersList, grid },
+    ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement: localPlacement(a) },
   });
   await new SweepRunner(sweep).run();
   finishSweep(sweep);

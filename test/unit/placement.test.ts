@@ -5,6 +5,7 @@ import { generatorFit, generatorWarning } from "../../scripts/lib/load/generator
 import {
   defaultSplit,
   formatCpuList,
+  parseCpuList,
   resolveSplit,
   tasksetPrefix,
 } from "../../scripts/lib/placement/cpus.ts";
@@ -26,13 +27,14 @@ test("default split: the generator the lower half (at least one CPU), the server
 
 test("knobs: one side given takes its CPUs, the other gets the rest; overlap or nothing left is refused", () => {
   const online = [0, 1, 2, 3];
+  const L = (raw: string) => parseCpuList("SERVER_CPUS", raw, online);
   assert.deepEqual(resolveSplit(undefined, undefined, online), { generator: [0, 1], server: [2, 3] });
-  assert.deepEqual(resolveSplit("3", undefined, online), { server: [3], generator: [0, 1, 2] });
-  assert.deepEqual(resolveSplit(undefined, "0", online), { server: [1, 2, 3], generator: [0] });
-  assert.deepEqual(resolveSplit("2-3", "0", online), { server: [2, 3], generator: [0] });
-  assert.throws(() => resolveSplit("1-2", "2", online), /must be disjoint.*PLACEMENT=shared/);
-  assert.throws(() => resolveSplit("0-3", undefined, online), /must be disjoint and non-empty/);
-  assert.throws(() => resolveSplit("9", undefined, online), /SERVER_CPUS names CPU 9/);
+  assert.deepEqual(resolveSplit(L("3"), undefined, online), { server: [3], generator: [0, 1, 2] });
+  assert.deepEqual(resolveSplit(undefined, L("0"), online), { server: [1, 2, 3], generator: [0] });
+  assert.deepEqual(resolveSplit(L("2-3"), L("0"), online), { server: [2, 3], generator: [0] });
+  assert.throws(() => resolveSplit(L("1-2"), L("2"), online), /must be disjoint.*PLACEMENT=shared/);
+  assert.throws(() => resolveSplit(L("0-3"), undefined, online), /must be disjoint and non-empty/);
+  assert.throws(() => L("9"), /SERVER_CPUS names CPU 9/);
 });
 
 test("generator fit: paced 15k RPS fits one wrk CPU, 20k is at its edge, 40k is over and says how many", () => {

@@ -6,6 +6,7 @@ import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
 import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
 import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
+import { tasksetPrefix } from "../placement/cpus.ts";
 import {
   type PlacementRequest,
   pinningOf,
@@ -90,7 +91,7 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
     shards: cap.shards,
     timeoutS: o.timeoutS,
     targetRps: slo.targetRps,
-    generatorCpus: placement.generatorCpus,
+    prefix: () => tasksetPrefix(placement.generatorCpus),
   };
   return { o, log, signal, wrk, base, slo, conns, cap, startedAt, id, plan, placement };
 }

@@ -18,6 +18,8 @@ export interface ShardSpec {
   reportPath: string;
   rawPath: string;
   command: string;
+  /** what runs wrk: [] or e.g. ["taskset", "-c", "0"] */
+  prefix: string[];
 }
 
 export interface LoadPlan {
@@ -31,6 +33,8 @@ export interface LoadPlan {
   targetRps: number;
   outDir: string;
   tag?: string;
+  /** argv before wrk for shard i: where it runs (taskset -c 0, ip netns exec NS …); none = here, unpinned */
+  prefix?: (shard: number) => string[];
 }
 
 /** wrk's version from `wrk -v` (which exits 1), null when the shell cannot find or run wrk. */
@@ -70,6 +74,7 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
       script,
       p.url,
     ];
+    const prefix = p.prefix?.(i) ?? [];
     const envText = Object.entries(env)
       .filter(([k]) => k !== "WRK_REPORT")
       .map(([k, v]) => `${k}=${v} `)
@@ -83,7 +88,8 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
       env,
       reportPath,
       rawPath,
-      command: `${envText}wrk ${args.join(" ")}`,
+      command: `${envText}${[...prefix, "wrk"].join(" ")} ${args.join(" ")}`,
+      prefix,
     };
   });
 }
@@ -100,11 +106,16 @@ export interface ShardsRun {
 
 // NOTE: wrk inherits our soft nofile limit (Node raises its own soft limit to the hard one at start), and
 // stays in our process group: a terminal's Ctrl-C reaches it too, as it did when wrk was run by hand.
-// NOTE: `exec` keeps the pid wrk's own (the CPU sampler reads /proc/<pid>); zx settles once wrk has
+// NOTE: `exec` keeps the pid wrk's own (the CPU sampler reads /proc/<pid>; a prefix such as taskset execs wrk in
+// turn); zx settles once wrk has
 // exited and its pipes closed — wrk has no children, so that is its exit.
 export function startShards(shards: ShardSpec[]): ShardsRun {
   const procs = shards.map(
-    (s) => sh({ env: { ...process.env, ...s.env }, stdio: ["ignore", "pipe", "pipe"] })`exec wrk ${s.args}`,
+    (s) =>
+      sh({
+        env: { ...process.env, ...s.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      })`exec ${s.prefix} wrk ${s.args}`,
   );
   const exited = procs.map((p) => p.then(() => undefined));
   const lastExit = Promise.all(exited).then(() => performance.now());

@@ -77,15 +77,13 @@ export function defaultSplit(online = onlineCpus()): CpuSplit {
   return { generator: online.slice(0, g), server: online.slice(g) };
 }
 
-/** The split from the knobs (either may be omitted: it gets the CPUs the other does not take). */
-export function resolveSplit(serverRaw?: string, generatorRaw?: string, online = onlineCpus()): CpuSplit {
-  const def = defaultSplit(online);
-  const server = serverRaw ? parseCpuList("SERVER_CPUS", serverRaw, online) : null;
-  const generator = generatorRaw ? parseCpuList("GENERATOR_CPUS", generatorRaw, online) : null;
+/** The split from the knobs (parsed lists; either may be omitted: it gets the CPUs the other does not take). */
+export function resolveSplit(server?: number[], generator?: number[], online = onlineCpus()): CpuSplit {
   const rest = (taken: number[]) => online.filter((c) => !taken.includes(c));
+  const def = server || generator ? null : defaultSplit(online);
   const split = {
-    server: server ?? (generator ? rest(generator) : def.server),
-    generator: generator ?? (server ? rest(server) : def.generator),
+    server: server ?? def?.server ?? rest(generator ?? []),
+    generator: generator ?? def?.generator ?? rest(server ?? []),
   };
   const shared = split.server.filter((c) => split.generator.includes(c));
   if (split.server.length === 0 || split.generator.length === 0 || shared.length > 0) {

@@ -5,6 +5,7 @@ import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
 import { sleep } from "../load/live.ts";
 import { runLoad } from "../load/run.ts";
+import type { LocalPlacement } from "../placement/local.ts";
 import { PEER_LABEL, type Peer, startPeer } from "../processes/peer.ts";
 import type { RunningServer } from "../processes/server.ts";
 import {
@@ -29,6 +30,7 @@ export interface CompareInput {
   cooldownMs: number;
   resultsDir: string;
   slo: Slo;
+  placement: LocalPlacement;
 }
 
 /** One row per server, in order: measured, or why it could not be. */
@@ -41,12 +43,15 @@ export async function comparePeers(i: CompareInput): Promise<CompareRow[]> {
       checkInterrupted(signal);
       if (n > 0 && i.cooldownMs > 0) await Promise.race([sleep(i.cooldownMs), whenInterrupted(signal)]);
       say(`\ncompare ${n + 1}/${i.peers.length}: ${PEER_LABEL[peer]}, ${i.settings.workers} workers …`);
-      server = await startPeer({ peer, workers: i.settings.workers, stubMs: i.settings.stubMs }).catch(
-        (e: Error) => {
-          rows.push(rowOf(peer, null, `did not start: ${e.message.trim().split("\n").slice(-1)[0]}`));
-          return null;
-        },
-      );
+      server = await startPeer({
+        peer,
+        workers: i.settings.workers,
+        stubMs: i.settings.stubMs,
+        prefix: i.placement.serverPrefix,
+      }).catch((e: Error) => {
+        rows.push(rowOf(peer, null, `did not start: ${e.message.trim().split("\n").slice(-1)[0]}`));
+        return null;
+      });
       if (!server) continue;
       try {
         rows.push(await measurePeer(i, peer, server));
@@ -65,6 +70,7 @@ async function measurePeer(i: CompareInput, peer: Peer, server: RunningServer): 
   const s = i.settings;
   try {
     const { record } = await runLoad({
+      placement: i.placement.request,
       url: `${server.url}/ping/`,
       mode: s.mode as Mode,
       threads: s.threads,

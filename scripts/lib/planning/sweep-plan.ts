@@ -13,6 +13,8 @@ export interface SweepSettings {
   warmupS: number;
   threads: number;
   timeoutS: number;
+  /** the placement of every run ("split: server CPUs 1, wrk CPUs 0"); absent in sweeps made before it */
+  placement?: string;
 }
 
 export interface Cell {

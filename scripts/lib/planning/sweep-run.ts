@@ -8,6 +8,7 @@ import { int, ms } from "../core/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
 import { sleep } from "../load/live.ts";
 import { runLoad } from "../load/run.ts";
+import type { LocalPlacement } from "../placement/local.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";
 import { writeAtomic } from "../results/atomic.ts";
 import {
@@ -40,6 +41,7 @@ export interface SweepInput {
   cooldownMs: number;
   workersList: number[];
   grid: Cell[];
+  placement: LocalPlacement;
 }
 
 /** An opened sweep: its directory, its saved state, this grid's cells in it, and the ETA of what is left. */
@@ -121,7 +123,11 @@ export class SweepRunner {
     const s = this.server;
     if (s && s.exitedAt() === null) return s;
     // NOTE: a server that died (crash loop) is started again; one that cannot start skips its cells.
-    this.server = await startServer({ workers: w, stubMs: this.s.settings.stubMs }).catch((e: Error) => {
+    this.server = await startServer({
+      workers: w,
+      stubMs: this.s.settings.stubMs,
+      prefix: this.s.placement.serverPrefix,
+    }).catch((e: Error) => {
       this.skip(c, `the server did not start: ${e.message.trim().split("\n").slice(-1)[0]}`);
       return null;
     });
@@ -136,6 +142,7 @@ export class SweepRunner {
     const t0 = performance.now();
     try {
       const { record, dir: rd } = await runLoad({
+        placement: this.s.placement.request,
         url: `${server.url}/ping/`,
         mode: c.mode,
         threads: settings.threads,

@@ -22,6 +22,8 @@ export interface PeerSpec {
   stubMs: number;
   port?: number;
   readyTimeoutMs?: number;
+  /** argv before the server's own (taskset -c 1 for the split placement) */
+  prefix?: string[];
 }
 
 function peerCommand(s: PeerSpec & { port: number }): string[] {
@@ -34,10 +36,10 @@ function peerCommand(s: PeerSpec & { port: number }): string[] {
 /** Start one implementation of the stub on loopback; resolves once /__lab/stats reports every worker. */
 export async function startPeer(spec: PeerSpec): Promise<RunningServer> {
   if (spec.peer === "uws")
-    return startServer({ workers: spec.workers, stubMs: spec.stubMs, port: spec.port });
+    return startServer({ workers: spec.workers, stubMs: spec.stubMs, port: spec.port, prefix: spec.prefix });
   const host = "127.0.0.1";
   const port = spec.port ?? (await freePort(host));
-  const c = spawnGroup(peerCommand({ ...spec, port }), {
+  const c = spawnGroup([...(spec.prefix ?? []), ...peerCommand({ ...spec, port })], {
     env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" }, // NOTE: no __pycache__ in server/peers/
   });
   const server: RunningServer = { ...c, url: `http://${host}:${port}`, host, port };

@@ -14,6 +14,8 @@ export interface ServerSpec {
   /** soft and hard RLIMIT_NOFILE (default: our hard limit) — chaos lowers it to exhaust a worker */
   nofile?: number;
   readyTimeoutMs?: number;
+  /** argv before node: where the server runs (taskset -c 1, ip netns exec NS …); none = here, unpinned */
+  prefix?: string[];
 }
 
 export interface RunningServer extends GroupChild {
@@ -38,8 +40,12 @@ export function spawnServer(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   nofile?: GroupSpec["nofile"],
+  prefix: string[] = [],
 ): GroupChild {
-  return spawnGroup([process.execPath, "--import", "tsx", "server/main.ts", ...args], { env, nofile });
+  return spawnGroup([...prefix, process.execPath, "--import", "tsx", "server/main.ts", ...args], {
+    env,
+    nofile,
+  });
 }
 
 /** Resolve on the primary's `ready:` line; reject (group killed) if it exits first or after timeoutMs. */
@@ -74,7 +80,7 @@ export async function startServer(spec: ServerSpec = {}): Promise<RunningServer>
     ...["--workers", String(spec.workers ?? 1), "--stub-ms", String(spec.stubMs ?? 200)],
     ...["--host", host, "--port", String(port), ...(spec.args ?? [])],
   ];
-  const c = spawnServer(args, spec.env, spec.nofile);
+  const c = spawnServer(args, spec.env, spec.nofile, spec.prefix);
   await waitForReady(c, spec.readyTimeoutMs ?? 20_000);
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
   return { ...c, url: `http://${hostInUrl}:${port}`, host, port };

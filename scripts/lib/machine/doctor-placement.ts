@@ -1,0 +1,84 @@
+// Doctor checks of where the sides run: the placement, the server's CPUs read back, the generator's capacity, ports.
+import type { Mode } from "../contract/record.ts";
+import { generatorFit, WRK_US_PER_REQUEST } from "../load/generator-capacity.ts";
+import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
+import type { LocalPlacement } from "../placement/local.ts";
+import { pinningOf } from "../placement/run-placement.ts";
+import type { Check } from "./doctor-checks.ts";
+import { row } from "./doctor-row.ts";
+import { ipLocalPortRange, readSysctl } from "./limits.ts";
+
+export interface PlacementShape {
+  placement: LocalPlacement;
+  /** what wrk is asked for: paced, the rate sent; saturate, up to the Little ceiling connections / stub */
+  rps: Record<Mode, number>;
+  port: number;
+  /** a running server's pids, to read its CPU set back */
+  serverPids?: number[];
+}
+
+export function placementChecks(s: PlacementShape): Check[] {
+  const gen = (["paced", "saturate"] as const).map((m) => generatorRow(s, m));
+  return [placementRow(s), ...serverCpuRows(s), ...gen, reservedPortRow(s.port)];
+}
+
+function placementRow(s: PlacementShape): Check {
+  const shared = s.placement.request.kind === "shared";
+  return row(
+    "placement",
+    s.placement.label,
+    "split: the server and wrk on disjoint CPUs",
+    shared ? "WARN" : "OK",
+    "PLACEMENT=split (SERVER_CPUS, GENERATOR_CPUS)",
+  );
+}
+
+// NOTE: a server started by hand (make run-four-threads) carries its own set; the run is split only if it is pinned.
+function serverCpuRows(s: PlacementShape): Check[] {
+  if (!s.serverPids || s.placement.request.kind === "shared") return [];
+  const cpus = [...new Set(pinningOf(s.serverPids).flatMap((p) => p.cpus))];
+  const gen = s.placement.request.generatorCpus ?? [];
+  const floats = onlineCpus().every((c) => cpus.includes(c));
+  const overlap = cpus.some((c) => gen.includes(c));
+  return [
+    row(
+      "server CPUs (read back)",
+      floats ? "every CPU (not pinned)" : formatCpuList(cpus),
+      `disjoint from wrk's ${formatCpuList(gen)}`,
+      floats || overlap ? "WARN" : "OK",
+      "start the server with make run-four-threads SERVER_CPUS=… (the run is judged shared otherwise)",
+    ),
+  ];
+}
+
+function generatorRow(s: PlacementShape, mode: Mode): Check {
+  const given = s.placement.request.generatorCpus?.length ?? onlineCpus().length;
+  const f = generatorFit(mode, s.rps[mode], given);
+  const per = `${WRK_US_PER_REQUEST.paced} µs/request paced, ${WRK_US_PER_REQUEST.saturate} saturate (docs/generator.md)`;
+  return row(
+    `generator capacity (${mode})`,
+    `${given} CPU(s); ${Math.round(s.rps[mode])} RPS needs ≈ ${f.cpusNeeded.toFixed(2)} at ${per}`,
+    "under 90 % of the generator's CPUs",
+    f.fit === "ok" ? "OK" : "WARN",
+    `GENERATOR_CPUS with ${Math.ceil(f.cpusNeeded / 0.9)} CPUs, or a lower rate (the run would be generator-bound)`,
+  );
+}
+
+/** The server port inside the ephemeral range and not reserved: a client socket can hold it after a run. */
+function reservedPortRow(port: number): Check {
+  const key = "net.ipv4.ip_local_reserved_ports";
+  const reserved = readSysctl(key) ?? "";
+  const range = ipLocalPortRange();
+  const inRange = range !== null && port >= range[0] && port <= range[1];
+  const covered = reserved.split(",").some((r) => {
+    const [lo, hi] = r.split("-").map(Number);
+    return lo !== undefined && port >= lo && port <= (hi ?? lo);
+  });
+  return row(
+    key,
+    reserved === "" ? "none" : reserved,
+    inRange ? `${port} (inside the ephemeral range)` : `nothing: ${port} is outside the ephemeral range`,
+    inRange && !covered ? "WARN" : "OK",
+    "make tune PROFILE=20k (reserves 8000-8099), or another PORT",
+  );
+}
