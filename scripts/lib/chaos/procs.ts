@@ -104,5 +104,6 @@ export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000):
     spec.env,
   );
   await waitForReady(c, readyTimeoutMs);
-  return { ...c, url: `http://${host}:${port}`, host, port };
+  const url = `http://${host}:${port}`;
+  return { ...c, url, host, port, statsBase: url };
 }

@@ -14,12 +14,18 @@ export interface ServerSpec {
   /** soft and hard RLIMIT_NOFILE (default: our hard limit) — chaos lowers it to exhaust a worker */
   nofile?: number;
   readyTimeoutMs?: number;
+  /** the primary serves /__lab/stats on this unix socket (required for a host beyond loopback) */
+  adminSocket?: string;
+  /** wraps the server's argv, e.g. `(a) => inNetns(t.server.ns, a, t.server.cpus)`; pass `port` then */
+  wrap?: (argv: string[]) => string[];
 }
 
 export interface RunningServer extends GroupChild {
   url: string;
   host: string;
   port: number;
+  /** where the lab reads /__lab/stats (fetchLabStats): `unix:<adminSocket>` when given, else `url` */
+  statsBase: string;
 }
 
 export function freePort(host = "127.0.0.1"): Promise<number> {
@@ -38,8 +44,9 @@ export function spawnServer(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   nofile?: GroupSpec["nofile"],
+  wrap: (argv: string[]) => string[] = (a) => a,
 ): GroupChild {
-  return spawnGroup([process.execPath, "--import", "tsx", "server/main.ts", ...args], { env, nofile });
+  return spawnGroup(wrap([process.execPath, "--import", "tsx", "server/main.ts", ...args]), { env, nofile });
 }
 
 /** Resolve on the primary's `ready:` line; reject (group killed) if it exits first or after timeoutMs. */
@@ -69,13 +76,16 @@ export function waitForReady(c: GroupChild, timeoutMs: number): Promise<void> {
 
 export async function startServer(spec: ServerSpec = {}): Promise<RunningServer> {
   const host = spec.host ?? "127.0.0.1";
+  // NOTE: freePort probes this (root) namespace: a server started in another one (wrap) needs spec.port.
   const port = spec.port ?? (await freePort(host));
+  const admin = spec.adminSocket ? ["--admin-socket", spec.adminSocket] : [];
   const args = [
     ...["--workers", String(spec.workers ?? 1), "--stub-ms", String(spec.stubMs ?? 200)],
-    ...["--host", host, "--port", String(port), ...(spec.args ?? [])],
+    ...["--host", host, "--port", String(port), ...admin, ...(spec.args ?? [])],
   ];
-  const c = spawnServer(args, spec.env, spec.nofile);
+  const c = spawnServer(args, spec.env, spec.nofile, spec.wrap);
   await waitForReady(c, spec.readyTimeoutMs ?? 20_000);
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
-  return { ...c, url: `http://${hostInUrl}:${port}`, host, port };
+  const url = `http://${hostInUrl}:${port}`;
+  return { ...c, url, host, port, statsBase: spec.adminSocket ? `unix:${spec.adminSocket}` : url };
 }
