@@ -1,4 +1,4 @@
-// uWS routes: /ping (waits stubMs), /healthz, /__lab/stats, 404 for unknown paths, 405 for other methods.
+// uWS routes: /ping (waits stubMs), /healthz, /__lab/stats (loopback only), 404 for unknown paths, 405 for other methods.
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import type { UwsModule } from "./native-uws.ts";
 import { checkRequest } from "./request-limits.ts";
@@ -19,8 +19,9 @@ interface Pending extends HttpResponse {
 
 const KNOWN = new Set(["/ping", "/ping/", "/healthz", "/__lab/stats"]);
 
-export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks): LabApp {
-  return new LabApp(uws, stubMs, hooks);
+/** statsOnListener false (a --host beyond loopback): /__lab/stats answers 404 here, the admin socket serves it. */
+export function createApp(uws: UwsModule, stubMs: number, hooks: AppHooks, statsOnListener = true): LabApp {
+  return new LabApp(uws, stubMs, hooks, statsOnListener);
 }
 
 export class LabApp {
@@ -33,13 +34,15 @@ export class LabApp {
     uws: UwsModule,
     stubMs: number,
     private readonly hooks: AppHooks,
+    statsOnListener: boolean,
   ) {
     this.queue = new StubQueue<Pending>(stubMs, this.answer);
     this.app = uws.App();
     this.app.get("/ping", this.ping);
     this.app.get("/ping/", this.ping);
     this.app.get("/healthz", this.healthz);
-    this.app.get("/__lab/stats", this.stats);
+    if (statsOnListener) this.app.get("/__lab/stats", this.stats);
+    else this.app.any("/__lab/stats", this.hidden);
     this.app.any("/*", this.other);
   }
 
@@ -118,6 +121,17 @@ export class LabApp {
         ),
       (e: Error) => !aborted && res.cork(() => res.writeStatus("500 Internal Server Error").end(e.message)),
     );
+  };
+
+  // NOTE: answered exactly like an unknown path (any method), and, like the stats route, not counted.
+  private readonly hidden = (res: HttpResponse, req: HttpRequest): void => {
+    const why = checkRequest(req, false, 12);
+    if (why !== "") res.writeStatus(why).end(why.slice(4).toLowerCase(), true);
+    else
+      res
+        .writeStatus("404 Not Found")
+        .writeHeader("content-type", "text/plain")
+        .end("not found", this.draining);
   };
 
   private readonly other = (res: HttpResponse, req: HttpRequest): void => {

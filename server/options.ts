@@ -1,5 +1,6 @@
-// Server options from argv and environment (WORKERS, STUB_MS, HOST, PORT); bad input exits 2 with one line.
+// Server options from argv and environment (WORKERS, STUB_MS, HOST, PORT, ADMIN_SOCKET); bad input exits 2 with one line.
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { integer, nonEmpty, oneOf } from "../scripts/lib/core/parse.ts";
@@ -13,6 +14,8 @@ export interface ServerOptions {
   deathWindowS: number;
   /** pause accepting near the open-files limit (server/fd-guard.ts); off only to reproduce the EMFILE spin */
   fdGuard: boolean;
+  /** absolute path of the primary's unix admin socket serving /__lab/stats (server/admin.ts), or null */
+  adminSocket: string | null;
 }
 
 /** Print one line naming the problem and the fix, exit 2 (never a stack trace for a user mistake). */
@@ -35,6 +38,20 @@ function host(raw: unknown): string {
   const h = nonEmpty("host", raw).trim();
   if (h !== "localhost" && isIP(h) === 0) throw new Error(`--host must be an IP address, got "${h}"`);
   return h;
+}
+
+/** 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and localhost: where /__lab/stats may stay on the main listener. */
+export function isLoopback(h: string): boolean {
+  const v4 = h.toLowerCase().replace(/^::ffff:/, "");
+  return h === "localhost" || h === "::1" || (isIP(v4) === 4 && v4.startsWith("127."));
+}
+
+// NOTE: a unix socket path is limited to 107 bytes (sun_path); bind() would fail with a less clear error.
+function adminSocket(raw: unknown): string | null {
+  if (raw === undefined || raw === null) return null;
+  const p = resolve(nonEmpty("admin-socket", raw).trim());
+  if (Buffer.byteLength(p) > 107) throw new Error(`--admin-socket must be at most 107 bytes, got ${p}`);
+  return p;
 }
 
 const INTS = ["workers", "stub-ms", "port", "max-deaths", "death-window-s"] as const;
@@ -64,11 +81,24 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
       requiresArg: true,
       coerce: (raw: unknown) => oneOf("fd-guard", raw, ["on", "off"]),
     })
+    .option("admin-socket", {
+      type: "string",
+      default: env.ADMIN_SOCKET,
+      desc: "unix socket where the primary serves GET /__lab/stats (env ADMIN_SOCKET); required beyond loopback",
+      requiresArg: true,
+      coerce: adminSocket,
+    })
     .strict()
     .help()
     .version(false)
     .fail((msg, err) => usageExit(`${err?.message ?? msg} (see --help)`))
     .parseSync();
+  const admin = a["admin-socket"] ?? null;
+  if (!isLoopback(a.host) && admin === null) {
+    usageExit(
+      `--host ${a.host} is beyond loopback, where /__lab/stats is not served — pass --admin-socket PATH (env ADMIN_SOCKET), e.g. /run/lab-admin.sock, and read the stats from unix:PATH`,
+    );
+  }
   return {
     workers: a.workers,
     stubMs: a["stub-ms"],
@@ -77,5 +107,6 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
     maxDeaths: a["max-deaths"],
     deathWindowS: a["death-window-s"],
     fdGuard: a["fd-guard"] === "on",
+    adminSocket: admin,
   };
 }

@@ -1,5 +1,6 @@
-// Checks before any worker starts: native uWS loads, and the port is not already taken.
+// Checks before any worker starts: native uWS loads, the port is not already taken, the admin socket can be made.
 import { createServer } from "node:net";
+import { checkAdminSocket } from "./admin.ts";
 import { loadUws } from "./native-uws.ts";
 import { type ServerOptions, usageExit } from "./options.ts";
 import { portHolder } from "./port-holders.ts";
@@ -24,6 +25,7 @@ export async function preflight(opts: ServerOptions): Promise<void> {
   if (err === "EADDRINUSE") usageExit(inUseMessage(opts));
   if (err)
     usageExit(`cannot bind ${opts.host}:${opts.port} (${err}) — pass a local --host and a free --port`);
+  if (opts.adminSocket) await checkAdminSocket(opts.adminSocket);
 }
 
 function inUseMessage({ host, port }: ServerOptions): string {

@@ -1,9 +1,11 @@
-// The primary: ready line, exact stats fan-out, open-connection sampling, bounded revival, graceful stop.
+// The primary: ready line, exact stats fan-out (and the admin socket), open-connection sampling, bounded revival, graceful stop.
 import cluster, { type Worker } from "node:cluster";
+import { serveAdmin } from "./admin.ts";
 import type { ToPrimary, ToWorker } from "./ipc.ts";
 import type { ServerOptions } from "./options.ts";
 import { preflight } from "./preflight.ts";
 import { Revival } from "./revival.ts";
+import type { LabStats } from "./stats.ts";
 import { StatsFanOut } from "./stats-fanout.ts";
 import { type Tracked, WorkerTable } from "./worker-table.ts";
 
@@ -15,7 +17,10 @@ const DRAIN_GRACE_MS = 5000;
 
 export async function startPrimary(opts: ServerOptions): Promise<void> {
   await preflight(opts);
-  new Primary(opts).start();
+  const primary = new Primary(opts);
+  // NOTE: before throng forks the workers, so the socket is there when the ready line is printed.
+  if (opts.adminSocket) await serveAdmin(opts.adminSocket, () => primary.collect(0));
+  primary.start();
 }
 
 const log = (line: string): boolean => process.stderr.write(`server: ${line}\n`);
@@ -62,6 +67,11 @@ class Primary {
     ).unref();
   }
 
+  /** Exact totals; selfConnection 1 when asked over a worker's listener (that call holds one of its connections). */
+  collect(selfConnection: 0 | 1): Promise<LabStats> {
+    return this.stats.collect(selfConnection);
+  }
+
   private onMessage(w: Worker, m: ToPrimary): void {
     const t = this.table.get(w.id);
     if (!t) return;
@@ -71,7 +81,7 @@ class Primary {
     } else if (m.t === "resumed") {
       log(`worker ${t.pid} accepting again: ${m.fds} open files`);
     } else if (m.t === "stats-req") {
-      this.stats.collect().then((stats) => post(w, { t: "stats-result", id: m.id, stats }));
+      this.collect(1).then((stats) => post(w, { t: "stats-result", id: m.id, stats }));
     } else if (m.t === "stats-res") this.stats.received(m.id, m.stats);
   }
 

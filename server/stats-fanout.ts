@@ -19,7 +19,7 @@ export class StatsFanOut {
     private readonly post: (w: Worker, m: ToWorker) => void,
   ) {}
 
-  collect(): Promise<LabStats> {
+  collect(selfConnection: 0 | 1): Promise<LabStats> {
     return new Promise((resolve) => {
       this.table.sample();
       const live = this.table.all().filter((t) => t.listening && t.worker.isConnected());
@@ -27,7 +27,7 @@ export class StatsFanOut {
       const got: WorkerStats[] = [];
       const done = (): void => {
         if (!this.collecting.delete(id)) return;
-        resolve(this.sum(got));
+        resolve(this.sum(got, selfConnection));
       };
       this.collecting.set(id, { got, want: live.length, done });
       for (const t of live) this.post(t.worker, { t: "stats-collect", id });
@@ -44,13 +44,17 @@ export class StatsFanOut {
     if (c.got.length >= c.want) c.done();
   }
 
-  private sum(got: WorkerStats[]): LabStats {
+  private sum(got: WorkerStats[], selfConnection: 0 | 1): LabStats {
     for (const s of got) {
       const t = this.table.byPid(s.pid);
       s.openConnections = t?.openConnections ?? 0;
       s.peakOpenConnections = t?.peakOpenConnections ?? 0;
     }
     got.sort((a, b) => a.id - b.id);
-    return sumWorkers(got, { ...this.fields(), peakOpenConnections: this.table.peakOpenTotal });
+    return sumWorkers(got, {
+      ...this.fields(),
+      selfConnection,
+      peakOpenConnections: this.table.peakOpenTotal,
+    });
   }
 }

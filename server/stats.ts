@@ -35,6 +35,11 @@ export interface LabStats {
   /** NOTE: sum of per-worker peaks — an upper bound of the simultaneous peak, exact for 1 worker. */
   peakInFlight: number;
   openConnections: number;
+  /**
+   * 1 when openConnections includes the connection of this very stats call (served on the main listener),
+   * 0 when it does not (served on the primary's admin socket): connections of the load = open − selfConnection.
+   */
+  selfConnection: 0 | 1;
   /** Peak of the summed open connections, over the primary's samples (each second and at each stats call). */
   peakOpenConnections: number;
   /** workers whose fd guard has paused accepting now, and pauses since start (see server/fd-guard.ts) */
@@ -79,7 +84,7 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
 
 type Base = Pick<
   LabStats,
-  "primaryPid" | "nativeUws" | "stubMs" | "uptimeS" | "restarts" | "peakOpenConnections"
+  "primaryPid" | "nativeUws" | "stubMs" | "uptimeS" | "restarts" | "selfConnection" | "peakOpenConnections"
 >;
 
 export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {

@@ -4,7 +4,7 @@ import { FdGuard, softNofile } from "./fd-guard.ts";
 import type { ToPrimary, ToWorker } from "./ipc.ts";
 import { Listener } from "./listener.ts";
 import { loadUws, type UwsModule } from "./native-uws.ts";
-import { type ServerOptions, usageExit } from "./options.ts";
+import { isLoopback, type ServerOptions, usageExit } from "./options.ts";
 import { PrimaryStats, snapshot } from "./worker-stats.ts";
 
 function send(msg: ToPrimary): void {
@@ -28,15 +28,20 @@ function nativeUwsOrExit(id: number): UwsModule {
 export function runWorker(id: number, opts: ServerOptions): void {
   const uws = nativeUwsOrExit(id);
   const primary = new PrimaryStats(send);
-  const lab = createApp(uws, opts.stubMs, {
-    labStats: () => primary.ask(),
-    drained: () =>
-      setImmediate(() => {
-        // NOTE: close() drops the idle keep-alive connections left; it is missing from the typings.
-        (lab.app as unknown as { close?: () => void }).close?.();
-        process.exit(0);
-      }),
-  });
+  const lab = createApp(
+    uws,
+    opts.stubMs,
+    {
+      labStats: () => primary.ask(),
+      drained: () =>
+        setImmediate(() => {
+          // NOTE: close() drops the idle keep-alive connections left; it is missing from the typings.
+          (lab.app as unknown as { close?: () => void }).close?.();
+          process.exit(0);
+        }),
+    },
+    isLoopback(opts.host), // NOTE: beyond loopback the world reaches this listener: stats only on the admin socket
+  );
   const listener = new Listener(uws, lab.app, opts.host, opts.port);
   let draining = false;
   const limit = softNofile();

@@ -69,6 +69,7 @@ async def lab_stats() -> JSONResponse:
         "uptimeS": time.time() - STARTED,
         "restarts": 0,
         **total,
+        "selfConnection": 1,  # openConnections includes this stats call's own connection
         "responses": responses,
         "pausedWorkers": 0,  # the uWS server's fd guard; there is none here
         "listenerPauses": 0,

@@ -77,6 +77,7 @@ function runPrimary(): void {
           stubMs,
           uptimeS: (Date.now() - started) / 1000,
           restarts: 0,
+          selfConnection: 1, // the stats call's own connection is one of the counted ones
           peakOpenConnections: peakOpen,
         });
         from.send({ t: "stats", id: m.id, s: { ...s, impl: "node-http" } } satisfies Msg);

@@ -46,6 +46,7 @@ describe("peers serve the stub and a /__lab/stats the driver accepts", () => {
         assert.equal(st.responses["200"], 1);
         assert.equal(st.responses["404"], 1);
         assert.equal(st.inFlight, 0);
+        assert.equal(st.selfConnection, 1); // served on its listener: the count holds the call itself
         assert.ok(st.openConnections >= 1); // this stats call's own connection
       } finally {
         await s.stop();

@@ -3,7 +3,7 @@
 import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { CpuSampler } from "../machine/cpu-sampler.ts";
-import { count2xx, fetchLabStats } from "./lab-stats.ts";
+import { count2xx, fetchLabStats, loadConnections } from "./lab-stats.ts";
 
 export interface Sample {
   /** seconds since wrk started */
@@ -54,7 +54,7 @@ export class LiveSampler {
         const cur: Sample = {
           t: ((ask + performance.now()) / 2 - t0) / 1000,
           r2xx: count2xx(s),
-          open: s.openConnections - 1,
+          open: loadConnections(s),
           inFlight: s.inFlight,
         };
         this.samples.push(cur);

@@ -42,7 +42,8 @@ export async function startPeer(spec: PeerSpec): Promise<RunningServer> {
   const c = spawnGroup([...(spec.prefix ?? []), ...peerCommand({ ...spec, port })], {
     env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" }, // NOTE: no __pycache__ in server/peers/
   });
-  const server: RunningServer = { ...c, url: `http://${host}:${port}`, host, port };
+  const url = `http://${host}:${port}`;
+  const server: RunningServer = { ...c, url, host, port, statsBase: url };
   const deadline = performance.now() + (spec.readyTimeoutMs ?? 30_000);
   // NOTE: ready = the stats endpoint counts every worker (uvicorn prints no ready line of its own).
   while (performance.now() < deadline) {

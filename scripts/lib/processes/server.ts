@@ -16,12 +16,16 @@ export interface ServerSpec {
   readyTimeoutMs?: number;
   /** argv before node: where the server runs (taskset -c 1, ip netns exec NS …); none = here, unpinned */
   prefix?: string[];
+  /** the primary serves /__lab/stats on this unix socket (required for a host beyond loopback) */
+  adminSocket?: string;
 }
 
 export interface RunningServer extends GroupChild {
   url: string;
   host: string;
   port: number;
+  /** where the lab reads /__lab/stats (fetchLabStats): `unix:<adminSocket>` when given, else `url` */
+  statsBase: string;
 }
 
 export function freePort(host = "127.0.0.1"): Promise<number> {
@@ -75,13 +79,16 @@ export function waitForReady(c: GroupChild, timeoutMs: number): Promise<void> {
 
 export async function startServer(spec: ServerSpec = {}): Promise<RunningServer> {
   const host = spec.host ?? "127.0.0.1";
+  // NOTE: freePort probes this (root) namespace: a server started in another one (prefix) needs spec.port.
   const port = spec.port ?? (await freePort(host));
+  const admin = spec.adminSocket ? ["--admin-socket", spec.adminSocket] : [];
   const args = [
     ...["--workers", String(spec.workers ?? 1), "--stub-ms", String(spec.stubMs ?? 200)],
-    ...["--host", host, "--port", String(port), ...(spec.args ?? [])],
+    ...["--host", host, "--port", String(port), ...admin, ...(spec.args ?? [])],
   ];
   const c = spawnServer(args, spec.env, spec.nofile, spec.prefix);
   await waitForReady(c, spec.readyTimeoutMs ?? 20_000);
   const hostInUrl = host.includes(":") ? `[${host}]` : host;
-  return { ...c, url: `http://${hostInUrl}:${port}`, host, port };
+  const url = `http://${hostInUrl}:${port}`;
+  return { ...c, url, host, port, statsBase: spec.adminSocket ? `unix:${spec.adminSocket}` : url };
 }
