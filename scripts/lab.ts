@@ -10,7 +10,9 @@ import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/i
 import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
-import { localPlacement } from "./lib/placement/local.ts";
+import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
+import { startNetnsLab } from "./lib/placement/netns-lab.ts";
+import type { PlacementRequest } from "./lib/placement/run-placement.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
@@ -55,38 +57,66 @@ await runMain(async () => {
         .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
       [
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
-        ...["placement", "server-cpus", "generator-cpus", "results-dir"],
+        ...["placement", "server-cpus", "generator-cpus", "clients", "results-dir"],
       ] as const,
       { modes: "paced,saturate" },
       slo,
     ),
   );
-  const place = localPlacement(a);
-  process.stderr.write(`placement: ${place.label}\n`);
   const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
   const base = { threads: a.threads, shards: 0, warmupS: a.warmup, timeoutS: 2, slo: runSlo };
-  let server: RunningServer | null = null;
+  let target: Target | null = null;
   try {
-    server = await startServer({
-      workers: a.workers,
-      port: a.port,
-      stubMs: slo.stubMs,
-      prefix: place.serverPrefix,
-    }).catch((e: Error) => {
-      throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
-    });
-    process.stderr.write(`server: ${server.output().trim()}\n`);
-    const url = `${server.url}/ping/`;
+    target = await startTarget(a, slo.stubMs);
+    process.stderr.write(`server: ${target.server.output().trim()}\n`);
+    const { url, request, statsBase } = target;
     const runs = await runModes(a.modes as Mode[], (mode) =>
-      runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: place.request }),
+      runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: request, statsBase }),
     );
     process.stdout.write(`\n${sideBySide(runs)}\n`);
     const paced = runs.find((r) => r.mode === "paced") ?? runs[0];
     return paced ? verdictOutcome(paced.record) : 1;
   } finally {
-    await (server as RunningServer | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
+    await (target as Target | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
   }
 });
+
+type LabArgs = PlacementArgs & { workers: number; port: number; clients: number };
+
+interface Target {
+  server: RunningServer;
+  url: string;
+  statsBase: string;
+  request: PlacementRequest;
+  stop: () => Promise<void>;
+}
+
+/** The server, placed: on its own CPUs here (split), floating (shared), or inside emulated hosts (netns). */
+async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
+  const failed = (e: Error): never => {
+    throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
+  };
+  const spec = { workers: a.workers, port: a.port, stubMs };
+  if (a.placement === "netns") {
+    const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
+    const lab = await startNetnsLab({
+      ...spec,
+      ...cpus,
+      clients: a.clients,
+      signal: interruptSignal(),
+    }).catch(failed);
+    const t = lab.topology;
+    process.stderr.write(
+      `placement: netns — server ${t.server.ns} ${t.server.address}, clients ${t.clients.map((c) => c.ns).join(", ")}\n`,
+    );
+    return { ...lab, statsBase: lab.server.statsBase };
+  }
+  const place = localPlacement(a);
+  process.stderr.write(`placement: ${place.label}\n`);
+  const server = await startServer({ ...spec, prefix: place.serverPrefix }).catch(failed);
+  const stop = () => server.stop().then(() => {});
+  return { server, url: `${server.url}/ping/`, statsBase: server.statsBase, request: place.request, stop };
+}
 
 type LabRun = { mode: Mode; record: ResultRecord; dir: string };
 

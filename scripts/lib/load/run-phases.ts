@@ -48,6 +48,8 @@ export interface RunOptions {
   expectNative?: boolean;
   /** where the sides run (default: shared — both float) */
   placement?: PlacementRequest;
+  /** where /__lab/stats is read (unix:/path for a server in a namespace); default the URL's origin */
+  statsBase?: string;
 }
 
 /** What a run settles before any load: the checked target, the SLO with the server's stub, capacity, plan, id. */
@@ -56,7 +58,10 @@ export interface Prepared {
   log: (line: string) => void;
   signal: AbortSignal;
   wrk: string;
+  /** where the stats are read (the URL's origin, or the admin socket) */
   base: string;
+  /** the server's origin as the load sees it: http://127.0.0.1:8000, http://10.77.0.10:8000 */
+  origin: string;
   slo: Slo;
   conns: number;
   cap: Capacity;
@@ -73,7 +78,9 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = interruptSignal();
   const wrk = requireWrk();
-  const { base, url } = checkUrl(o.url);
+  const { base: origin, url } = checkUrl(o.url, o.placement?.kind === "netns");
+  // NOTE: beyond loopback the stats are served only on the server's admin socket (docs/placement.md).
+  const base = o.statsBase ?? origin;
   const first = await serverStats(base);
   const slo: Slo = { ...o.slo, stubMs: first.stubMs }; // NOTE: the stub is read from the server, never assumed
   const conns = slo.connections;
@@ -91,9 +98,9 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
     shards: cap.shards,
     timeoutS: o.timeoutS,
     targetRps: slo.targetRps,
-    prefix: () => tasksetPrefix(placement.generatorCpus),
+    prefix: req.shardPrefix ?? (() => tasksetPrefix(placement.generatorCpus)),
   };
-  return { o, log, signal, wrk, base, slo, conns, cap, startedAt, id, plan, placement };
+  return { o, log, signal, wrk, base, origin, slo, conns, cap, startedAt, id, plan, placement };
 }
 
 /** Before any load: say when the plan needs more wrk CPU than the generator side was given. */
@@ -136,8 +143,8 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const before = await serverStats(p.base);
   checkInterrupted(p.signal); // NOTE: runLoad's race has already returned; start no new wrk after a Ctrl-C
   const shardSpecs = buildShards({ ...p.plan, durationS: p.slo.durationS, outDir });
-  const netBefore = readNetstat();
-  const sockBefore = readSockstat();
+  const netBefore = readNetstat(before.primaryPid);
+  const sockBefore = readSockstat(before.primaryPid);
   p.log(
     `${p.o.mode}: ${p.conns} connections, ${p.cap.shards} wrk shard(s) × -t${p.o.threads}, ${p.slo.durationS} s against ${p.plan.url} (${before.workers} workers, stub ${p.slo.stubMs} ms)`,
   );
@@ -204,9 +211,9 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     connectionsEstablished: r.live.established(),
     connectedAtS: r.live.connectedAtS(p.conns),
     kernel: {
-      netstatDelta: counterDelta(r.netBefore, readNetstat()),
+      netstatDelta: counterDelta(r.netBefore, readNetstat(r.before.primaryPid)),
       sockstatBefore: r.sockBefore,
-      sockstatAfter: readSockstat(),
+      sockstatAfter: readSockstat(r.before.primaryPid),
     },
   };
 }

@@ -58,7 +58,7 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
     id: p.id,
     startedAt: p.startedAt,
     env: { git: gitInfo(), machine: machineInfo(p.wrk), tuning: tuningSnapshot() },
-    base: p.base,
+    base: p.origin,
     before: x.before,
     cap: p.cap,
     load: { mode: p.o.mode, threads: p.o.threads, warmupS: p.o.warmupS, timeoutS: p.o.timeoutS },
@@ -69,7 +69,7 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
     bound,
     placement: placementRecord(
       p.placement,
-      new URL(p.base).hostname,
+      new URL(p.origin).hostname,
       x.wrkPinning,
       p.cap.shards,
       p.o.threads,

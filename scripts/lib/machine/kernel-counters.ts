@@ -30,9 +30,10 @@ function parseHeaderValuePairs(text: string, out: Record<string, number>): void 
  * NOTE: counters are per network namespace, system-wide within it (not per process), and
  * 64-bit octet counters lose precision above 2^53. "Tcp.MaxConn" is -1 (no limit), "Tcp.CurrEstab" is a gauge.
  */
-export function readNetstat(): Record<string, number> {
+export function readNetstat(pid: number | "self" = "self"): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const path of ["/proc/net/netstat", "/proc/net/snmp"]) {
+  // NOTE: /proc/<pid>/net is that process's network namespace: pass the server's pid to read its side.
+  for (const path of [`/proc/${pid}/net/netstat`, `/proc/${pid}/net/snmp`]) {
     const text = readText(path);
     if (text !== null) parseHeaderValuePairs(text, out);
   }
@@ -44,9 +45,9 @@ export function readNetstat(): Record<string, number> {
  * NOTE: these are gauges, not counters; "TCP.mem" is in pages (compare with net.ipv4.tcp_mem).
  * "TCP.inuse" counts IPv4 sockets only (IPv6 ones are "TCP6.inuse"), while TCP.orphan/tw/alloc cover both.
  */
-export function readSockstat(): Record<string, number> {
+export function readSockstat(pid: number | "self" = "self"): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const path of ["/proc/net/sockstat", "/proc/net/sockstat6"]) {
+  for (const path of [`/proc/${pid}/net/sockstat`, `/proc/${pid}/net/sockstat6`]) {
     const text = readText(path);
     if (text === null) continue;
     for (const line of text.split("\n")) {

@@ -2,11 +2,15 @@
 import type { Placement, PlacementKind, SidePinning } from "../contract/placement.ts";
 import { affinityOf, formatCpuList, onlineCpus } from "./cpus.ts";
 
-/** What the driver asks for: split (each side its own CPUs) or shared (both float). */
+/** What the driver asks for: split (each side its own CPUs), shared (both float), netns (emulated hosts). */
 export interface PlacementRequest {
-  kind: "split" | "shared";
-  /** the CPUs wrk is pinned to (split); null = it floats */
+  kind: "split" | "shared" | "netns";
+  /** the CPUs wrk is pinned to (split, netns); null = it floats */
   generatorCpus: number[] | null;
+  /** netns: argv before wrk for shard i (ip netns exec <client ns> taskset …) */
+  shardPrefix?: (shard: number) => string[];
+  /** netns: the namespaces, for the record */
+  hosts?: { server: string; clients: string[] };
 }
 
 /** What the run got: the server's set comes from its processes' affinity, not from what was asked. */
@@ -15,6 +19,7 @@ export interface RunPlacement {
   serverCpus: number[] | null;
   generatorCpus: number[] | null;
   server: SidePinning[];
+  hosts?: PlacementRequest["hosts"];
 }
 
 /** Every pid's Cpus_allowed_list; a pid already gone is left out. */
@@ -43,6 +48,7 @@ export function resolveRunPlacement(
   const serverCpus = unionOrFloat(server, online);
   const generatorCpus = req.kind === "split" ? req.generatorCpus : null;
   const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
+  if (req.kind === "netns") return { kind: "netns", serverCpus, generatorCpus, server, hosts: req.hosts };
   if (req.kind === "split" && !disjoint) {
     const srv = serverCpus ? `on CPUs ${formatCpuList(serverCpus)}` : "unpinned (every CPU)";
     warn(
@@ -65,9 +71,19 @@ export function placementRecord(
   shards: number,
   threads: number,
 ): Placement {
+  const clients = rp.hosts?.clients ?? ["localhost"];
+  // NOTE: shards go round-robin over the client hosts (netns), so host i runs shards i, i + K, …
+  const shardsOf = (i: number): number =>
+    Math.floor(shards / clients.length) + (i < shards % clients.length ? 1 : 0);
   return {
     kind: rp.kind,
-    server: { host: "localhost", address, cpus: rp.serverCpus, pinned: rp.server },
-    generator: [{ host: "localhost", cpus: rp.generatorCpus, shards, threads, pinned: wrk }],
+    server: { host: rp.hosts?.server ?? "localhost", address, cpus: rp.serverCpus, pinned: rp.server },
+    generator: clients.map((host, i) => ({
+      host,
+      cpus: rp.generatorCpus,
+      shards: shardsOf(i),
+      threads,
+      pinned: wrk.filter((_, k) => k % clients.length === i),
+    })),
   };
 }
