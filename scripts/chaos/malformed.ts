@@ -26,10 +26,12 @@ export const CASES: Case[] = [
   { name: "invalid method", payload: "G@T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", expect: "close" },
   { name: "header without colon", payload: req("Host-x\r\n"), expect: "close" },
   { name: "header of 5 KiB", payload: req(`X-Big: ${"a".repeat(5 * 1024)}\r\n`), expect: "4xx" },
+  // NOTE: usually the handler's 431; about 1 run in 3 under CPU contention uWS itself closes the connection
+  // at once without an answer (seen in `make test` on the old and the new code alike) — refused either way.
   {
     name: "headers of 64 KiB on /ping",
     payload: req(`X-Big: ${"a".repeat(64 * 1024)}\r\n`, "/ping"),
-    expect: "4xx",
+    expect: "close",
   },
   { name: "header of 300 KiB", payload: req(`X-Big: ${"a".repeat(300 * 1024)}\r\n`), expect: "close" },
   { name: "40 headers, 6 KiB", payload: req(headers(40, 150)), expect: "4xx" },

@@ -107,7 +107,7 @@ describe("loopback server with --admin-socket", () => {
   });
 
   test("a second server on a live socket is refused; at stop the socket file is removed", async () => {
-    const second = spawnServer(["--port", String(s.port + 1), "--admin-socket", sock]);
+    const second = spawnServer(["--port", String(await freePort()), "--admin-socket", sock]);
     assert.equal((await second.exited).code, 2);
     assert.match(second.output(), /^error: --admin-socket .* is in use by a running server .*\n$/);
     assert.equal((await s.stop()).code, 0);

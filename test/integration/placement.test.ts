@@ -1,5 +1,5 @@
 // The split placement for real: pinned server and wrk read back into the record; an unpinned server is flagged
-// shared. (The per-side bound rule itself: test/unit/bound.test.ts, on the contract's measured runs.)
+// shared; wrk forced onto one CPU with more pending timers than it can walk is named the bound.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -58,8 +58,21 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
     for (const p of gen?.pinned ?? []) assert.deepEqual(p.cpus, [0], `wrk pid ${p.pid}`);
     for (const c of r.record?.load.commands ?? []) assert.match(c, /taskset -c 0 wrk /);
     const cpu = r.record?.measurements.cpu;
-    assert.equal(cpu?.serverOfItsCpusPct, cpu?.serverPct, "one CPU: its share is its % of one core");
+    const steady = r.record?.measurements.steadyWindow?.serverPct ?? cpu?.serverPct;
+    assert.equal(cpu?.serverOfItsCpusPct, steady, "one CPU: its share is its % of one core (steady window)");
     assert.match(r.stderr, /placement {2}split · server CPUs 1: .* wrk CPUs 0: /);
+  });
+
+  test("wrk on one CPU with more pending timers than it can walk: bound generator, the RPS a lower bound", async () => {
+    // NOTE: 15,000 pending delay() timers on one wrk thread: each firing walks them all (docs/generator.md).
+    const shape = ["-c", "15000", "-t", "1", "-R", "20000", "-d", "5s"];
+    const r = await loadtest(s, "--mode", "paced", ...shape, "--generator-cpus", "0");
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const m = r.record?.measurements;
+    assert.equal(r.record?.bound, "generator", `${r.record?.boundWhy} ${JSON.stringify(m?.steadyWindow)}`);
+    assert.match(r.record?.boundWhy ?? "", /lower bound of the server's/);
+    assert.ok((m?.cpu.generatorOfItsCpusPct ?? 0) >= 90);
+    assert.ok((m?.cpu.serverOfItsCpusPct ?? 100) < 90, "the server was not the limit");
   });
 });
 

@@ -141,3 +141,20 @@ test("split: each side judged on its own CPUs — wrk at 92 % of its one CPU is 
     "none",
   );
 });
+
+test("the steady window's CPU decides: a ramp-up average of 88 % hides wrk at 98 % of its CPU", () => {
+  const sides = { serverCpus: 1, generatorCpus: 1 };
+  const ramped = (m: Measurements): void => {
+    Object.assign(m.cpu, { serverPct: 42, generatorPct: 88, machinePct: 141 });
+    m.steadyWindow = { fromS: 2.5, toS: 4.75, responses2xx: 33_000, serverPct: 45, generatorPct: 98 };
+  };
+  const b = findBound(input(ramped, { wrkThreads: 1, sides }));
+  assert.equal(b.bound, "generator");
+  assert.match(b.why, /wrk 98 % of its 100 %/);
+  // without a steady window (too short a run) the whole-run figures are all there is
+  const short = (m: Measurements): void => {
+    ramped(m);
+    m.steadyWindow = null;
+  };
+  assert.equal(findBound(input(short, { wrkThreads: 1, sides })).bound, "none");
+});

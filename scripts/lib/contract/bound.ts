@@ -54,7 +54,9 @@ function cpuSide({ m, workers, wrkThreads, sides }: BoundInput): { bound: Bound;
   const shared = sides === undefined;
   const srvCpus = sides?.serverCpus ?? m.cpu.cpus;
   const genCpus = sides?.generatorCpus ?? m.cpu.cpus;
-  const { serverPct, generatorPct } = m.cpu;
+  // NOTE: each side over the steady window when there is one: a ramp-up average hides a side at its limit.
+  const serverPct = m.steadyWindow?.serverPct ?? m.cpu.serverPct;
+  const generatorPct = m.steadyWindow?.generatorPct ?? m.cpu.generatorPct;
   const genCap = Math.min(wrkThreads, genCpus) * 100;
   const srvCap = Math.min(workers, srvCpus) * 100;
   const cpu = shared

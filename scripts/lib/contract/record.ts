@@ -36,7 +36,14 @@ export interface Measurements {
   rps: number;
   /** wrk's requests / its measured duration, the whole run including ramp-up */
   rpsWholeRun: number;
-  steadyWindow: { fromS: number; toS: number; responses2xx: number } | null;
+  /** after every connection is up, until wrk stops; each side's CPU over it, % of one core (absent in early records) */
+  steadyWindow: {
+    fromS: number;
+    toS: number;
+    responses2xx: number;
+    serverPct?: number;
+    generatorPct?: number;
+  } | null;
   latencyUs: Latency;
   /** the percentile the SLO judges, µs */
   judgedUs: number;

@@ -12,6 +12,9 @@ export interface Sample {
   /** connections the load holds open (the stats call's own connection excluded) */
   open: number;
   inFlight: number;
+  /** CPU µs each side had used by then (cumulative), for the steady window's CPU */
+  serverCpuUs: number;
+  wrkCpuUs: number;
 }
 
 export class LiveSampler {
@@ -56,6 +59,8 @@ export class LiveSampler {
           r2xx: count2xx(s),
           open: loadConnections(s),
           inFlight: s.inFlight,
+          serverCpuUs: this.serverCpu.cpuUsTotal(),
+          wrkCpuUs: this.wrkCpu.cpuUsTotal(),
         };
         this.samples.push(cur);
         const live = prev ? (cur.r2xx - prev.r2xx) / (cur.t - prev.t) : 0;
@@ -94,7 +99,15 @@ export class LiveSampler {
     const a = inside[0];
     const b = inside[inside.length - 1];
     if (!a || !b || b.t - a.t < 0.9) return null;
-    return { fromS: round3(a.t), toS: round3(b.t), responses2xx: b.r2xx - a.r2xx };
+    // NOTE: CPU over the same window: the connect storm and the drain at the end are not what a side sustains.
+    const pct = (us: number): number => us / 1e4 / (b.t - a.t);
+    return {
+      fromS: round3(a.t),
+      toS: round3(b.t),
+      responses2xx: b.r2xx - a.r2xx,
+      serverPct: pct(b.serverCpuUs - a.serverCpuUs),
+      generatorPct: pct(b.wrkCpuUs - a.wrkCpuUs),
+    };
   }
 }
 

@@ -76,7 +76,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     serverCounted: { ...server, difference: server.requests - merged.requests },
     connectionsEstablished: c.connectionsEstablished,
     connectedAtS: c.connectedAtS,
-    cpu: cpuMeasurements(c.cpu, server.responses, merged.requests),
+    cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
     rssBytes: c.rssBytes,
     littleCeilingRps: conns / (slo.stubMs / 1000),
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,
@@ -86,7 +86,14 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
   };
 }
 
-function cpuMeasurements(f: CpuFigures, responses: number, requests: number): Measurements["cpu"] {
+// NOTE: a side's share of its own CPUs is taken over the steady window when there is one (the connect storm and
+// the final drain are not what it sustains); the whole-run figures stay beside it.
+function cpuMeasurements(
+  f: CpuFigures,
+  responses: number,
+  requests: number,
+  w: Measurements["steadyWindow"],
+): Measurements["cpu"] {
   return {
     serverPct: f.serverPct,
     generatorPct: f.generatorPct,
@@ -94,8 +101,8 @@ function cpuMeasurements(f: CpuFigures, responses: number, requests: number): Me
     otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct),
     cpus: f.cpus,
     serverUsPerRequest: responses > 0 ? f.serverCpuUs / responses : 0,
-    serverOfItsCpusPct: f.serverPct / f.serverCpus,
-    generatorOfItsCpusPct: f.generatorPct / f.generatorCpus,
+    serverOfItsCpusPct: (w?.serverPct ?? f.serverPct) / f.serverCpus,
+    generatorOfItsCpusPct: (w?.generatorPct ?? f.generatorPct) / f.generatorCpus,
     generatorUsPerRequest: requests > 0 ? f.generatorCpuUs / requests : 0,
   };
 }
