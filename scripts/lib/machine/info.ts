@@ -19,8 +19,8 @@ export function gitInfo(): { commit: string | null; dirty: boolean } {
     return o.ok ? o.stdout.trim() : null;
   };
   const commit = git("rev-parse", "HEAD");
-  return {
-    commit,
-    dirty: commit !== null && (git("status", "--porcelain", "--untracked-files=no") ?? "") !== "",
-  };
+  // NOTE: results/ is what the lab writes (each run rewrites results/README.md), not its code: a second run of
+  // `make lab` is still from a clean tree.
+  const status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results");
+  return { commit, dirty: commit !== null && (status ?? "") !== "" };
 }
