@@ -46,7 +46,7 @@ export function resolveRunPlacement(
   const online = onlineCpus();
   const server = pinningOf(serverPids);
   const serverCpus = unionOrFloat(server, online);
-  const generatorCpus = req.kind === "split" ? req.generatorCpus : null;
+  const generatorCpus = req.kind === "shared" ? null : req.generatorCpus;
   const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
   if (req.kind === "netns") return { kind: "netns", serverCpus, generatorCpus, server, hosts: req.hosts };
   if (req.kind === "split" && !disjoint) {
