@@ -20,7 +20,7 @@ export interface LocalPlacement {
 export function localPlacement(a: PlacementArgs): LocalPlacement {
   if (a.placement === "netns" || a.placement === "hosts") {
     throw new InvalidRun(
-      `PLACEMENT=${a.placement} is not a placement on this machine's CPUs — use make lab-${a.placement} (or PLACEMENT=split / shared)`,
+      `PLACEMENT=${a.placement} is run by make lab only (it makes its own hosts) — here use PLACEMENT=split or shared`,
     );
   }
   if (a.placement === "shared") {
