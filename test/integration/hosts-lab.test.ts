@@ -37,7 +37,7 @@ const lab = (inventory: string) =>
     { env, timeoutMs: 120_000 },
   );
 
-test("fleet up, a paced run with wrk on two hosts over ssh, merged exactly; an unreachable host → exit 2", {
+test("fleet up, a paced run with wrk on two hosts over ssh, merged exactly; an unreachable host or no wrk → exit 2", {
   skip,
   timeout: 240_000,
 }, async () => {
@@ -89,6 +89,13 @@ test("fleet up, a paced run with wrk on two hosts over ssh, merged exactly; an u
   const lines = u.stderr.trim().split("\n");
   assert.equal(lines.length, 1, u.stderr);
   assert.match(lines[0] ?? "", /host c2 \(root@10\.77\.0\.199 port 22\) is unreachable over ssh/);
+
+  bad.clients[1].ssh = `root@${cfg.net24}.102`;
+  bad.clients[1].wrk = "/nonexistent/wrk";
+  writeFileSync(badPath, JSON.stringify(bad));
+  const w = await lab(badPath);
+  assert.equal(w.code, 2, w.stderr);
+  assert.match(w.stderr.trim(), /^error: host c2 has no wrk at \/nonexistent\/wrk — [^\n]*exit 2: invalid$/);
 
   const down = await runCli("scripts/fleet.ts", ["down"], { env, timeoutMs: 60_000 });
   assert.equal(down.code, 0, down.stderr);

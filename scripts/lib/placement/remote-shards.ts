@@ -78,6 +78,17 @@ async function finishShard(l: Launched, o: ProcessOutput, stopping: () => boolea
   return shardReport(l.spec, o);
 }
 
+/** After a failure: a wrapper killed on its host cannot remove its pid file; remove every shard's (one call per host). */
+async function removePidFiles(ls: Launched[]): Promise<void> {
+  const hosts = [...new Set(ls.map((l) => l.slot))];
+  await Promise.all(
+    hosts.map((slot) => {
+      const files = ls.filter((l) => l.slot === slot).map((l) => l.proc.pidFile);
+      return slot.ssh.run(["rm", "-f", ...files], { timeoutMs: 10_000 }).catch(() => undefined);
+    }),
+  );
+}
+
 /** max − min of the start times in µs; null unless every shard's time was read. */
 function skewOf(ns: bigint[], shards: number): number | null {
   if (ns.length !== shards || shards === 0) return null;
@@ -107,17 +118,27 @@ export function remoteShards(slots: ClientSlot[]): RemoteRunner {
         ls.length,
       );
     });
-    // NOTE: one shard failing (its host gone, wrk dead) stops the others at once: the run is invalid anyway.
-    const done = Promise.all(
+    // NOTE: one shard failing (its host gone, wrk dead) stops the others at once: the run is invalid anyway. The
+    // error is the first failure's, not a stopped sibling's.
+    let first: unknown = null;
+    const done = Promise.allSettled(
       ls.map((l) =>
         l.proc.exited.then((o) =>
           finishShard(l, o, () => stopping).catch(async (e) => {
-            if (!stopping) await kill();
+            if (!stopping) {
+              first = e;
+              await kill();
+            }
             throw e;
           }),
         ),
       ),
-    );
+    ).then(async (rs) => {
+      const bad = rs.find((r) => r.status === "rejected");
+      if (!bad) return rs.map((r) => (r as PromiseFulfilledResult<WrkReport>).value);
+      await removePidFiles(ls);
+      throw first ?? bad.reason;
+    });
     done.catch(() => {});
     const lastExit = Promise.all(ls.map((l) => l.proc.exited)).then(() => performance.now());
     return { procs: [], pids: () => pids, ready, done, lastExit, kill };
