@@ -88,7 +88,7 @@ TUNE_STATE := results/.tune-saved.json
 # NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 4 unless WORKERS is given.
 doctor: node_modules/.package-lock.json ## can this box hold CONNECTIONS? limits + sysctls, exit 2 on a FAIL
 	$(RAISE_NOFILE) && $(NODE) scripts/doctor.ts --connections $(CONNECTIONS) --threads $(THREADS) \
-		$(if $(filter command line,$(origin WORKERS)),--workers $(WORKERS)) --url http://$(HOST):$(PORT)/
+		$(if $(filter command line,$(origin WORKERS)),--workers $(WORKERS)) --url http://$(HOST):$(PORT)/ $(LAB_HOSTS)
 
 tune: node_modules/.package-lock.json ## root: apply configs/tuning/PROFILE.conf (PROFILE=20k; PERSIST=1 also writes /etc/sysctl.d)
 	$(NODE) scripts/tune.ts tune --profile $(PROFILE) $(if $(filter 1,$(PERSIST)),--persist)
@@ -182,11 +182,13 @@ LAB_WORKERS ?= 4
 given = $(if $(filter command line environment,$(origin $(1))),$(2) $($(1)))
 LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call given,DURATION,-d) \
 	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t)
+# PLACEMENT=hosts HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one).
+LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
 lab: deps ## end to end: tune, LAB_WORKERS=4 workers on SERVER_CPUS, paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
 	@$(RAISE_NOFILE); tuned=0; \
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
-	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_SHAPE); rc=$$?; \
+	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_HOSTS) $(LAB_SHAPE); rc=$$?; \
 	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
 	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
 	exit $$rc

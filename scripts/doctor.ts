@@ -8,6 +8,7 @@ import { textTable } from "./lib/core/format.ts";
 import { options } from "./lib/core/options.ts";
 import { fetchLabStats } from "./lib/load/lab-stats.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
+import { hostsChecks } from "./lib/machine/doctor-hosts.ts";
 import { placementChecks } from "./lib/machine/doctor-placement.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 
@@ -29,7 +30,7 @@ await runMain(async () => {
         .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it"),
       [
         ...["connections", "workers", "threads", "shards", "url", "json", "target-rps"],
-        ...["placement", "server-cpus", "generator-cpus"],
+        ...["placement", "server-cpus", "generator-cpus", "hosts"],
       ] as const,
       { url: null },
       slo,
@@ -48,7 +49,9 @@ await runMain(async () => {
     port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
     serverPids: shape.serverPids,
   });
-  const fails = report(shape, [...runChecks(shape), ...placed], notes, a.json);
+  // NOTE: HOSTS=<inventory>: one row per client host over ssh (wrk version, nofile) — placement/host-check.ts.
+  const hosts = a.hosts ? await hostsChecks(a.hosts, a.connections) : [];
+  const fails = report(shape, [...runChecks(shape), ...placed, ...hosts], notes, a.json);
   return fails.length > 0
     ? { code: 2, says: `invalid — cannot run: ${fails.map((f) => f.name).join(", ")}` }
     : { code: 0, says: "ok" };

@@ -10,10 +10,11 @@ import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/i
 import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
+import { startHostsLab } from "./lib/placement/hosts-lab.ts";
 import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
 import { startNetnsLab } from "./lib/placement/netns-lab.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
-import { type RunningServer, startServer } from "./lib/processes/server.ts";
+import { startServer } from "./lib/processes/server.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 const COOL_DOWN_MS = 5000;
@@ -57,7 +58,7 @@ await runMain(async () => {
         .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
       [
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
-        ...["placement", "server-cpus", "generator-cpus", "clients", "results-dir"],
+        ...["placement", "server-cpus", "generator-cpus", "clients", "hosts", "results-dir"],
       ] as const,
       { modes: "paced,saturate" },
       slo,
@@ -68,7 +69,7 @@ await runMain(async () => {
   let target: Target | null = null;
   try {
     target = await startTarget(a, slo.stubMs);
-    process.stderr.write(`server: ${target.server.output().trim()}\n`);
+    process.stderr.write(`server: ${target.output().trim()}\n`);
     const { url, request, statsBase } = target;
     const runs = await runModes(a.modes as Mode[], (mode) =>
       runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: request, statsBase }),
@@ -81,10 +82,10 @@ await runMain(async () => {
   }
 });
 
-type LabArgs = PlacementArgs & { workers: number; port: number; clients: number };
+type LabArgs = PlacementArgs & { workers: number; port: number; clients: number; hosts?: string };
 
 interface Target {
-  server: RunningServer;
+  output: () => string;
   url: string;
   statsBase: string;
   request: PlacementRequest;
@@ -109,13 +110,32 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
     process.stderr.write(
       `placement: netns — server ${t.server.ns} ${t.server.address}, clients ${t.clients.map((c) => c.ns).join(", ")}\n`,
     );
-    return { ...lab, statsBase: lab.server.statsBase };
+    return { ...lab, output: lab.server.output, statsBase: lab.server.statsBase };
   }
+  if (a.placement === "hosts") return startHostsTarget(a, spec);
   const place = localPlacement(a);
   process.stderr.write(`placement: ${place.label}\n`);
   const server = await startServer({ ...spec, prefix: place.serverPrefix }).catch(failed);
   const stop = () => server.stop().then(() => {});
-  return { server, url: `${server.url}/ping/`, statsBase: server.statsBase, request: place.request, stop };
+  return {
+    output: server.output,
+    url: `${server.url}/ping/`,
+    statsBase: server.statsBase,
+    request: place.request,
+    stop,
+  };
+}
+
+/** PLACEMENT=hosts: the inventory's server and client hosts, over ssh (placement/hosts-lab.ts). */
+async function startHostsTarget(a: LabArgs, spec: { workers: number; port: number; stubMs: number }) {
+  if (!a.hosts)
+    throw new InvalidRun("--placement hosts needs --hosts <inventory> (make fleet-up prints one)");
+  const lab = await startHostsLab({ ...spec, inventory: a.hosts });
+  const inv = lab.inventory;
+  process.stderr.write(
+    `placement: hosts — server ${inv.server.name} ${inv.server.address}, clients ${inv.clients.map((c) => c.name).join(", ")} (${inv.path})\n`,
+  );
+  return lab;
 }
 
 type LabRun = { mode: Mode; record: ResultRecord; dir: string };

@@ -25,6 +25,10 @@ export interface Placement {
     threads: number;
     pinned?: SidePinning[];
   }[];
+  /** hosts: max − min of the shards' start times on their hosts (µs; each host's clock), null = not read */
+  startSkewUs?: number | null;
+  /** hosts: sides whose CPU could not be read from this machine (a real remote host); their cpu figures are 0 */
+  cpuUnknown?: ("server" | "generator")[];
 }
 
 /** CPUs a side may use: its set, or the whole machine when it floats. */

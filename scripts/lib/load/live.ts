@@ -27,12 +27,14 @@ export class LiveSampler {
   constructor(
     private readonly base: string,
     private serverPids: number[],
-    wrkPids: number[],
+    wrkPids: number[] | (() => number[]),
     private readonly durationS: number,
     private readonly log: (line: string) => void,
+    /** false: the server's pids are another machine's (hosts placement): its CPU is not sampled here */
+    private readonly serverVisible = true,
   ) {
     this.serverCpu = new CpuSampler(() => this.serverPids);
-    this.wrkCpu = new CpuSampler(() => wrkPids);
+    this.wrkCpu = new CpuSampler(typeof wrkPids === "function" ? wrkPids : () => wrkPids);
   }
 
   start(): void {
@@ -52,7 +54,7 @@ export class LiveSampler {
         this.serverCpu.sample();
         this.wrkCpu.sample();
         if (!s) continue;
-        this.serverPids = [s.primaryPid, ...s.pids];
+        if (this.serverVisible) this.serverPids = [s.primaryPid, ...s.pids];
         // NOTE: the sample's time is the middle of the stats call, which takes a few ms under load.
         const cur: Sample = {
           t: ((ask + performance.now()) / 2 - t0) / 1000,

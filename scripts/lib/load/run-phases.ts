@@ -78,13 +78,17 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = interruptSignal();
   const wrk = requireWrk();
-  const { base: origin, url } = checkUrl(o.url, o.placement?.kind === "netns");
+  const { base: origin, url } = checkUrl(
+    o.url,
+    o.placement?.kind === "netns" || o.placement?.kind === "hosts",
+  );
   // NOTE: beyond loopback the stats are served only on the server's admin socket (docs/placement.md).
   const base = o.statsBase ?? origin;
   const first = await serverStats(base);
   const slo: Slo = { ...o.slo, stubMs: first.stubMs }; // NOTE: the stub is read from the server, never assumed
   const conns = slo.connections;
   const cap = checkCapacity(first, conns, o.threads, o.shards, o.expectNative ?? true);
+  if (o.shards === 0) cap.shards = Math.max(cap.shards, Math.min(conns, o.placement?.minShards ?? 1));
   const startedAt = new Date();
   const id = runId(startedAt, o.mode, first.workers, conns);
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
@@ -119,11 +123,15 @@ export async function warmUp(p: Prepared, scratch: string, track: (r: ShardsRun)
   p.log(`warm-up ${p.o.warmupS} s with ${wc} connections (not recorded) …`);
   const wPlan = { ...p.plan, connections: wc, targetRps: (p.slo.targetRps * wc) / p.conns, shards: 1 };
   checkInterrupted(p.signal);
-  const run = startShards(buildShards({ ...wPlan, durationS: p.o.warmupS, outDir: scratch }));
+  const run = shardsStarter(p)(buildShards({ ...wPlan, durationS: p.o.warmupS, outDir: scratch }));
   track(run);
   await run.done;
   await sleep(p.slo.stubMs + 300);
 }
+
+/** Local wrk processes, or the placement's remote runner (hosts: shards over ssh). */
+const shardsStarter = (p: Prepared): ((s: ShardSpec[]) => ShardsRun) =>
+  p.o.placement?.remote?.start ?? startShards;
 
 export interface Measured {
   /** the server's stats just before the measured phase */
@@ -148,21 +156,17 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   p.log(
     `${p.o.mode}: ${p.conns} connections, ${p.cap.shards} wrk shard(s) × -t${p.o.threads}, ${p.slo.durationS} s against ${p.plan.url} (${before.workers} workers, stub ${p.slo.stubMs} ms)`,
   );
-  const run = startShards(shardSpecs);
+  const run = shardsStarter(p)(shardSpecs);
   track(run);
+  const wrkPids = run.pids ?? (() => run.procs.map((x) => x.pid ?? 0));
   const t0 = performance.now();
   const machine0 = machineCpuTicks();
-  const pids = [before.primaryPid, ...before.pids];
-  const live = new LiveSampler(
-    p.base,
-    pids,
-    run.procs.map((x) => x.pid ?? 0),
-    p.slo.durationS,
-    p.log,
-  );
+  const serverVisible = !p.o.placement?.remote?.cpuUnknown.includes("server");
+  const pids = serverVisible ? [before.primaryPid, ...before.pids] : [];
+  const live = new LiveSampler(p.base, pids, wrkPids, p.slo.durationS, p.log, serverVisible);
   live.start();
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
-  const pinned = sleep(PIN_READ_DELAY_MS).then(() => pinningOf(run.procs.map((x) => x.pid ?? 0)));
+  const pinned = Promise.all([sleep(PIN_READ_DELAY_MS), run.ready]).then(() => pinningOf(wrkPids()));
   const tExit = await run.lastExit.finally(() => live.stop());
   const wrkPinning = await pinned;
   const machinePct = machineBusyPct(machine0, machineCpuTicks(), os.cpus().length);

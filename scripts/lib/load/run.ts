@@ -73,6 +73,7 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
       x.wrkPinning,
       p.cap.shards,
       p.o.threads,
+      p.o.placement?.remote,
     ),
   });
   const dir = runDir.commit(record, p.o.keepRaw);

@@ -95,8 +95,12 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
 }
 
 export interface ShardsRun {
-  /** the zx processes, one per shard (pid = wrk's: the shell execs it) */
+  /** the zx processes, one per shard (pid = wrk's: the shell execs it); [] for shards on other hosts */
   procs: ProcessPromise[];
+  /** shards elsewhere (placement/remote-shards.ts): wrk pids visible in this /proc, once known ([] = unknown) */
+  pids?: () => number[];
+  /** settles once pids() knows what it will know */
+  ready?: Promise<void>;
   done: Promise<WrkReport[]>;
   /** performance.now() when the last shard exited (before its report is parsed) */
   lastExit: Promise<number>;
@@ -140,7 +144,7 @@ export function startShards(shards: ShardSpec[]): ShardsRun {
 }
 
 /** Keep the shard's raw output as printed (wrk-<n>.txt), then its exact report; a failed shard throws. */
-function shardReport(s: ShardSpec, o: ProcessOutput): WrkReport {
+export function shardReport(s: ShardSpec, o: ProcessOutput): WrkReport {
   writeFileSync(s.rawPath, o.stdall);
   const tail = o.stdall.trim().split("\n").slice(-3).join(" | ");
   // NOTE: 126/127 is the shell's "cannot run" / "not found": wrk could not start at all.

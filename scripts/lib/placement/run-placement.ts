@@ -1,16 +1,30 @@
 // One run's placement on this machine: what each side was given, read back from /proc, and its record.
 import type { Placement, PlacementKind, SidePinning } from "../contract/placement.ts";
+import type { ShardSpec, ShardsRun } from "../load/wrk.ts";
 import { affinityOf, formatCpuList, onlineCpus } from "./cpus.ts";
 
-/** What the driver asks for: split (each side its own CPUs), shared (both float), netns (emulated hosts). */
+/** hosts: what starts the shards instead of local wrk processes (ssh to the client hosts). */
+export interface RemoteRunner {
+  start: (shards: ShardSpec[]) => ShardsRun;
+  /** max − min of the last started shards' start times on their hosts, µs; null = unknown */
+  lastSkewUs: () => number | null;
+  /** sides whose processes are not visible in this machine's /proc (their CPU is unknown) */
+  cpuUnknown: ("server" | "generator")[];
+}
+
+/** What the driver asks for: split (own CPUs), shared (both float), netns (emulated hosts), hosts (inventory). */
 export interface PlacementRequest {
-  kind: "split" | "shared" | "netns";
+  kind: "split" | "shared" | "netns" | "hosts";
   /** the CPUs wrk is pinned to (split, netns); null = it floats */
   generatorCpus: number[] | null;
   /** netns: argv before wrk for shard i (ip netns exec <client ns> taskset …) */
   shardPrefix?: (shard: number) => string[];
-  /** netns: the namespaces, for the record */
-  hosts?: { server: string; clients: string[] };
+  /** netns, hosts: the namespaces / inventory names, for the record (hosts: each client's CPUs, if known) */
+  hosts?: { server: string; clients: string[]; clientCpus?: (number[] | null)[] };
+  /** hosts: shards over ssh instead of local wrk */
+  remote?: RemoteRunner;
+  /** hosts: at least one shard per client host when the shard count is automatic */
+  minShards?: number;
 }
 
 /** What the run got: the server's set comes from its processes' affinity, not from what was asked. */
@@ -48,7 +62,8 @@ export function resolveRunPlacement(
   const serverCpus = unionOrFloat(server, online);
   const generatorCpus = req.kind === "shared" ? null : req.generatorCpus;
   const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
-  if (req.kind === "netns") return { kind: "netns", serverCpus, generatorCpus, server, hosts: req.hosts };
+  if (req.kind === "netns" || req.kind === "hosts")
+    return { kind: req.kind, serverCpus, generatorCpus, server, hosts: req.hosts };
   if (req.kind === "split" && !disjoint) {
     const srv = serverCpus ? `on CPUs ${formatCpuList(serverCpus)}` : "unpinned (every CPU)";
     warn(
@@ -70,6 +85,7 @@ export function placementRecord(
   wrk: SidePinning[],
   shards: number,
   threads: number,
+  remote?: RemoteRunner,
 ): Placement {
   const clients = rp.hosts?.clients ?? ["localhost"];
   // NOTE: shards go round-robin over the client hosts (netns), so host i runs shards i, i + K, …
@@ -80,10 +96,11 @@ export function placementRecord(
     server: { host: rp.hosts?.server ?? "localhost", address, cpus: rp.serverCpus, pinned: rp.server },
     generator: clients.map((host, i) => ({
       host,
-      cpus: rp.generatorCpus,
+      cpus: rp.hosts?.clientCpus?.[i] ?? rp.generatorCpus,
       shards: shardsOf(i),
       threads,
       pinned: wrk.filter((_, k) => k % clients.length === i),
     })),
+    ...(remote ? { startSkewUs: remote.lastSkewUs(), cpuUnknown: remote.cpuUnknown } : {}),
   };
 }

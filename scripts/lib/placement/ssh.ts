@@ -129,6 +129,22 @@ export class SshHost {
     return startRemote(this, argv, pidFile, opts.timeoutMs);
   }
 
+  /** A control request to the master (`ssh -O forward -L a:b`, `-O cancel …`); the master must be open. */
+  async control(op: "forward" | "cancel", flags: string[]): Promise<void> {
+    const argv = [
+      "ssh",
+      ...this.options(),
+      "-p",
+      String(this.spec.port),
+      "-O",
+      op,
+      ...flags,
+      this.spec.target,
+    ];
+    const out = await run(this.wrap(argv), { timeoutMs: 10_000 });
+    if (!out.ok) throw new InvalidRun(`ssh -O ${op} on host ${this.spec.name} failed: ${firstLine(out)}`);
+  }
+
   /** End the master connection (ssh -O exit); fine when none is open. */
   async close(): Promise<void> {
     await run(

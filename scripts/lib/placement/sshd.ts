@@ -34,6 +34,10 @@ export async function ensureKey(path: string, comment: string): Promise<string> 
 // account, so key login works); StrictModes stays on — the state dir is under /run, root-owned, 0700.
 // MaxSessions/MaxStartups raised: every wrk shard, its stop and each copy is a session on one multiplexed
 // connection, and the default of 10 would refuse the eleventh. Subsystem sftp: OpenSSH 9's scp speaks SFTP.
+// NOTE: the server host allows local forwarding: the lab reads the server's unix admin socket through
+// `ssh -O forward -L here.sock:there.sock`. OpenSSH 9.2 refuses that stream-local forward under
+// `AllowTcpForwarding no` and under any `PermitOpen` (measured: "request was denied"), so it is `local` there;
+// what it can reach from that namespace is the lab's /24 only. Client hosts keep every forwarding off.
 function config(h: NsHost, dir: string, authorizedKeys: string, port: number): string {
   return [
     `# written by scripts/lib/placement/sshd.ts for emulated host ${h.name} (namespace ${h.ns})`,
@@ -48,7 +52,9 @@ function config(h: NsHost, dir: string, authorizedKeys: string, port: number): s
     "UsePAM no",
     "StrictModes yes",
     "X11Forwarding no",
-    "AllowTcpForwarding no",
+    ...(h.role === "server"
+      ? ["AllowTcpForwarding local", "AllowStreamLocalForwarding local"]
+      : ["AllowTcpForwarding no"]),
     "AllowAgentForwarding no",
     "PermitTunnel no",
     "PrintMotd no",

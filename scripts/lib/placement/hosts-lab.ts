@@ -1,0 +1,153 @@
+// The hosts placement end to end: an inventory's client hosts checked and readied over ssh, the server where it says.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidRun } from "../core/cli.ts";
+import { ROOT, type RunningServer, startServer } from "../processes/server.ts";
+import { tasksetPrefix } from "./cpus.ts";
+import { checkHost, sshFor } from "./host-check.ts";
+import { type ClientHost, type Inventory, loadInventory } from "./inventory.ts";
+import { loadNetConfig } from "./net-config.ts";
+import { sharesPids, startRemoteServer } from "./remote-server.ts";
+import { type ClientSlot, remoteShards } from "./remote-shards.ts";
+import type { PlacementRequest } from "./run-placement.ts";
+import { inNetns } from "./topology.ts";
+
+export interface HostsLabSpec {
+  inventory: string;
+  workers: number;
+  port: number;
+  stubMs: number;
+}
+
+export interface HostsLab {
+  inventory: Inventory;
+  url: string;
+  statsBase: string;
+  request: PlacementRequest;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+const hostOf = (sshTarget: string): string => sshTarget.replace(/^[^@]*@/, "");
+
+// NOTE: the lab's traffic rule (lab contract): load and ssh go only to loopback or the lab's own namespaces
+// (configs/net.json's /24, which exists nowhere else). An inventory naming other machines is refused here.
+function guardAddresses(inv: Inventory): void {
+  const net24 = `${loadNetConfig().net24}.`;
+  const ok = (a: string): boolean => LOOPBACK.test(a) || a.startsWith(net24);
+  const named: [string, string][] = [
+    [inv.server.name, inv.server.address],
+    ...(inv.server.ssh ? [[inv.server.name, hostOf(inv.server.ssh)] as [string, string]] : []),
+    ...inv.clients.map((c): [string, string] => [c.name, hostOf(c.ssh)]),
+  ];
+  for (const [name, a] of named) {
+    if (!ok(a))
+      throw new InvalidRun(
+        `host ${name}: address ${a} is outside loopback and the lab's namespaces (${net24}0/24) — this lab sends traffic nowhere else; use make fleet-up's inventory`,
+      );
+  }
+}
+
+/** Check a client host (reachable, wrk there), make its temp dir and copy the wrk scripts into it. */
+async function readyClient(inv: Inventory, c: ClientHost, stateDir: string, undo: (() => Promise<void>)[]) {
+  const ssh = sshFor(inv, c, stateDir);
+  undo.push(() => ssh.close());
+  await ssh.connect();
+  const chk = await checkHost(ssh, c.wrk);
+  if (chk.wrk === null)
+    throw new InvalidRun(
+      `host ${c.name} has no wrk at ${c.wrk} — install it there (apt-get install -y wrk) or fix its "wrk" in ${inv.path}`,
+    );
+  const dir = (await ssh.runOk(["mktemp", "-d", "/tmp/labx-wrk-XXXXXX"], "making the lab dir")).trim();
+  undo.push(() => ssh.run(["rm", "-rf", dir], { timeoutMs: 10_000 }).then(() => undefined));
+  const scripts = readdirSync(join(ROOT, "configs/wrk")).filter((f) => f.endsWith(".lua"));
+  await ssh.copyTo(
+    scripts.map((f) => join(ROOT, "configs/wrk", f)),
+    dir,
+  );
+  const slot: ClientSlot = { name: c.name, ssh, wrk: c.wrk, dir, localPids: await sharesPids(ssh) };
+  return slot;
+}
+
+/** Start everything; on any failure what was made is undone and the error (one line naming the host) rethrown. */
+export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
+  const inventory = loadInventory(s.inventory);
+  guardAddresses(inventory);
+  // NOTE: our own ssh state (control sockets, known_hosts) in a fresh short dir: ControlPath must fit a unix
+  // socket path, and a user's inventory must not write into the fleet's state dir.
+  const stateDir = mkdtempSync("/tmp/labx-ssh-");
+  const undo: (() => Promise<void>)[] = [async () => rmSync(stateDir, { recursive: true, force: true })];
+  const stop = async (): Promise<void> => {
+    for (const u of undo.splice(0).reverse()) await u().catch(() => undefined);
+  };
+  try {
+    const settled = await Promise.allSettled(
+      inventory.clients.map((c) => readyClient(inventory, c, stateDir, undo)),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const slots = settled.map((r) => (r as PromiseFulfilledResult<ClientSlot>).value);
+    const server = await startServerSide(inventory, s, stateDir, undo);
+    const remote = remoteShards(slots);
+    if (!server.localPids) remote.cpuUnknown.push("server");
+    const request: PlacementRequest = {
+      kind: "hosts",
+      generatorCpus: null,
+      hosts: {
+        server: inventory.server.name,
+        clients: slots.map((x) => x.name),
+        clientCpus: inventory.clients.map((c) => c.cpus),
+      },
+      remote,
+      minShards: slots.length,
+    };
+    const a = inventory.server.address;
+    const url = `http://${a.includes(":") ? `[${a}]` : a}:${s.port}/ping/`;
+    return { inventory, url, statsBase: server.statsBase, request, output: server.output, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+interface ServerSide {
+  statsBase: string;
+  output: () => string;
+  localPids: boolean;
+}
+
+/** The server: over ssh on its host (stats over a forwarded socket), or here, in its namespace when given. */
+async function startServerSide(
+  inv: Inventory,
+  s: HostsLabSpec,
+  stateDir: string,
+  undo: (() => Promise<void>)[],
+): Promise<ServerSide> {
+  const h = inv.server;
+  const spec = { workers: s.workers, port: s.port, stubMs: s.stubMs };
+  if (h.ssh !== null) {
+    const ssh = sshFor(inv, h, stateDir);
+    undo.push(() => ssh.close());
+    const localPids = await sharesPids(ssh);
+    const srv = await startRemoteServer(ssh, {
+      ...spec,
+      address: h.address,
+      localSock: join(stateDir, "admin.sock"),
+    });
+    undo.push(srv.stop);
+    return { statsBase: srv.statsBase, output: srv.output, localPids };
+  }
+  const adminSocket = LOOPBACK.test(h.address) ? undefined : join(stateDir, "admin.sock");
+  const prefix = h.netns ? inNetns(h.netns, [], h.cpus) : tasksetPrefix(h.cpus);
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...spec, host: h.address, adminSocket, prefix });
+  } catch (e) {
+    throw new InvalidRun(
+      `the server on host ${h.name} did not start: ${(e as Error).message.split("\n").at(-1)}`,
+    );
+  }
+  undo.push(() => server.stop().then(() => undefined));
+  return { statsBase: server.statsBase, output: server.output, localPids: true };
+}
