@@ -33,8 +33,10 @@ interface Launched {
 }
 
 /** Rewrite a local shard spec for its host: the script and report in the host's dir, the command recorded. */
-function launch(spec: ShardSpec, slot: ClientSlot): Launched {
-  const remoteReport = `${slot.dir}/${basename(spec.reportPath)}`;
+// NOTE: `seq` numbers the runs of one lab (warm-up, measured): a start file left by the warm-up must never be read as
+// the measured shard's start (it made the skew the warm-up's length).
+function launch(spec: ShardSpec, slot: ClientSlot, seq: number): Launched {
+  const remoteReport = `${slot.dir}/run${seq}-${basename(spec.reportPath)}`;
   const startFile = `${remoteReport}.start`;
   const sAt = spec.args.indexOf("-s");
   const args = spec.args.map((a, i) => (i === sAt + 1 ? `${slot.dir}/${basename(a)}` : a));
@@ -100,9 +102,11 @@ function skewOf(ns: bigint[], shards: number): number | null {
 /** The runner the hosts placement hands to the load pipeline: shard i on client host i mod K. */
 export function remoteShards(slots: ClientSlot[]): RemoteRunner {
   let skewUs: number | null = null;
+  let seq = 0;
   const start = (specs: ShardSpec[]): ShardsRun => {
     skewUs = null;
-    const ls = specs.map((s, i) => launch(s, slots[i % slots.length] as ClientSlot));
+    seq++;
+    const ls = specs.map((s, i) => launch(s, slots[i % slots.length] as ClientSlot, seq));
     let stopping = false;
     const kill = async (): Promise<void> => {
       stopping = true;
