@@ -27,6 +27,7 @@ await runMain(async () => {
       slo,
     ),
   );
+  const placement = localPlacement(a);
   const settings: SweepSettings = {
     stubMs: a["stub-ms"],
     budgetMs: a["budget-ms"],
@@ -35,14 +36,14 @@ await runMain(async () => {
     threads: a.threads,
     timeoutS: a.timeout,
     // NOTE: part of the settings, so a resumed sweep never mixes runs of another placement into its cells.
-    placement: localPlacement(a).label,
+    placement: placement.label,
   };
   const workersList = a["workers-list"];
   const target = a["target-rps"] ?? null;
   const grid = buildGrid(workersList, a["connections-list"], a.modes, settings.stubMs, target);
   const sweep = openSweep({
     ...{ name: a.name, resultsDir: a["results-dir"], force: a.force, settings, slo, repeats: a.repeats },
-    ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement: localPlacement(a) },
+    ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement },
   });
   await new SweepRunner(sweep).run();
   finishSweep(sweep);

@@ -28,14 +28,11 @@ const maker =
 // NOTE: each case also carries safe values for everything else (a free port, a closed loopback URL, a
 // tiny run), so an option wrongly accepted can never start real load or a server on the default port.
 function cases(port: number): Case[] {
+  return [...serverCases(port), ...loadCases(port), ...otherCases(port)];
+}
+
+function serverCases(port: number): Case[] {
   const srv = maker("server/main.ts", ["--port", String(port)]);
-  const closed = `http://127.0.0.1:${port}/ping/`;
-  const tiny = ["--connections", "10", "--duration", "1s", "--warmup", "0"];
-  const lt = maker("scripts/loadtest.ts", ["--url", closed, ...tiny]);
-  const lab = maker("scripts/lab.ts", ["--port", String(port), ...tiny]);
-  const doc = maker("scripts/doctor.ts", []);
-  // NOTE: tune.ts writes /proc/sys as root: only invalid invocations here, never a real profile.
-  const tune = maker("scripts/tune.ts", []);
   return [
     srv(["--workers", "0"], /--workers/, true),
     srv(["--workers", "abc"], /--workers/),
@@ -49,6 +46,14 @@ function cases(port: number): Case[] {
     srv(["--fd-guard", "maybe"], /--fd-guard/),
     srv(["--bogus"], /bogus/, true),
     { ...srv([], /--workers/), env: { WORKERS: "many" } },
+  ];
+}
+
+const TINY = ["--connections", "10", "--duration", "1s", "--warmup", "0"];
+
+function loadCases(port: number): Case[] {
+  const lt = maker("scripts/loadtest.ts", ["--url", `http://127.0.0.1:${port}/ping/`, ...TINY]);
+  return [
     lt(["--connections", "abc"], /--connections/, true),
     lt(["--connections", "0"], /--connections/),
     lt(["--threads", "0"], /--threads/),
@@ -66,6 +71,15 @@ function cases(port: number): Case[] {
     lt(["--url", "ftp://127.0.0.1/"], /--url/),
     { ...lt(["--url", "http://192.0.2.1:8000/ping/"], /--url|loopback/), isolated: true },
     lt(["--bogus"], /bogus/),
+  ];
+}
+
+function otherCases(port: number): Case[] {
+  const lab = maker("scripts/lab.ts", ["--port", String(port), ...TINY]);
+  const doc = maker("scripts/doctor.ts", []);
+  // NOTE: tune.ts writes /proc/sys as root: only invalid invocations here, never a real profile.
+  const tune = maker("scripts/tune.ts", []);
+  return [
     lab(["--workers", "0"], /--workers/, true),
     lab(["--port", "99999"], /--port/),
     lab(["--connections", "abc"], /--connections/),

@@ -30,17 +30,3 @@ export interface Placement {
   /** hosts: sides whose CPU could not be read from this machine (a real remote host); their cpu figures are 0 */
   cpuUnknown?: ("server" | "generator")[];
 }
-
-/** CPUs a side may use: its set, or the whole machine when it floats. */
-export function sideCpuCount(cpus: number[] | null, machineCpus: number): number {
-  return cpus ? cpus.length : machineCpus;
-}
-
-/** The placement of a run made before placements were recorded: both sides floated over one machine. */
-export function sharedPlacement(address: string, shards: number, threads: number): Placement {
-  return {
-    kind: "shared",
-    server: { host: "localhost", address, cpus: null },
-    generator: [{ host: "localhost", cpus: null, shards, threads }],
-  };
-}

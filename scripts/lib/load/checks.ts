@@ -2,15 +2,10 @@
 import { InvalidRun } from "../core/cli.ts";
 import { blocking, runChecks } from "../machine/doctor-checks.ts";
 import { FD_RESERVE, nofileLimits, planShards } from "../machine/limits.ts";
-import { loadNetConfig } from "../placement/net-config.ts";
+import { isLabAddress } from "../placement/net-config.ts";
 import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-/** An address of the lab's own namespaces (configs/net.json's /24): load may go there, nowhere else. */
-function inLabSubnet(host: string): boolean {
-  return host.startsWith(`${loadNetConfig().net24}.`);
-}
 
 /** `labAddress`: the placement made this address inside its own network namespaces (configs/net.json). */
 export function checkUrl(raw: string, labAddress = false): { base: string; url: string } {
@@ -21,7 +16,7 @@ export function checkUrl(raw: string, labAddress = false): { base: string; url: 
     throw new InvalidRun(`--url "${raw}" is not a URL — e.g. http://127.0.0.1:8000/ping/`);
   }
   if (u.protocol !== "http:") throw new InvalidRun(`--url must be http://, got ${u.protocol}`);
-  if (!LOOPBACK.has(u.hostname) && !(labAddress && inLabSubnet(u.hostname))) {
+  if (!LOOPBACK.has(u.hostname) && !(labAddress && isLabAddress(u.hostname))) {
     throw new InvalidRun(
       `--url must point at 127.0.0.1 or [::1] (load stays on loopback), got ${u.hostname}`,
     );

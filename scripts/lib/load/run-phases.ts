@@ -12,6 +12,7 @@ import {
   pinningOf,
   type RunPlacement,
   resolveRunPlacement,
+  sideCpuCounts,
 } from "../placement/run-placement.ts";
 import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
@@ -109,7 +110,7 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
 
 /** Before any load: say when the plan needs more wrk CPU than the generator side was given. */
 function warnGeneratorFit(mode: Mode, rps: number, pl: RunPlacement, log: (l: string) => void): void {
-  const given = pl.generatorCpus?.length ?? os.cpus().length;
+  const given = sideCpuCounts(pl).generatorCpus;
   const warning = generatorWarning(generatorFit(mode, rps, given), mode);
   if (warning) log(`WARNING: ${warning}`);
 }
@@ -208,8 +209,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
       cpus: os.cpus().length,
       serverCpuUs: r.live.serverCpu.cpuUsTotal(),
       generatorCpuUs: r.live.wrkCpu.cpuUsTotal(),
-      serverCpus: p.placement.serverCpus?.length ?? os.cpus().length,
-      generatorCpus: p.placement.generatorCpus?.length ?? os.cpus().length,
+      ...sideCpuCounts(p.placement),
     },
     rssBytes: r.live.serverCpu.peakRssBytes(),
     connectionsEstablished: r.live.established(),

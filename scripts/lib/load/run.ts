@@ -8,7 +8,7 @@ import { judge } from "../contract/verdict.ts";
 import { whenInterrupted } from "../core/interrupt.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { tuningSnapshot } from "../machine/limits.ts";
-import { placementRecord } from "../placement/run-placement.ts";
+import { placementRecord, sideCpuCounts } from "../placement/run-placement.ts";
 import { RunDir, rewriteIndex } from "../results/run-dir.ts";
 import { buildMeasurements } from "./measurements.ts";
 import { buildRecord } from "./record-build.ts";
@@ -50,7 +50,7 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
     workers: x.before.workers,
     wrkThreads: x.shardSpecs.reduce((a, s) => a + s.threads, 0),
     workerNofile: Math.min(...p.cap.workerNofile.map((w) => w.soft)),
-    sides: p.placement.kind === "shared" ? undefined : sidesOf(p),
+    sides: p.placement.kind === "shared" ? undefined : sideCpuCounts(p.placement),
   });
   // NOTE: from the last wrk exit to the record, without the deliberate settle wait: parse + merge + verdict.
   m.pipelineMs = Math.round(performance.now() - x.tExit - x.settleMs);
@@ -79,12 +79,4 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
   const dir = runDir.commit(record, p.o.keepRaw);
   rewriteIndex(p.o.resultsDir);
   return { record, dir };
-}
-
-function sidesOf(p: Prepared): { serverCpus: number; generatorCpus: number } {
-  const all = os.cpus().length;
-  return {
-    serverCpus: p.placement.serverCpus?.length ?? all,
-    generatorCpus: p.placement.generatorCpus?.length ?? all,
-  };
 }

@@ -1,7 +1,8 @@
 // Run an argv through zx with a bound on time: quiet, never throwing by itself; `must` turns a failure into one line.
-import { $, type ProcessOutput, type ProcessPromise } from "zx";
+import type { ProcessOutput, ProcessPromise } from "zx";
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted } from "../core/interrupt.ts";
+import { sh } from "../processes/shell.ts";
 
 export interface RunOpts {
   timeoutMs?: number;
@@ -12,9 +13,7 @@ export interface RunOpts {
 /** The command's output, whatever its exit code (check .ok / .exitCode); a Ctrl-C that killed it → Interrupted. */
 export async function run(argv: string[], opts: RunOpts = {}): Promise<ProcessOutput> {
   // NOTE: zx quotes every element of an interpolated array, so argv elements are never re-split by the shell.
-  const p = $({
-    quiet: true,
-    nothrow: true,
+  const p = sh({
     timeout: `${opts.timeoutMs ?? 15_000}ms`,
     timeoutSignal: "SIGKILL",
     input: opts.input,

@@ -1,12 +1,13 @@
 // The hosts placement end to end: an inventory's client hosts checked and readied over ssh, the server where it says.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { isLoopback } from "../../../server/options.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT, type RunningServer, startServer } from "../processes/server.ts";
 import { tasksetPrefix } from "./cpus.ts";
 import { checkHost, sshFor } from "./host-check.ts";
 import { type ClientHost, type Inventory, loadInventory } from "./inventory.ts";
-import { loadNetConfig } from "./net-config.ts";
+import { isLabAddress, loadNetConfig } from "./net-config.ts";
 import { sharesPids, startRemoteServer } from "./remote-server.ts";
 import { type ClientSlot, remoteShards } from "./remote-shards.ts";
 import type { PlacementRequest } from "./run-placement.ts";
@@ -28,14 +29,13 @@ export interface HostsLab {
   stop: () => Promise<void>;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 const hostOf = (sshTarget: string): string => sshTarget.replace(/^[^@]*@/, "");
 
 // NOTE: the lab's traffic rule (lab contract): load and ssh go only to loopback or the lab's own namespaces
 // (configs/net.json's /24, which exists nowhere else). An inventory naming other machines is refused here.
 function guardAddresses(inv: Inventory): void {
-  const net24 = `${loadNetConfig().net24}.`;
-  const ok = (a: string): boolean => LOOPBACK.test(a) || a.startsWith(net24);
+  const cfg = loadNetConfig();
+  const ok = (a: string): boolean => isLoopback(a) || isLabAddress(a, cfg);
   const named: [string, string][] = [
     [inv.server.name, inv.server.address],
     ...(inv.server.ssh ? [[inv.server.name, hostOf(inv.server.ssh)] as [string, string]] : []),
@@ -44,7 +44,7 @@ function guardAddresses(inv: Inventory): void {
   for (const [name, a] of named) {
     if (!ok(a))
       throw new InvalidRun(
-        `host ${name}: address ${a} is outside loopback and the lab's namespaces (${net24}0/24) — this lab sends traffic nowhere else; use make fleet-up's inventory`,
+        `host ${name}: address ${a} is outside loopback and the lab's namespaces (${cfg.subnet}) — this lab sends traffic nowhere else; use make fleet-up's inventory`,
       );
   }
 }
@@ -138,7 +138,7 @@ async function startServerSide(
     undo.push(srv.stop);
     return { statsBase: srv.statsBase, output: srv.output, localPids };
   }
-  const adminSocket = LOOPBACK.test(h.address) ? undefined : join(stateDir, "admin.sock");
+  const adminSocket = isLoopback(h.address) ? undefined : join(stateDir, "admin.sock");
   const prefix = h.netns ? inNetns(h.netns, [], h.cpus) : tasksetPrefix(h.cpus);
   let server: RunningServer;
   try {

@@ -104,3 +104,8 @@ export function loadNetConfig(path = NET_CONFIG, env = process.env): NetConfig {
     sysctls: sysctls(raw.sysctls),
   };
 }
+
+/** An address of the lab's own namespaces (the configured /24): the only non-loopback place load may go. */
+export function isLabAddress(host: string, cfg: NetConfig = loadNetConfig()): boolean {
+  return host.startsWith(`${cfg.net24}.`);
+}

@@ -1,7 +1,8 @@
 // Measure a path between two emulated hosts: TCP connect time from one namespace to a listener in another.
-import { $ } from "zx";
+
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted } from "../core/interrupt.ts";
+import { sh } from "../processes/shell.ts";
 import { firstLine, killQuietly, run } from "./cmd.ts";
 import { inNetns, type NsHost } from "./topology.ts";
 
@@ -27,9 +28,7 @@ c.on("error",e=>{console.error(e.message);process.exit(1);});};one();`;
 export async function probeConnect(from: NsHost, to: NsHost, samples = 20, port = 9): Promise<ConnectProbe> {
   const node = process.execPath;
   const argv = inNetns(to.ns, [node, "-e", LISTENER, to.address, String(port)]);
-  const listener = $({
-    quiet: true,
-    nothrow: true,
+  const listener = sh({
     timeout: "20s",
     stdio: ["ignore", "pipe", "pipe"],
   })`${argv}`;

@@ -1,4 +1,5 @@
 // One run's placement on this machine: what each side was given, read back from /proc, and its record.
+import os from "node:os";
 import type { Placement, PlacementKind, SidePinning } from "../contract/placement.ts";
 import type { ShardSpec, ShardsRun } from "../load/wrk.ts";
 import { affinityOf, formatCpuList, onlineCpus } from "./cpus.ts";
@@ -34,6 +35,15 @@ export interface RunPlacement {
   generatorCpus: number[] | null;
   server: SidePinning[];
   hosts?: PlacementRequest["hosts"];
+}
+
+/** How many CPUs each side was given: its set, or every CPU of the machine when it floats. */
+export function sideCpuCounts(rp: Pick<RunPlacement, "serverCpus" | "generatorCpus">): {
+  serverCpus: number;
+  generatorCpus: number;
+} {
+  const all = os.cpus().length;
+  return { serverCpus: rp.serverCpus?.length ?? all, generatorCpus: rp.generatorCpus?.length ?? all };
 }
 
 /** Every pid's Cpus_allowed_list; a pid already gone is left out. */

@@ -1,6 +1,7 @@
 // A long-running command over ssh that really stops on the host when we stop it (or die), not when it is done.
 import { setTimeout as sleep } from "node:timers/promises";
-import { $, type ProcessOutput, type ProcessPromise } from "zx";
+import type { ProcessOutput, ProcessPromise } from "zx";
+import { sh } from "../processes/shell.ts";
 import { killQuietly } from "./cmd.ts";
 import type { SshHost } from "./ssh.ts";
 
@@ -37,9 +38,7 @@ const WRAPPER = [
 
 export function startRemote(host: SshHost, argv: string[], pidFile: string, timeoutMs?: number): RemoteProc {
   const remote = ["env", `PF=${pidFile}`, "sh", "-c", WRAPPER, "labx-remote", ...argv];
-  const p: ProcessPromise = $({
-    quiet: true,
-    nothrow: true,
+  const p: ProcessPromise = sh({
     stdio: ["pipe", "pipe", "pipe"],
     ...(timeoutMs ? { timeout: `${timeoutMs}ms` as const } : {}),
   })`${host.sshArgv(remote)}`;
