@@ -133,8 +133,9 @@ peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) 
 # --- reliability: chaos scenarios, expected vs measured ----------------------------------------------
 SCENARIO ?= all
 SCALE ?= moderate
+# NOTE: PLACEMENT applies here too: every scenario's server on SERVER_CPUS, the driver (its clients) on GENERATOR_CPUS.
 chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id>/: SCENARIO=all|name[,name] SCALE=moderate|small
-	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR)
+	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR) $(PLACE)
 
 # --- placement: emulated hosts in network namespaces, and ssh to them ---------------------------------
 # NOTE: the lab's addresses (configs/net.json, 10.77.0.0/24) exist only inside its own namespaces: the bridge

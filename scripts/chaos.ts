@@ -3,11 +3,19 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { SCENARIOS } from "./chaos/index.ts";
 import { killAll, waitNoStrays } from "./lib/chaos/procs.ts";
-import { chaosRecord, type Outcome, type ScenarioResult, textTable, writeChaos } from "./lib/chaos/result.ts";
+import {
+  chaosPlacement,
+  chaosRecord,
+  type Outcome,
+  type ScenarioResult,
+  textTable,
+  writeChaos,
+} from "./lib/chaos/result.ts";
 import type { ChaosContext } from "./lib/chaos/scenario.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { options } from "./lib/core/options.ts";
+import { localPlacement, pinThisProcess, placementArgs } from "./lib/placement/local.ts";
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
@@ -17,7 +25,7 @@ await runMain(async () => {
       yargs(hideBin(process.argv))
         .scriptName("chaos")
         .usage("$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C"),
-      ["scenario", "scale", "results-dir", "write"] as const,
+      ["scenario", "scale", "results-dir", "write", "placement", "server-cpus", "generator-cpus"] as const,
       { scenario: { allowed: ["all", ...NAMES] } },
     ),
   );
@@ -25,7 +33,17 @@ await runMain(async () => {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const ctx: ChaosContext = { scale: a.scale, log };
+  const place = localPlacement(a);
+  // NOTE: the driver is the load side here (its light clients, the drivers it starts): it runs on the
+  // generator's CPUs, every chaos server on the server's (ChaosContext.serverPrefix).
+  const driverCpus = place.request.generatorCpus ? pinThisProcess(place.request.generatorCpus) : null;
+  log(`placement: ${place.label}`);
+  const ctx: ChaosContext = {
+    scale: a.scale,
+    log,
+    serverPrefix: place.serverPrefix,
+    placementArgs: placementArgs(place),
+  };
   const signal = interruptSignal();
   const startedAt = new Date();
   const results: ScenarioResult[] = [];
@@ -52,7 +70,7 @@ await runMain(async () => {
   const left = await waitNoStrays(3000);
   process.stdout.write(`\n${textTable(results)}\n`);
   if (left.length > 0) log(`stray processes left: ${left.map((s) => `${s.pid} ${s.cmd}`).join("; ")}`);
-  const rec = chaosRecord(startedAt, ctx.scale, results);
+  const rec = chaosRecord(startedAt, ctx.scale, results, chaosPlacement(place, driverCpus));
   if (a.write) process.stdout.write(`\nwritten: ${writeChaos(a["results-dir"], rec)}/chaos.md\n`);
   const failed = results.filter((r) => !r.pass).map((r) => r.name);
   if (left.length > 0) failed.push("stray processes");

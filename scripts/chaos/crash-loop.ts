@@ -8,11 +8,12 @@ const WITHIN_MS = 10_000;
 
 export const crashLoop: Scenario = {
   name: "crash-loop",
-  async run(_ctx: ChaosContext) {
+  async run(ctx: ChaosContext) {
     const port = await freePort();
     const t0 = performance.now();
     const c = spawnLabServer(
       ["--workers", "2", "--port", String(port)],
+      ctx.serverPrefix,
       undefined,
       { LAB_CRASH_AT_START: "1" },
       "-crash-loop",

@@ -79,9 +79,9 @@ export const ctrlC: Scenario = {
     const trials: Trial[] = [];
     let srv: ChaosServer | null = null;
     try {
-      srv = await startLabServer({ workers: 2 });
+      srv = await startLabServer({ workers: 2, prefix: ctx.serverPrefix });
       for (const t of p.loadtest) {
-        const args = ["--url", `${srv.url}/ping/`, "--mode", "paced", ...LOAD];
+        const args = ["--url", `${srv.url}/ping/`, "--mode", "paced", ...LOAD, ...ctx.placementArgs];
         trials.push(await trial("loadtest", "scripts/loadtest.ts", args, t, trials.length));
         ctx.log(`ctrl-c loadtest at ${t} ms: ${JSON.stringify(trials.at(-1))}`);
       }
@@ -89,7 +89,8 @@ export const ctrlC: Scenario = {
       await (srv as ChaosServer | null)?.stop();
     }
     for (const t of p.lab) {
-      const args = ["--workers", "2", "--port", String(await freePort()), "--modes", "paced", ...LOAD];
+      const port = String(await freePort());
+      const args = ["--workers", "2", "--port", port, "--modes", "paced", ...LOAD, ...ctx.placementArgs];
       trials.push(await trial("lab", "scripts/lab.ts", args, t, trials.length));
       ctx.log(`ctrl-c lab at ${t} ms: ${JSON.stringify(trials.at(-1))}`);
     }

@@ -12,6 +12,7 @@ interface Params {
   workers: number;
   nofile: number;
   conns: number;
+  prefix: string[];
 }
 
 /** Exhaust, keep knocking for PRESSURE_MS, serve what is held, leave, time the recovery. */
@@ -19,6 +20,7 @@ async function exhaust(p: Params, guard: boolean) {
   const srv = await startLabServer({
     workers: p.workers,
     nofile: p.nofile,
+    prefix: p.prefix,
     args: ["--fd-guard", guard ? "on" : "off"],
   });
   try {
@@ -96,9 +98,10 @@ export const fdExhaustion: Scenario = {
       small: { workers: 1, nofile: 600, conns: 1000, baseline: false },
       moderate: { workers: 2, nofile: 1000, conns: 3000, baseline: true },
     });
-    const r = await exhaust(p, true);
+    const q = { ...p, prefix: ctx.serverPrefix };
+    const r = await exhaust(q, true);
     // NOTE: the unguarded baseline reproduces uWebSockets issue 445 for the record; it is not judged.
-    const base = p.baseline ? await exhaust(p, false) : null;
+    const base = p.baseline ? await exhaust(q, false) : null;
     ctx.log(`fd-exhaustion: guarded ${pct(r.cpuPct)} cpu${base ? `, unguarded ${pct(base.cpuPct)}` : ""}`);
     const pauses = r.after?.listenerPauses ?? r.pauseLines;
     const restarts = (r.after?.restarts ?? -1) - r.before.restarts;

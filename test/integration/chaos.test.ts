@@ -6,11 +6,20 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { SCENARIOS } from "../../scripts/chaos/index.ts";
 import { killAll, spawnTagged, waitNoStrays } from "../../scripts/lib/chaos/procs.ts";
-import { chaosRecord, writeChaos } from "../../scripts/lib/chaos/result.ts";
+import { chaosPlacement, chaosRecord, writeChaos } from "../../scripts/lib/chaos/result.ts";
 import type { ChaosContext } from "../../scripts/lib/chaos/scenario.ts";
 import { sleep } from "../../scripts/lib/load/live.ts";
+import { defaultSplit } from "../../scripts/lib/placement/cpus.ts";
+import { localPlacement, placementArgs } from "../../scripts/lib/placement/local.ts";
 
-const ctx: ChaosContext = { scale: "small", log: () => {} };
+// NOTE: the default placement, as make chaos runs it: every scenario's server pinned (and read back) to the split's side.
+const place = localPlacement({ placement: "split" });
+const ctx: ChaosContext = {
+  scale: "small",
+  log: () => {},
+  serverPrefix: place.serverPrefix,
+  placementArgs: placementArgs(place),
+};
 
 for (const s of SCENARIOS) {
   test(`chaos: ${s.name}`, { timeout: 40_000 }, async () => {
@@ -54,6 +63,23 @@ test("chaos CLI: Ctrl-C mid-scenario exits 130 and leaves nothing running or wri
   }
 });
 
+test("chaos CLI: split by default — servers on the server's CPUs, the driver on the generator's, recorded", async () => {
+  const dir = mkdtempSync(join(os.tmpdir(), "chaos-place-"));
+  try {
+    const args = ["scripts/chaos.ts", "--scale", "small", "--scenario", "crash-loop", "--results-dir", dir];
+    const c = spawnTagged(process.execPath, ["--import", "tsx", ...args], {}, "-place");
+    const e = await c.exited;
+    assert.equal(e.code, 0, c.output());
+    const [id] = readdirSync(dir);
+    const rec = JSON.parse(readFileSync(join(dir, id ?? "", "chaos.json"), "utf8"));
+    const split = defaultSplit();
+    assert.deepEqual(rec.placement, { kind: "split", serverCpus: split.server, driverCpus: split.generator });
+    assert.match(readFileSync(join(dir, id ?? "", "chaos.md"), "utf8"), /split: servers on CPUs/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("chaos result: written whole into results/chaos-<id>/, no temp dir left", () => {
   const dir = mkdtempSync(join(os.tmpdir(), "chaos-write-"));
   try {
@@ -65,7 +91,12 @@ test("chaos result: written whole into results/chaos-<id>/, no temp dir left", (
       figures: { a: 1 },
       durationMs: 5,
     };
-    const rec = chaosRecord(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), "small", [r]);
+    const rec = chaosRecord(
+      new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+      "small",
+      [r],
+      chaosPlacement(place, null),
+    );
     const out = writeChaos(dir, rec);
     assert.equal(out, join(dir, "chaos-20260102-030405-small"));
     assert.deepEqual(readdirSync(dir), ["chaos-20260102-030405-small"]);

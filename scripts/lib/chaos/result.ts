@@ -1,6 +1,8 @@
 // Chaos results: the scenario record, the text/markdown table, and results/chaos-<id>/ written atomically.
 import { textTable as table } from "../core/format.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
+import { formatCpuList } from "../placement/cpus.ts";
+import type { LocalPlacement } from "../placement/local.ts";
 import { writeDirAtomic } from "../results/atomic.ts";
 import { stamp } from "../results/run-dir.ts";
 
@@ -20,6 +22,18 @@ export interface ScenarioResult extends Outcome {
   durationMs: number;
 }
 
+/** Where the chaos servers and the driver (the load side) ran; cpus null = floating (shared). */
+export interface ChaosPlacement {
+  kind: "split" | "shared";
+  serverCpus: number[] | null;
+  /** the driver's affinity read back after pinning (/proc/self/status) */
+  driverCpus: number[] | null;
+}
+
+export function chaosPlacement(p: LocalPlacement, driverCpus: number[] | null): ChaosPlacement {
+  return { kind: p.serverCpus ? "split" : "shared", serverCpus: p.serverCpus, driverCpus };
+}
+
 export interface ChaosRecord {
   id: string;
   startedAt: string;
@@ -27,10 +41,16 @@ export interface ChaosRecord {
   git: { commit: string | null; dirty: boolean };
   machine: ReturnType<typeof machineInfo>;
   pass: boolean;
+  placement: ChaosPlacement;
   scenarios: ScenarioResult[];
 }
 
-export function chaosRecord(startedAt: Date, scale: Scale, scenarios: ScenarioResult[]): ChaosRecord {
+export function chaosRecord(
+  startedAt: Date,
+  scale: Scale,
+  scenarios: ScenarioResult[],
+  placement: ChaosPlacement,
+): ChaosRecord {
   return {
     id: `chaos-${stamp(startedAt)}-${scale}`,
     startedAt: startedAt.toISOString(),
@@ -38,6 +58,7 @@ export function chaosRecord(startedAt: Date, scale: Scale, scenarios: ScenarioRe
     git: gitInfo(),
     machine: machineInfo(null),
     pass: scenarios.every((s) => s.pass),
+    placement,
     scenarios,
   };
 }
@@ -50,6 +71,12 @@ export function textTable(results: ScenarioResult[]): string {
   return table(COLUMNS, results.map(cells));
 }
 
+const cpuText = (c: number[] | null): string => (c ? formatCpuList(c) : "all");
+const placementText = (p: ChaosPlacement | undefined): string =>
+  p
+    ? `${p.kind}: servers on CPUs ${cpuText(p.serverCpus)}, driver on ${cpuText(p.driverCpus)}`
+    : "placement ?";
+
 export function markdown(rec: ChaosRecord): string {
   const esc = (c: string): string => c.replaceAll("|", "\\|");
   const rows = rec.scenarios.map((s) => `| ${cells(s).map(esc).join(" | ")} |`);
@@ -57,7 +84,7 @@ export function markdown(rec: ChaosRecord): string {
   return [
     `# ${rec.id}`,
     "",
-    `${rec.startedAt} · scale ${rec.scale} · git ${rec.git.commit?.slice(0, 10) ?? "?"}${rec.git.dirty ? " (dirty)" : ""} · ${pass}/${rec.scenarios.length} PASS`,
+    `${rec.startedAt} · scale ${rec.scale} · ${placementText(rec.placement)} · git ${rec.git.commit?.slice(0, 10) ?? "?"}${rec.git.dirty ? " (dirty)" : ""} · ${pass}/${rec.scenarios.length} PASS`,
     "",
     `| ${COLUMNS.join(" | ")} |`,
     `|${COLUMNS.map(() => "---").join("|")}|`,

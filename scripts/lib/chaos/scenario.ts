@@ -8,6 +8,10 @@ import type { Outcome, Scale } from "./result.ts";
 export interface ChaosContext {
   scale: Scale;
   log: (line: string) => void;
+  /** argv before every chaos server's (placement/local.ts): taskset -c <server CPUs> when split, [] shared */
+  serverPrefix: string[];
+  /** the same placement for a driver a scenario starts (loadtest.ts, lab.ts): --placement … */
+  placementArgs: string[];
 }
 
 export interface Scenario {

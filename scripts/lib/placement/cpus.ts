@@ -37,9 +37,23 @@ export function formatCpuList(ids: number[]): string {
   return parts.join(",");
 }
 
-/** CPUs this process may run on (the machine's, or the container's cpuset). */
+// NOTE: the cgroup's cpuset (v2, then v1), not this process's affinity: a driver pinned to the generator's
+// CPUs (make chaos) must still see, and hand its children, the server's side of the machine.
+const CPUSETS = [
+  "/sys/fs/cgroup/cpuset.cpus.effective",
+  "/sys/fs/cgroup/cpuset/cpuset.effective_cpus",
+  "/sys/devices/system/cpu/online",
+];
+
+/** CPUs of this machine, or of the container's cpuset. */
 export function onlineCpus(): number[] {
-  return affinityOf("self") ?? os.cpus().map((_, i) => i);
+  for (const f of CPUSETS) {
+    try {
+      const text = readFileSync(f, "utf8").trim();
+      if (text) return expand(text);
+    } catch {}
+  }
+  return os.cpus().map((_, i) => i);
 }
 
 /** A process's allowed CPUs from /proc/<pid>/status (Cpus_allowed_list), or null when it is gone. */
