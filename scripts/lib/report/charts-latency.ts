@@ -15,7 +15,9 @@ export function spectrumPoints(h: Bucket[]): { x: number; ms: number }[] {
   const out: { x: number; ms: number }[] = [];
   for (let i = 0; i <= MAX_NINES * 50; i++) {
     const x = i / 50;
-    out.push({ x, ms: percentile(h, 100 * (1 - 10 ** -x)) / 1000 });
+    // NOTE: 100 × (1 − 10^−2) is 99.00000000000001 in doubles: rounded, so x = 2 is exactly wrk's p99.
+    const p = Number((100 * (1 - 10 ** -x)).toPrecision(12));
+    out.push({ x, ms: percentile(h, p) / 1000 });
   }
   return out;
 }
