@@ -5,8 +5,11 @@ import { formatCpuList } from "../placement/cpus.ts";
 import { esc, facts } from "./html.ts";
 
 const cpus = (c: number[] | null | undefined): string => (c ? formatCpuList(c) : "every CPU (not pinned)");
-const val = (v: unknown): string =>
-  v === null || v === undefined ? "not recorded" : Array.isArray(v) ? v.join("–") : String(v);
+const val = (v: unknown): string => {
+  if (v === null || v === undefined) return "not recorded";
+  if (Array.isArray(v)) return v.join("–");
+  return v === "" ? "none" : String(v);
+};
 
 function placementFacts(r: ResultRecord): [string, string][] {
   const pl = r.placement;
