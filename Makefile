@@ -22,7 +22,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
-	sweep notes compare peers chaos iproute2 sshd netns-up netns-down netns-clean fleet-up fleet-down fleet-check
+	sweep notes report compare peers chaos iproute2 sshd chromium netns-up netns-down netns-clean fleet-up fleet-down fleet-check
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -119,6 +119,12 @@ sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes 
 notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + SVG charts, generated from every recorded uWS run
 	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
 
+# NOTE: every run and sweep writes its report.html itself; this is for older runs (no samples: the time charts say so).
+ID ?=
+SCREENSHOT ?=
+report: node_modules/.package-lock.json ## RESULTS_DIR/ID/report.html for a run or a sweep (ID=<run id> | sweep-<name>; SCREENSHOT=docs/report-example.png saves a PNG via chromium)
+	$(NODE) scripts/report.ts --id "$(ID)" --results-dir $(RESULTS_DIR) $(if $(SCREENSHOT),--screenshot $(SCREENSHOT))
+
 # NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
 compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
 	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
@@ -156,6 +162,11 @@ sshd: iproute2 ## openssh-server from Debian for the emulated hosts (the system 
 	@test -x /usr/sbin/sshd || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server && \
 		{ systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || service ssh stop >/dev/null 2>&1 || true; }; }
 	@command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || apt-get install -y -qq openssh-client
+
+# NOTE: where apt cannot install it (no network, another distribution) the report's browser test says it skipped.
+chromium: ## Debian's chromium for the report's browser test (puppeteer-core drives /usr/bin/chromium)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+		echo "chromium: could not be installed — the report's browser test will be skipped (test/integration/report.test.ts)"
 
 netns-up: node_modules/.package-lock.json iproute2 ## root: hub bridge + server + CLIENTS=2 client namespaces (SERVER_CPUS, GENERATOR_CPUS); prints the topology path last
 	$(FLEET) netns-up $(FLEET_SHAPE)
@@ -199,5 +210,5 @@ check: deps ## type-check and lint/format check
 	npx tsc --noEmit
 	npx biome ci .
 
-test: check sshd ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd)
+test: check sshd chromium ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd)
 	$(RAISE_NOFILE) && $(NODE) --test --test-concurrency=1 --test-reporter=spec $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts)

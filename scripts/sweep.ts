@@ -46,6 +46,6 @@ await runMain(async () => {
     ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement },
   });
   await new SweepRunner(sweep).run();
-  finishSweep(sweep);
+  await finishSweep(sweep);
   return 0;
 });

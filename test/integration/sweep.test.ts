@@ -42,6 +42,14 @@ describe("a tiny real sweep (1 worker, stub 50 ms, 2 s)", () => {
       /\| 1 \| 100 \| paced \| 400 \| 1 \|/,
     );
     assert.match(first.stderr, /cells 0\/2 done · ETA/);
+    const page = readFileSync(join(dir, "sweep-t", "report.html"), "utf8");
+    for (const id of ["rps-vs-connections", "p99-vs-rps"])
+      assert.match(page, new RegExp(`data-chart="${id}" data-kind="chart"`), id);
+    assert.match(
+      page,
+      new RegExp(`href="\\.\\./${ok?.runs[0]}/report\\.html"`),
+      "a link to the cell's run page",
+    );
 
     const runsBefore = readdirSync(dir).filter((d) => /^\d{8}-/.test(d));
     const second = await sweep(args());

@@ -1,7 +1,8 @@
 // Which side limited a run: server CPU, the load generator, file descriptors, the listen backlog, or none.
 import type { Bound, Measurements } from "./record.ts";
 
-const SATURATED = 0.9;
+/** a side is saturated at this share of its own CPUs (the lab contract) */
+export const SATURATED = 0.9;
 
 export interface BoundInput {
   m: Measurements;

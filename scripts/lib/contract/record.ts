@@ -29,6 +29,23 @@ export interface Errors {
   non2xx: number;
 }
 
+/**
+ * One reading of the live sampler (about once a second; ~10 per run in runs under 10 s): the rates are over the
+ * interval since the previous reading (the first from wrk's start). Latency is not sampled: see docs/report.md.
+ */
+export interface RunSample {
+  /** seconds since wrk started, at the middle of the stats call */
+  t: number;
+  /** 2xx responses / s the server counted over the interval */
+  rps2xx: number;
+  /** connections the load held open, and requests the server had in flight, at t */
+  open: number;
+  inFlight: number;
+  /** each side's CPU over the interval as a % of the CPUs it was given; null = not readable here (hosts) */
+  serverOfItsCpusPct: number | null;
+  generatorOfItsCpusPct: number | null;
+}
+
 export interface Measurements {
   /** responses wrk completed, all shards */
   requests: number;
@@ -86,6 +103,8 @@ export interface Measurements {
     sockstatBefore: Record<string, number>;
     sockstatAfter: Record<string, number>;
   };
+  /** the live sampler's readings over the measured phase (absent in records made before they were kept) */
+  samples?: RunSample[];
   /** ms from the last wrk exit to the record (report parsing, merge, verdict), without the settle wait */
   pipelineMs: number;
 }

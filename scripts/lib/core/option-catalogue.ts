@@ -150,6 +150,16 @@ export const CATALOGUE = {
   profile: { type: "string", desc: "configs/tuning/<profile>.conf", default: "20k", parse: p.nonEmpty },
   "results-dir": { type: "string", desc: "where run directories go", default: "results", parse: p.nonEmpty },
   out: { type: "string", desc: "the file to write", parse: p.nonEmpty },
+  id: {
+    type: "string",
+    desc: "a run's id or a sweep's directory (sweep-<name>) under --results-dir",
+    parse: p.resultName,
+  },
+  screenshot: {
+    type: "string",
+    desc: "also save a full-page PNG of the page here (Debian's chromium via puppeteer-core)",
+    parse: p.nonEmpty,
+  },
   force: { type: "boolean", desc: "start again: run every cell anew (new state)", default: false },
   "keep-raw": {
     type: "boolean",

@@ -86,3 +86,13 @@ export function httpUrl(name: string, raw: unknown): string {
   if (u.protocol !== "http:") throw new InvalidRun(`--${name} must be http://, got ${u.protocol}`);
   return text;
 }
+
+/** A directory name under the results dir (a run id, sweep-<name>): no path separators, not hidden. */
+export function resultName(name: string, raw: unknown): string {
+  const text = textOf(raw).trim();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(text))
+    throw new InvalidRun(
+      `--${name} must name a run or sweep under the results dir (e.g. 20261123-203252-paced-w2-c2000 or sweep-default; ls results/), got "${textOf(raw)}"`,
+    );
+  return text;
+}

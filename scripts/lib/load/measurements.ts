@@ -1,5 +1,5 @@
 // A run's Measurements, built purely from what it collected: merged wrk reports, live samples, server counts, CPU.
-import type { Measurements } from "../contract/record.ts";
+import type { Measurements, RunSample } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import { percentile, reduceHistogram } from "./histogram.ts";
 import { count2xx, countResponses, type LabStats } from "./lab-stats.ts";
@@ -46,6 +46,7 @@ export interface Collected {
   rssBytes: number;
   connectionsEstablished: number;
   connectedAtS: number | null;
+  samples: RunSample[];
   kernel: Measurements["kernel"];
 }
 
@@ -82,6 +83,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,
     coSyntheticRemoved: c.coSyntheticRemoved,
     kernel: c.kernel,
+    samples: c.samples,
     pipelineMs: 0,
   };
 }

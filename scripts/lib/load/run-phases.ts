@@ -18,9 +18,10 @@ import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
 import { generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
-import type { LabStats } from "./lab-stats.ts";
+import { count2xx, type LabStats } from "./lab-stats.ts";
 import { LiveSampler, sleep } from "./live.ts";
 import { type Collected, serverDelta } from "./measurements.ts";
+import { runSamples } from "./samples.ts";
 import { drainTimeWait } from "./time-wait.ts";
 import {
   buildShards,
@@ -197,6 +198,7 @@ interface Reads {
 
 function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
   const settleS = p.o.mode === "paced" ? p.conns / p.slo.targetRps : p.slo.stubMs / 1000;
+  const sides = { ...sideCpuCounts(p.placement), cpuUnknown: p.o.placement?.remote?.cpuUnknown ?? [] };
   return {
     merged: mergeReports(r.raw),
     coSyntheticRemoved: r.reports.reduce((a, x) => a + x.co_synthetic, 0),
@@ -214,6 +216,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     rssBytes: r.live.serverCpu.peakRssBytes(),
     connectionsEstablished: r.live.established(),
     connectedAtS: r.live.connectedAtS(p.conns),
+    samples: runSamples(r.live.samples, count2xx(r.before), sides),
     kernel: {
       netstatDelta: counterDelta(r.netBefore, readNetstat(r.before.primaryPid)),
       sockstatBefore: r.sockBefore,

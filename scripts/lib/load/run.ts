@@ -9,6 +9,7 @@ import { whenInterrupted } from "../core/interrupt.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { tuningSnapshot } from "../machine/limits.ts";
 import { placementRecord, sideCpuCounts } from "../placement/run-placement.ts";
+import { runPageHtml } from "../report/run-page.ts";
 import { RunDir, rewriteIndex } from "../results/run-dir.ts";
 import { buildMeasurements } from "./measurements.ts";
 import { buildRecord } from "./record-build.ts";
@@ -40,8 +41,12 @@ export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; di
   }
 }
 
-/** Measurements → verdict and bound → the record, committed with the results index rewritten. */
-function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecord; dir: string } {
+/** Measurements → verdict and bound → the record and its report page, committed with the results index rewritten. */
+async function finish(
+  p: Prepared,
+  runDir: RunDir,
+  x: Measured,
+): Promise<{ record: ResultRecord; dir: string }> {
   const m = buildMeasurements(x.collected, p.slo, p.conns);
   const verdict = judge(m, p.slo, p.conns);
   const bound = findBound({
@@ -76,7 +81,19 @@ function finish(p: Prepared, runDir: RunDir, x: Measured): { record: ResultRecor
       p.o.placement?.remote,
     ),
   });
-  const dir = runDir.commit(record, p.o.keepRaw);
+  const dir = runDir.commit(record, p.o.keepRaw, await reportFiles(record, p.log));
   rewriteIndex(p.o.resultsDir);
   return { record, dir };
+}
+
+// NOTE: the page is a view of result.json: when it cannot be drawn the run is still recorded, and says how to retry.
+async function reportFiles(record: ResultRecord, log: (l: string) => void): Promise<Record<string, string>> {
+  try {
+    return { "report.html": await runPageHtml(record) };
+  } catch (e) {
+    log(
+      `warning: report.html not written (${(e as Error).message}) — retry with make report ID=${record.id}`,
+    );
+    return {};
+  }
 }

@@ -18,19 +18,27 @@ export function readRecord(resultsDir: string, id: string): ResultRecord | null 
   }
 }
 
-export function sweepTable(state: SweepState, resultsDir: string, repeats: number): string {
-  const s = state.settings;
-  const head = [
-    `# Sweep ${state.name}`,
-    "",
-    `Written by \`make sweep\` — do not edit. Stub ${s.stubMs} ms, SLO p99 ≤ ${s.stubMs + s.budgetMs} ms, ` +
-      `${s.durationS} s per run after a ${s.warmupS} s warm-up, wrk -t${s.threads} per shard. ` +
-      "RPS and p99: median (min–max) over a cell's repeats. State: `state.json`.",
-    "",
-    "| workers | connections | mode | target rps | runs | PASS | steady rps | p99 ms | bound | notes |",
-    "|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  const rows = state.cells.map((c) => {
+/** One cell of the sweep as people read it: its columns as text, and the ids of its recorded runs. */
+export interface SweepRow {
+  cells: string[];
+  runs: string[];
+}
+
+export const SWEEP_HEAD = [
+  "workers",
+  "connections",
+  "mode",
+  "target rps",
+  "runs",
+  "PASS",
+  "steady rps",
+  "p99 ms",
+  "bound",
+  "notes",
+];
+
+export function sweepRows(state: SweepState, resultsDir: string, repeats: number): SweepRow[] {
+  return state.cells.map((c) => {
     const recs = c.runs.map((id) => readRecord(resultsDir, id)).filter((r): r is ResultRecord => r !== null);
     const rps = spread(recs.map((r) => r.measurements.rps));
     const p99 = spread(recs.map((r) => r.measurements.latencyUs.p99));
@@ -41,18 +49,43 @@ export function sweepTable(state: SweepState, resultsDir: string, repeats: numbe
       : [...new Set(recs.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))].join(", ") ||
         (finished(c, repeats) ? "" : `pending (${c.runs.length}/${repeats})`);
     const cells = [
-      c.workers,
+      String(c.workers),
       int(c.connections),
       c.mode,
       int(c.targetRps),
-      recs.length,
+      String(recs.length),
       recs.length ? `${passes}/${recs.length}` : "-",
       fmtSpread(rps, int),
       fmtSpread(p99, ms),
       bounds,
-      why.replaceAll("|", "\\|"),
+      why,
     ];
-    return `| ${cells.join(" | ")} |`;
+    return { cells, runs: recs.map((r) => r.id) };
   });
+}
+
+/** The shared settings in one sentence (sweep.md and the sweep's report page). */
+export function sweepSettingsLine(state: SweepState): string {
+  const s = state.settings;
+  return (
+    `Stub ${s.stubMs} ms, SLO p99 ≤ ${s.stubMs + s.budgetMs} ms, ` +
+    `${s.durationS} s per run after a ${s.warmupS} s warm-up, wrk -t${s.threads} per shard` +
+    `${s.placement ? `, placement ${s.placement}` : ""}.`
+  );
+}
+
+export function sweepTable(state: SweepState, resultsDir: string, repeats: number): string {
+  const head = [
+    `# Sweep ${state.name}`,
+    "",
+    `Written by \`make sweep\` — do not edit. ${sweepSettingsLine(state)} ` +
+      "RPS and p99: median (min–max) over a cell's repeats. State: `state.json`; charts: `report.html`.",
+    "",
+    `| ${SWEEP_HEAD.join(" | ")} |`,
+    `|${SWEEP_HEAD.map(() => "---").join("|")}|`,
+  ];
+  const rows = sweepRows(state, resultsDir, repeats).map(
+    (r) => `| ${r.cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`,
+  );
   return `${[...head, ...rows].join("\n")}\n`;
 }

@@ -10,6 +10,7 @@ import { sleep } from "../load/live.ts";
 import { runLoad } from "../load/run.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";
+import { sweepPageHtml } from "../report/sweep-page.ts";
 import { writeAtomic } from "../results/atomic.ts";
 import {
   type Cell,
@@ -72,12 +73,13 @@ export function openSweep(i: SweepInput): Sweep {
   return sweep;
 }
 
-/** sweep.md beside state.json, and the table on stdout. */
-export function finishSweep(s: Sweep): void {
+/** sweep.md and report.html beside state.json, and the table on stdout. */
+export async function finishSweep(s: Sweep): Promise<void> {
   const table = sweepTable(s.state, s.resultsDir, s.repeats);
   writeAtomic(join(s.dir, "sweep.md"), table);
+  writeAtomic(join(s.dir, "report.html"), await sweepPageHtml(s.state, s.resultsDir, s.repeats));
   process.stdout.write(
-    `\n${table}\nsweep ${s.name}: complete — ${s.dir}/sweep.md; \`make notes\` for capacity.md\n`,
+    `\n${table}\nsweep ${s.name}: complete — ${s.dir}/sweep.md, ${s.dir}/report.html; \`make notes\` for capacity.md\n`,
   );
 }
 

@@ -32,9 +32,10 @@ export class RunDir {
     return this.dir.final;
   }
 
-  /** keepRaw: keep each shard's exact wrk report as wrk-<n>.json.gz (MBs for wide histograms) */
-  commit(record: ResultRecord, keepRaw = false): string {
+  /** keepRaw: keep each shard's exact wrk report as wrk-<n>.json.gz (MBs for wide histograms); extra: more files */
+  commit(record: ResultRecord, keepRaw = false, extra: Record<string, string> = {}): string {
     this.dir.write("result.json", recordJson(record));
+    for (const [file, text] of Object.entries(extra)) this.dir.write(file, text);
     for (const f of readdirSync(this.tmp)) {
       if (!/^wrk-\d+\.json$/.test(f)) continue;
       if (keepRaw) this.dir.write(`${f}.gz`, gzipSync(readFileSync(join(this.tmp, f))));
@@ -48,9 +49,12 @@ export class RunDir {
   }
 }
 
-/** Pretty JSON with [value, count] pairs kept on one line each. */
+/** Pretty JSON with [value, count] pairs and the per-interval samples ({"t": …}) kept on one line each. */
 export function recordJson(record: ResultRecord): string {
-  return `${JSON.stringify(record, null, 1).replace(/\[\n\s*(-?[\d.e+]+),\n\s*(-?[\d.e+]+)\n\s*\]/g, "[$1, $2]")}\n`;
+  const pretty = JSON.stringify(record, null, 1)
+    .replace(/\[\n\s*(-?[\d.e+]+),\n\s*(-?[\d.e+]+)\n\s*\]/g, "[$1, $2]")
+    .replace(/\{\n\s*("t": [^{}[\]]*?)\n\s*\}/g, (_, body: string) => `{${body.replace(/,\n\s*/g, ", ")}}`);
+  return `${pretty}\n`;
 }
 
 // NOTE: every field the table and the notes read; a record missing one is skipped, never a crash.

@@ -1,5 +1,7 @@
 // The one-screen summary of a run: PASS or FAIL with every reason, the key numbers, where the files are.
 
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
@@ -20,6 +22,9 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  bound      ${r.bound}: ${r.boundWhy}`,
     ...r.verdict.reasons.map((x) => `  reason     ${reasonText(x)}`),
     `  result     ${dir}/result.json`,
+    ...(existsSync(join(dir, "report.html"))
+      ? [`  report     ${dir}/report.html (charts; open in a browser)`]
+      : []),
   ];
   return lines.join("\n");
 }

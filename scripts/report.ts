@@ -1,0 +1,59 @@
+// `make report`: results/<id>/report.html for a recorded run or a sweep, from its files; optionally a PNG of it.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
+import { readState } from "./lib/planning/sweep-plan.ts";
+import { chromiumMissing, screenshot } from "./lib/report/browser.ts";
+import { runPageHtml } from "./lib/report/run-page.ts";
+import { sweepPageHtml } from "./lib/report/sweep-page.ts";
+import { writeAtomic } from "./lib/results/atomic.ts";
+import { readResult } from "./lib/results/run-dir.ts";
+
+/** The page of results/<id>/: a run (result.json) or a sweep (state.json). */
+async function pageOf(resultsDir: string, id: string): Promise<string> {
+  const dir = join(resultsDir, id);
+  const result = join(dir, "result.json");
+  if (existsSync(result)) {
+    try {
+      return await runPageHtml(readResult(result));
+    } catch (e) {
+      if (e instanceof SyntaxError || /not a result record/.test((e as Error).message))
+        throw new InvalidRun(`${result}: ${(e as Error).message} — restore it from git or rerun the load`);
+      throw e;
+    }
+  }
+  const state = readState(dir);
+  if (state) {
+    const repeats = Math.max(1, ...state.cells.map((c) => c.runs.length));
+    return sweepPageHtml(state, resultsDir, repeats);
+  }
+  throw new InvalidRun(
+    `no run or sweep "${id}" in ${resultsDir}/ (no result.json or state.json) — ls ${resultsDir}/`,
+  );
+}
+
+await runMain(async () => {
+  const a = parseArgs(
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("report")
+        .usage("$0 --id <run id | sweep-<name>> [options] — write <results-dir>/<id>/report.html"),
+      ["id", "results-dir", "screenshot"] as const,
+    ),
+  );
+  if (!a.id) throw new InvalidRun("--id is required: make report ID=<run id or sweep-<name>> (ls results/)");
+  const html = await pageOf(a["results-dir"], a.id);
+  const out = join(a["results-dir"], a.id, "report.html");
+  writeAtomic(out, html);
+  process.stderr.write(`report: ${out}\n`);
+  if (a.screenshot) {
+    const missing = chromiumMissing();
+    if (missing) throw new InvalidRun(`--screenshot needs chromium: ${missing}`);
+    await screenshot(out, a.screenshot);
+    process.stderr.write(`report: screenshot ${a.screenshot}\n`);
+  }
+  return 0;
+});
