@@ -1,7 +1,8 @@
 // Which side limited a run: server CPU, the load generator, file descriptors, the listen backlog, or none.
 import type { Bound, Measurements } from "./record.ts";
 
-const SATURATED = 0.9;
+/** A side is saturated (and is the bound) at this share of its CPUs: the contract's 90 %. */
+export const SATURATED = 0.9;
 
 export interface BoundInput {
   m: Measurements;
