@@ -3,11 +3,11 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { CellSummary } from "./notes-data.ts";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 /** NOTE: no red among the series: red is the SLO line's alone. */
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b", "#79706e"];
-const SLO_RED = "#d62728";
-const GUIDE = "#555555";
+export const SLO_RED = "#d62728";
+export const GUIDE = "#555555";
 
 export const workersLabel = (w: number): string => `${w} worker${w === 1 ? "" : "s"}`;
 
@@ -29,7 +29,7 @@ export interface ChartLines {
 }
 
 /** One point per cell: medians, the spread of its repeats, its verdict. */
-function pointsOf(cells: CellSummary[]) {
+export function pointsOf(cells: CellSummary[]) {
   return cells.map((c) => ({
     series: workersLabel(c.workers),
     mode: c.mode,
@@ -45,7 +45,7 @@ function pointsOf(cells: CellSummary[]) {
   }));
 }
 
-function encodings(cells: CellSummary[]) {
+export function encodings(cells: CellSummary[]) {
   const ws = [...new Set(cells.map((c) => c.workers))].sort((a, b) => a - b);
   return {
     color: {
@@ -79,7 +79,7 @@ function encodings(cells: CellSummary[]) {
 }
 
 /** Compact: every legend in one row under the plot, small symbols. */
-const CONFIG = {
+export const CONFIG = {
   legend: { orient: "bottom", direction: "horizontal", symbolSize: 50, labelFontSize: 10, columnPadding: 8 },
   view: { stroke: null },
 } as const;
@@ -149,82 +149,6 @@ export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLe
         data: { values },
         mark: { type: "point", filled: true, size: 60 },
         encoding: { x, y, color: e.color, shape: e.shape },
-      },
-    ],
-  };
-}
-
-/** p99 against steady RPS per cell on the decision's scale (out-of-scale cells pinned to the top, their value written). */
-export function p99VsRpsSpec(cells: CellSummary[], l: ChartLines): TopLevelSpec {
-  const e = encodings(cells);
-  const values = pointsOf(cells);
-  const limit = l.stubMs + l.budgetMs;
-  const lo = l.stubMs - 10;
-  const hi = l.stubMs + 3 * l.budgetMs;
-  const scale = { domain: [lo, hi], clamp: true, zero: false };
-  const x = { field: "rps", type: "quantitative" as const, title: "steady RPS (2xx responses / s)" };
-  const y = {
-    field: "p99",
-    type: "quantitative" as const,
-    title: `p99 latency (ms; above ${hi} pinned to the top)`,
-    scale,
-  };
-  return {
-    $schema: SCHEMA,
-    title: `p99 vs steady RPS — SLO p99 ≤ ${limit} ms (stub ${l.stubMs} + budget ${l.budgetMs})`,
-    width: 560,
-    height: 320,
-    config: CONFIG,
-    layer: [
-      {
-        data: { values: [{ p99: limit }] },
-        mark: { type: "rule", color: SLO_RED, strokeDash: [4, 4] },
-        encoding: { y },
-      },
-      {
-        data: { values: [{ p99: limit, label: `SLO: p99 ≤ ${limit} ms` }] },
-        mark: { type: "text", color: SLO_RED, align: "left", dx: 4, dy: -6, x: 0 },
-        encoding: { y, text: { field: "label" } },
-      },
-      {
-        data: { values: [{ rps: l.targetRps }] },
-        mark: { type: "rule", color: GUIDE, strokeDash: [6, 2] },
-        encoding: { x },
-      },
-      {
-        data: { values: [{ rps: l.targetRps, label: `target ${l.targetRps.toLocaleString("en-US")} RPS` }] },
-        mark: { type: "text", color: GUIDE, align: "left", dx: 4, y: 8 },
-        encoding: { x, text: { field: "label" } },
-      },
-      {
-        data: { values },
-        mark: { type: "line", clip: true },
-        encoding: { x, y, color: e.color, strokeDash: e.dash, order: e.order },
-      },
-      {
-        data: { values },
-        transform: [{ filter: "datum.n > 1" }],
-        mark: { type: "rule", strokeWidth: 2 },
-        encoding: {
-          x,
-          y: { field: "p99Min", type: "quantitative", scale },
-          y2: { field: "p99Max" },
-          color: e.color,
-        },
-      },
-      {
-        data: { values },
-        mark: { type: "point", filled: true, size: 60 },
-        encoding: { x, y, color: e.color, shape: e.shape },
-      },
-      {
-        data: { values },
-        transform: [
-          { filter: `datum.p99 > ${hi}` },
-          { calculate: "'↑ ' + format(datum.p99, '.0f') + ' ms'", as: "label" },
-        ],
-        mark: { type: "text", fontSize: 9, angle: 90, align: "left", dx: 6, color: GUIDE },
-        encoding: { x, y, text: { field: "label" } },
       },
     ],
   };
