@@ -84,25 +84,81 @@ export const CONFIG = {
   view: { stroke: null },
 } as const;
 
-/** Median steady RPS per cell against connections, a line per worker count and mode, the Little ceiling and the target. */
-export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLevelSpec {
+type Layer = Extract<TopLevelSpec, { layer: unknown }>["layer"][number];
+type Enc = { field: string; type: "quantitative"; title?: string; scale?: object };
+
+/** A guide line across the plot at `value` on one channel, and its label: two layers. */
+export function guideLayers(
+  on: "x" | "y",
+  enc: Enc,
+  value: number,
+  label: string,
+  style: { color: string; dash: number[]; text: object },
+): Layer[] {
+  return [
+    {
+      data: { values: [{ [enc.field]: value }] },
+      mark: { type: "rule", color: style.color, strokeDash: style.dash },
+      encoding: { [on]: enc },
+    },
+    {
+      data: { values: [{ [enc.field]: value, label }] },
+      mark: { type: "text", color: style.color, ...style.text },
+      encoding: { [on]: enc, text: { field: "label" } },
+    },
+  ] as Layer[];
+}
+
+/**
+ * The cells: a line per worker count and mode, min–max bars where a cell has repeats, PASS/FAIL points.
+ * NOTE: lines and points are separate layers: with `point: true` the mode legend's strokes turn transparent.
+ */
+export function seriesLayers(cells: CellSummary[], x: Enc, y: Enc, spread: [string, string]): Layer[] {
   const e = encodings(cells);
   const values = pointsOf(cells);
+  return [
+    {
+      data: { values },
+      mark: { type: "line", clip: true },
+      encoding: { x, y, color: e.color, strokeDash: e.dash, order: e.order },
+    },
+    {
+      data: { values },
+      transform: [{ filter: "datum.n > 1" }],
+      mark: { type: "rule", strokeWidth: 2 },
+      encoding: {
+        x,
+        y: { field: spread[0], type: "quantitative", scale: y.scale },
+        y2: { field: spread[1] },
+        color: e.color,
+      },
+    },
+    {
+      data: { values },
+      mark: { type: "point", filled: true, size: 60 },
+      encoding: { x, y, color: e.color, shape: e.shape },
+    },
+  ] as Layer[];
+}
+
+export const targetLabel = (rps: number): string => `target ${rps.toLocaleString("en-US")} RPS`;
+
+/** Median steady RPS per cell against connections, a line per worker count and mode, the Little ceiling and the target. */
+export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLevelSpec {
   const conns = [0, ...new Set(cells.map((c) => c.connections))].sort((a, b) => a - b);
-  const x = { field: "connections", type: "quantitative" as const, title: "connections" };
-  const y = { field: "rps", type: "quantitative" as const, title: "steady RPS (2xx responses / s)" };
+  const x: Enc = { field: "connections", type: "quantitative", title: "connections" };
+  const y: Enc = { field: "rps", type: "quantitative", title: "steady RPS (2xx responses / s)" };
   const last = conns[conns.length - 1] ?? 0;
-  const guides = conns.map((c) => ({ connections: c, rps: c / (l.stubMs / 1000) }));
-  // NOTE: lines and points are separate layers: with `point: true` the mode legend's strokes turn transparent.
+  const ceiling = (c: number) => c / (l.stubMs / 1000);
   return {
     $schema: SCHEMA,
-    title: `Steady RPS vs connections (median per cell; bars: min–max of repeats)`,
+    title: "Steady RPS vs connections (median per cell; bars: min–max of repeats)",
     width: 560,
     height: 320,
     config: CONFIG,
     layer: [
       {
-        data: { values: guides },
+        data: { values: conns.map((c) => ({ connections: c, rps: ceiling(c) })) },
         mark: { type: "line", strokeDash: [2, 2], color: GUIDE },
         encoding: { x, y },
       },
@@ -111,7 +167,7 @@ export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLe
           values: [
             {
               connections: last,
-              rps: last / (l.stubMs / 1000),
+              rps: ceiling(last),
               label: `Little ceiling (connections ÷ ${l.stubMs / 1000} s)`,
             },
           ],
@@ -119,37 +175,12 @@ export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLe
         mark: { type: "text", color: GUIDE, align: "right", dx: -4, dy: -8 },
         encoding: { x, y, text: { field: "label" } },
       },
-      {
-        data: { values: [{ rps: l.targetRps }] },
-        mark: { type: "rule", color: GUIDE, strokeDash: [6, 2] },
-        encoding: { y },
-      },
-      {
-        data: { values: [{ rps: l.targetRps, label: `target ${l.targetRps.toLocaleString("en-US")} RPS` }] },
-        mark: { type: "text", color: GUIDE, align: "left", dx: 4, dy: -6, x: 0 },
-        encoding: { y, text: { field: "label" } },
-      },
-      {
-        data: { values },
-        mark: "line",
-        encoding: { x, y, color: e.color, strokeDash: e.dash, order: e.order },
-      },
-      {
-        data: { values },
-        transform: [{ filter: "datum.n > 1" }],
-        mark: { type: "rule", strokeWidth: 2 },
-        encoding: {
-          x,
-          y: { field: "rpsMin", type: "quantitative" },
-          y2: { field: "rpsMax" },
-          color: e.color,
-        },
-      },
-      {
-        data: { values },
-        mark: { type: "point", filled: true, size: 60 },
-        encoding: { x, y, color: e.color, shape: e.shape },
-      },
+      ...guideLayers("y", y, l.targetRps, targetLabel(l.targetRps), {
+        color: GUIDE,
+        dash: [6, 2],
+        text: { align: "left", dx: 4, dy: -6, x: 0 },
+      }),
+      ...seriesLayers(cells, x, y, ["rpsMin", "rpsMax"]),
     ],
   };
 }
