@@ -61,11 +61,12 @@ export function modelSection(x: Notes): string[] {
 }
 
 const err = (e: number): string => (Number.isFinite(e) ? `${e >= 0 ? "+" : ""}${e.toFixed(0)} %` : "-");
+const absPct = (e: number): string => (Number.isFinite(e) ? `${e.toFixed(0)} %` : "-");
 const miss = (rows: ValidationRow[], what: string): string => {
   const t = typicalError(rows);
   return t.n === 0
     ? `${what}: none`
-    : `${what}: CPU ${err(t.cpuPct)}, RSS ${err(t.rssPct)} over ${t.n} cells`;
+    : `${what}: CPU ${absPct(t.cpuPct)}, RSS ${absPct(t.rssPct)} over ${t.n} cells`;
 };
 
 export function validationSection(x: Notes): string[] {
