@@ -22,7 +22,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
-	sweep notes report compare peers chaos iproute2 sshd chromium netns-up netns-down netns-clean fleet-up fleet-down fleet-check
+	sweep notes plan report compare peers chaos iproute2 sshd chromium netns-up netns-down netns-clean fleet-up fleet-down fleet-check
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -116,7 +116,7 @@ sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes 
 		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
 		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force) $(PLACE)
 
-notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + SVG charts, generated from every recorded uWS run
+notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + capacity.json + SVG charts from every recorded uWS run (same results → same bytes)
 	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
 
 # NOTE: every run and sweep writes its report.html itself; this is for older runs (no samples: the time charts say so).
@@ -124,6 +124,13 @@ ID ?=
 SCREENSHOT ?=
 report: node_modules/.package-lock.json ## RESULTS_DIR/ID/report.html for a run or a sweep (ID=<run id> | sweep-<name>; SCREENSHOT=docs/report-example.png saves a PNG via chromium)
 	$(NODE) scripts/report.ts --id "$(ID)" --results-dir $(RESULTS_DIR) $(if $(SCREENSHOT),--screenshot $(SCREENSHOT))
+
+# NOTE: P99_MS defaults to STUB_MS + BUDGET_MS; HANDLER_US is the handler's own CPU per request (the stub's is 0).
+P99_MS ?=
+HANDLER_US ?= 0
+plan: node_modules/.package-lock.json ## server CPUs, workers, RAM, generator CPUs, hosts for TARGET_RPS CONNECTIONS STUB_MS [P99_MS HANDLER_US], from RESULTS_DIR's runs
+	@$(NODE) scripts/plan.ts --target-rps $(TARGET_RPS) --connections $(CONNECTIONS) --stub-ms $(STUB_MS) \
+		--p99-ms $(or $(P99_MS),$$(( $(STUB_MS) + $(BUDGET_MS) ))) --handler-us $(HANDLER_US) --results-dir $(RESULTS_DIR)
 
 # NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
 compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION

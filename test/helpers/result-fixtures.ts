@@ -20,6 +20,15 @@ export interface FixtureSpec {
   /** seconds after 2026-01-01T00:00:00Z, keeps ids unique and ordered */
   at: number;
   impl?: string;
+  /** split: the server on CPU 1, wrk on CPU 0 (recorded as such); absent: an old record without placement (shared) */
+  placement?: "split";
+  /** the tuning in force, over the defaults below */
+  tuning?: Partial<ResultRecord["tuning"]>;
+  /** recorded from a tree with uncommitted changes */
+  dirty?: boolean;
+  generatorUsPerRequest?: number;
+  /** server CPU, % of one core (default 50); a split run also records it over the steady window and of its CPU */
+  serverPct?: number;
 }
 
 export const MiB = 2 ** 20;
@@ -47,7 +56,7 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
   return {
     id,
     startedAt: started.toISOString(),
-    git: { commit: null, dirty: false },
+    git: { commit: null, dirty: f.dirty ?? false },
     machine: {
       cpus: 2,
       model: "Test CPU",
@@ -67,6 +76,7 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
       tcpTwReuse: 2,
       netdevMaxBacklog: 16384,
       tcpFinTimeout: 15,
+      ...f.tuning,
     },
     server,
     load: {
@@ -94,7 +104,12 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
       requests,
       rps: f.rps,
       rpsWholeRun: f.rps * 0.97,
-      steadyWindow: { fromS: 1, toS: 9, responses2xx: Math.round(f.rps * 8) },
+      steadyWindow: {
+        fromS: 1,
+        toS: 9,
+        responses2xx: Math.round(f.rps * 8),
+        ...(f.placement ? { serverPct: f.serverPct ?? 50, generatorPct: 50 } : {}),
+      },
       latencyUs: { min: stubMs * 1000, p50: mean, p90: mean, p99, p99_9: p99, max: p99, mean, stdev: 100 },
       judgedUs: p99,
       overStubUs: { p50: mean - stubMs * 1000, p99: p99 - stubMs * 1000 },
@@ -104,12 +119,14 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
       connectionsEstablished: f.connections,
       connectedAtS: 1,
       cpu: {
-        serverPct: 50,
+        serverPct: f.serverPct ?? 50,
         generatorPct: 50,
         machinePct: 100,
         otherPct: 0,
         cpus: 2,
         serverUsPerRequest: f.cpuUsPerRequest ?? 20,
+        ...(f.placement ? { serverOfItsCpusPct: f.serverPct ?? 50, generatorOfItsCpusPct: 50 } : {}),
+        ...(f.generatorUsPerRequest ? { generatorUsPerRequest: f.generatorUsPerRequest } : {}),
       },
       rssBytes: f.rssBytes ?? (f.workers + 1) * 80 * MiB + f.connections * 8 * 1024,
       littleCeilingRps: f.connections / (stubMs / 1000),
@@ -121,6 +138,15 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
     verdict: { pass: reasons.length === 0, reasons },
     bound: f.bound ?? "none",
     boundWhy: f.bound === "generator" ? "wrk threads saturated" : "no resource saturated",
+    ...(f.placement ? { placement: splitPlacement() } : {}),
+  };
+}
+
+function splitPlacement(): NonNullable<ResultRecord["placement"]> {
+  return {
+    kind: "split",
+    server: { host: "local", address: "127.0.0.1", cpus: [1] },
+    generator: [{ host: "local", cpus: [0], shards: 1, threads: 2 }],
   };
 }
 
@@ -179,4 +205,63 @@ export const CAPACITY_SET: FixtureSpec[] = [
   // left out by the notes: a peer's run (compare) and a run with another stub
   run(240, 2, "saturate", 1000, 3000, 300, { impl: "node-http" }),
   run(260, 2, "paced", 1000, 1000, 55, { stubMs: 50 }),
+];
+
+const LAT20K: Reason = { rule: "latency", detail: "p99 231,000 µs > 220,000 µs (stub 200 + budget 20 ms)" };
+const SPLIT = { placement: "split" } as const;
+
+/**
+ * Placed and shared runs of the same shapes (at 1000 s on, beside CAPACITY_SET): split runs with a server cost per
+ * response (µs) and its CPU (% of one core = RPS × µs ÷ 10⁴) that agree, 3 repeats of 4 workers × 20,000 paced
+ * (one FAILs: p99 231 ms), a saturate cell; shared runs of the 4 × 20,000 shapes from a dirty tree, one under
+ * somaxconn 128. RSS is the fixture's (workers + 1) × 80 MiB + connections × 8 KiB.
+ */
+export const PLACED_SET: FixtureSpec[] = [
+  run(1000, 2, "paced", 1000, 1000, 203, {
+    ...SPLIT,
+    cpuUsPerRequest: 40,
+    generatorUsPerRequest: 60,
+    serverPct: 4,
+  }),
+  run(1020, 2, "paced", 10000, 10000, 205, {
+    ...SPLIT,
+    cpuUsPerRequest: 30,
+    generatorUsPerRequest: 50,
+    serverPct: 30,
+  }),
+  run(1040, 4, "paced", 20000, 20000, 212, {
+    ...SPLIT,
+    cpuUsPerRequest: 25,
+    generatorUsPerRequest: 50,
+    serverPct: 50,
+  }),
+  run(1060, 4, "paced", 20000, 19990, 231, {
+    ...SPLIT,
+    cpuUsPerRequest: 25,
+    generatorUsPerRequest: 50,
+    serverPct: 50,
+    reasons: [LAT20K],
+  }),
+  run(1080, 4, "paced", 20000, 20010, 215, {
+    ...SPLIT,
+    cpuUsPerRequest: 25,
+    generatorUsPerRequest: 50,
+    serverPct: 50,
+  }),
+  run(1100, 4, "saturate", 20000, 60000, 400, {
+    ...SPLIT,
+    cpuUsPerRequest: 15,
+    generatorUsPerRequest: 14,
+    serverPct: 90,
+    reasons: [LAT],
+    bound: "server",
+  }),
+  run(1200, 4, "paced", 20000, 20000, 209, { cpuUsPerRequest: 40, dirty: true }),
+  run(1220, 4, "paced", 20000, 19000, 260, { reasons: [RPS, LAT], bound: "generator", dirty: true }),
+  run(1240, 4, "saturate", 20000, 50000, 500, {
+    reasons: [LAT],
+    bound: "backlog",
+    dirty: true,
+    tuning: { somaxconn: 128 },
+  }),
 ];

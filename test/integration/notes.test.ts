@@ -1,14 +1,16 @@
-// make notes from a fixture set of result.json files: the capacity table, the planning numbers, valid SVG charts.
+// make notes from fixture result.json files: regimes kept apart, cells with their spread, the model and its check,
+// capacity.json, valid SVG charts, and the same bytes every time.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadResults } from "../../scripts/lib/results/run-dir.ts";
 import { runCli } from "../helpers/cli.ts";
-import { CAPACITY_SET, fixtureResults, writeFixtures } from "../helpers/result-fixtures.ts";
+import { CAPACITY_SET, fixtureResults, PLACED_SET, writeFixtures } from "../helpers/result-fixtures.ts";
 
 const notes = (resultsDir: string) => runCli("scripts/notes.ts", ["--results-dir", resultsDir]);
+const ALL = [...CAPACITY_SET, ...PLACED_SET];
 
 /** Well-formed enough: one root <svg>, every tag closed in order (comments and self-closing tags allowed). */
 function assertSvg(text: string): void {
@@ -24,121 +26,176 @@ function assertSvg(text: string): void {
   assert.deepEqual(stack, [], "unclosed elements");
 }
 
-/** The series of an SVG line chart: one line-mark group per series, named by its aria-label. */
-function lineSeries(svg: string): string[] {
-  const labels = [...svg.matchAll(/layer_0_marks"[^>]*><path aria-label="([^"]*)"/g)].map((m) => m[1] ?? "");
-  return labels.map((l) => `${/server: ([^;]+)/.exec(l)?.[1]} / ${/mode: (\w+)/.exec(l)?.[1]}`);
+/** The series of a chart: one line-mark group per series (layer 4), named by its aria-label, with its stroke. */
+function lineSeries(svg: string): { name: string; stroke: string }[] {
+  return [...svg.matchAll(/layer_4_marks"[^>]*><path aria-label="([^"]*)"[^>]*stroke="(#[0-9a-f]+)"/g)].map(
+    (m) => ({
+      name: `${/series: ([^;]+)/.exec(m[1] ?? "")?.[1]} / ${/mode: (\w+)/.exec(m[1] ?? "")?.[1]}`,
+      stroke: m[2] ?? "",
+    }),
+  );
+}
+
+function writeSweepState(dir: string): void {
+  mkdirSync(join(dir, "sweep-grid"));
+  const cell = (workers: number, connections: number, skipped: string) => ({
+    key: `w${workers}-c${connections}-paced-r${connections}`,
+    workers,
+    connections,
+    mode: "paced",
+    targetRps: connections,
+    runs: [],
+    skipped,
+  });
+  writeFileSync(
+    join(dir, "sweep-grid", "state.json"),
+    JSON.stringify({
+      schema: "sweep-state/1",
+      name: "grid",
+      createdAt: "",
+      updatedAt: "",
+      settings: {},
+      cells: [
+        cell(1, 20000, "open files worker 1: soft 20,000 / hard 20,000, needs ≥ 22,064"),
+        cell(4, 60000, "net.ipv4.ip_local_port_range: 64,512 ports, needs ≥ 120,000"),
+      ],
+    }),
+  );
 }
 
 describe("capacity notes from fixture results", () => {
   let dir: string;
   let md: string;
   let stderr: string;
+  const file = (name: string) => readFileSync(join(dir, name), "utf8");
   before(async () => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-notes-"));
-    writeFixtures(dir, CAPACITY_SET);
+    writeFixtures(dir, ALL);
     mkdirSync(join(dir, "20260101-010000-paced-w8-c1000"));
     writeFileSync(join(dir, "20260101-010000-paced-w8-c1000", "result.json"), '{"id": "truncated');
-    mkdirSync(join(dir, "sweep-grid"));
-    writeFileSync(
-      join(dir, "sweep-grid", "state.json"),
-      JSON.stringify({
-        schema: "sweep-state/1",
-        name: "grid",
-        createdAt: "",
-        updatedAt: "",
-        settings: {},
-        cells: [
-          {
-            key: "w1-c20000-paced-r20000",
-            workers: 1,
-            connections: 20000,
-            mode: "paced",
-            targetRps: 20000,
-            runs: [],
-            skipped: "open files worker 1: soft 20,000 / hard 20,000, needs ≥ 22,064",
-          },
-          {
-            key: "w4-c60000-paced-r60000",
-            workers: 4,
-            connections: 60000,
-            mode: "paced",
-            targetRps: 60000,
-            runs: [],
-            skipped: "net.ipv4.ip_local_port_range: 64,512 ports, needs ≥ 120,000",
-          },
-        ],
-      }),
-    );
+    writeSweepState(dir);
     const r = await notes(dir);
     assert.equal(r.code, 0, r.stderr);
     stderr = r.stderr;
-    md = readFileSync(join(dir, "capacity.md"), "utf8");
+    md = file("capacity.md");
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const rowOf = (workers: number): string => {
-    const line = md.split("\n").find((l) => l.startsWith(`| ${workers} | `) && l.includes("conns"));
-    assert.ok(line, `no per-worker row for ${workers}`);
-    return line;
+  /** The text of one section, from its "## " heading to the next. */
+  const section = (heading: string): string => {
+    const at = md.indexOf(`## ${heading}`);
+    assert.ok(at >= 0, `no section ${heading}`);
+    const end = md.indexOf("\n## ", at + 3);
+    return md.slice(at, end < 0 ? undefined : end);
   };
 
-  test("per worker count: the highest passing RPS and the first failing cell above it, with its reasons", () => {
-    assert.match(
-      rowOf(1),
-      /\| \*\*5,000\*\* \| paced · 5,000 conns @ 5,000 rps \| paced · 10,000 conns @ 10,000 rps \| 8,000 \|/,
-    );
-    assert.match(rowOf(1), /rps: steady 8,000 req\/s < target 10,000.*; latency: p99 480,000 µs/);
-    assert.match(rowOf(2), /\| \*\*24,000\*\* \| saturate · 5,000 conns \| did not break within the grid \|/);
-    assert.match(
-      rowOf(4),
-      /\| \*\*10,000\*\* \| paced · 10,000 conns @ 10,000 rps \| 60,000 conns: could not run \| - \| net\.ipv4/,
-    );
-  });
-
-  test("repeats are one cell: median and min–max; peers, other stubs and corrupt records are left out", () => {
+  test("regimes: split, shared and shared under somaxconn 128 apart; dirty runs counted; peers, other stubs, corrupt records out", () => {
     assert.match(
       md,
-      /\| 2 \| paced \| 10,000 \| 10,000 \| 10,000 \| 2\/2 \| 9,995 \(9,990–10,000\) \| 207\.0 \(206\.0–208\.0\) \|/,
+      /\| group A \| split · server CPUs 1 · wrk CPUs 0 \| somaxconn 4,096 · .* \| 6 \| 4 \| 0 \|/,
     );
-    assert.match(md, /12 uWS runs with stub 200 ms/);
+    assert.match(md, /\| group B \| shared \(.*\) \| somaxconn 4,096 · .* \| 14 \| 12 \| 2 \|/);
+    assert.match(md, /\| group C \| shared \(.*\) \| somaxconn 128 · .* \| 1 \| 1 \| 1 \|/);
+    assert.match(md, /21 uWS runs with stub 200 ms/);
     assert.match(md, /left out: 1 peer \/ non-uWS runs .*, 1 with another stub/);
+    assert.match(md, /⚠ 3 of 21 runs were recorded from a dirty tree/);
     assert.match(stderr, /warning: skipping .*20260101-010000-paced-w8-c1000/);
-    // what the model in test/unit/notes.test.ts is given: the fixtures as written, the corrupt one skipped
-    assert.deepEqual(loadResults(dir), fixtureResults(CAPACITY_SET));
+    assert.deepEqual(loadResults(dir), fixtureResults(ALL));
   });
 
-  test("server CPU per request, RSS per 1,000 connections, Little's law, generator-bound, skipped cells", () => {
-    assert.match(rowOf(1), /\| 20\.0 \(20\.0–60\.0\) \| /); // the median over its runs
-    // RSS = (workers + 1) × 80 MiB + connections × 8 KiB: the slope is 7.8 MiB per 1,000; 4 workers have one
-    // connection count only, so whole RSS ÷ connections: (5 × 80 MiB + 10,000 × 8 KiB) ÷ 10 = 47.8 MiB, a bound.
-    assert.match(rowOf(1), /\| 7\.8 \| 0 \|$/);
-    assert.match(rowOf(2), /\| 7\.8 \| 1 \|$/);
-    assert.match(rowOf(4), /\| ≤ 47\.8 \| 0 \|$/);
+  test("cells per regime: n, median and min–max of repeats, each side's cost; the same shape elsewhere stays apart", () => {
+    const a = section("group A");
     assert.match(
-      md,
-      /\| 20260101-000240-saturate-w2-c5000 \| 2 \| 5,000 \| 24,000 \| 208\.3 \| 5,000 \| 1\.000 \| ok \|/,
+      a,
+      /\| 4 \| 20,000 \| paced \| 20,000 \| 2\/3 \| 20,000 \(19,990–20,010\) \| 215\.0 \(212\.0–231\.0\) \| 25\.0 \| 50\.0 \| 50 \| 556\.3 \| none \| latency \| clean \|/,
     );
-    assert.match(md, /- `20260101-000240-saturate-w2-c5000`: 2 workers, saturate, 5,000 conns → 24,000 RPS/);
-    assert.match(md, /\| grid \| 1 \| 20,000 \| paced \| open files worker 1: soft 20,000/);
-  });
-
-  test("planning: cores from µs/request at the stated utilisation, workers from fds and cores, RAM from the RSS fit", () => {
-    // pooled, each run weighted by its responses: (60 × 10,000 + 20 × 748,400) ÷ 758,400 = 20.53 µs
+    const b = section("group B");
     assert.match(
-      md,
-      /20\.5 µs of server CPU per request \(server CPU ÷ responses pooled over 10 PASS runs, 758,400 responses/,
+      b,
+      /\| 4 \| 20,000 \| paced \| 20,000 \| 1\/2 \| 19,500 \(19,000–20,000\) \| 234\.5 \(209\.0–260\.0\) \|.*\| dirty 2\/2 \|/,
     );
-    assert.match(md, /\| 20,000 \| 4,000 \| 0\.41 \| 1 \| 1 \| 1 \| 191\.3 MiB \| yes \|/);
-    assert.match(md, /\| 100,000 \| 20,000 \| 2\.05 \| 3 \| 2 \| 3 \| 476\.3 MiB \| no: needs 3 cores \|/);
-    assert.match(md, /plan each core at 70 % busy/);
+    assert.match(
+      section("group C"),
+      /\| 4 \| 20,000 \| saturate \| 20,000 \| 0\/1 \| 50,000 \|.*\| backlog \| latency \| dirty 1\/1 \|/,
+    );
   });
 
-  test("charts: valid SVG beside capacity.md, linked from it, one line per worker count and mode", () => {
-    const rps = readFileSync(join(dir, "capacity-rps-vs-connections.svg"), "utf8");
-    const p99 = readFileSync(join(dir, "capacity-p99-vs-rps.svg"), "utf8");
-    assert.match(md, /!\[Steady RPS vs connections\]\(capacity-rps-vs-connections\.svg\)/);
-    assert.match(md, /!\[p99 vs steady RPS\]\(capacity-p99-vs-rps\.svg\)/);
+  test("highest passing RPS at each connection count; none passed says what was tried; a sweep's impossible cell", () => {
+    const a = section("group A");
+    assert.match(a, /\| workers \| 1,000 conns \| 10,000 conns \| 20,000 conns \|/);
+    assert.match(a, /\| 2 \| \*\*1,000\*\* paced \| \*\*10,000\*\* paced \| - \|/);
+    assert.match(a, /\| 4 \| - \| - \| none passed \(paced 2\/3, saturate 0\/1\) \|/);
+    const b = section("group B");
+    assert.match(
+      b,
+      /\| 1 \| \*\*4,900\*\* saturate \| \*\*5,000\*\* paced \| none passed \(paced 0\/1\) \| could not run here \|/,
+    );
+    assert.match(
+      b,
+      /\| 2 \| \*\*4,950\*\* saturate \| \*\*24,000\*\* saturate \| \*\*9,995\*\* paced \(n 2\) \| - \|/,
+    );
+    // RSS per 1,000 connections: a slope, or the fallback with its reason
+    assert.match(b, /\| 1 \| 5 \(5\) \| 20\.0 \(20\.0–60\.0\) \| - \| 7\.8 \| 0 \|/);
+    assert.match(b, /\| 4 \| 3 \(2\) \| 20\.0 \(20\.0–40\.0\) \| - \| 7\.8 \| 1 \|/);
+    assert.match(
+      section("group C"),
+      /\| 4 \| 1 \(1\) \| 20\.0 \| - \| ≤ 27\.8 \(one connection count\) \| 0 \|/,
+    );
+  });
+
+  test("the lab's question, every regime: paced 20,000 over 20,000, generator-bound read as such", () => {
+    const q = section("The lab's question");
+    assert.match(q, /\| group A \| split \| 4 \| 2\/3 \| 215\.0 \(212\.0–231\.0\) \| none \| FAIL \|/);
+    assert.match(q, /\| group B \| shared \| 4 \| 1\/2 \|.*\| generator, none \| wrk was the limit/);
+  });
+
+  test("planning: coefficients from the placed runs with their sources, 20k/50k/100k over 20,000 connections", () => {
+    const p = section("Planning model");
+    assert.match(
+      p,
+      /server CPU per request: paced 25\.9 µs \(server CPU ÷ responses pooled over 5 placed paced runs, 710,000 responses;/,
+    );
+    assert.match(p, /wrk CPU per request: paced 50\.1 µs/);
+    assert.match(
+      p,
+      /server RSS: 80\.0 MiB per process \+ 8\.0 KiB per connection \(least-squares fit over 6 placed runs/,
+    );
+    assert.match(
+      p,
+      /\| 20,000 \| 20,000 \| 1\.00 \| 0\.52 \| 1 \| 2 \(2\) \| 474\.4 MiB \(RSS 396\.3 \+ kernel 78\.1\) \| 2 \(2\) \| 2 \(server 1 \+ generator 1, 2 CPUs each\) \| 220 ms: ⚠/,
+    );
+    assert.match(p, /\| 100,000 \| 20,000 \| 5\.00 \| 2\.59 \| 4 \| 4 \(2\) \|/);
+  });
+
+  test("the model's check: predicted against measured CPU and RSS for every cell, with the error", () => {
+    const v = section("Model check");
+    assert.match(
+      v,
+      /\| group A \| 4 \| 20,000 \| paced \| 3 \| 20,000 \| 0\.52 \| 0\.50 \| \+4 % \| 556\.3 \| 556\.3 \| \+0 % \|/,
+    );
+    assert.match(v, /placed cells: CPU \d+ %, RSS 0 % over 4 cells; shared cells: .* over 13 cells/);
+  });
+
+  test("capacity.json: the same cells, coefficients, plans and checks for machines", () => {
+    const j = JSON.parse(file("capacity.json"));
+    assert.equal(j.schema, "capacity/1");
+    assert.equal(j.newestRun, "2026-01-01T00:20:40.000Z");
+    assert.deepEqual(
+      j.plans.map((p: { request: { targetRps: number } }) => p.request.targetRps),
+      [20000, 50000, 100000],
+    );
+    const cell = j.groups[0].cells.find(
+      (c: { workers: number; mode: string }) => c.workers === 4 && c.mode === "paced",
+    );
+    assert.deepEqual([cell.n, cell.passes, cell.rps.min, cell.rps.max], [3, 2, 19990, 20010]);
+    assert.equal(j.model.serverUs.paced.runs.length, 5);
+    assert.equal(j.validation.length, 17);
+  });
+
+  test("charts: one regime, lines per worker count and mode, PASS/FAIL marks, SLO and target lines, no series in red", () => {
+    const rps = file("capacity-rps-vs-connections.svg");
+    const p99 = file("capacity-p99-vs-rps.svg");
+    assert.match(md, /## Charts \(group B: shared/);
     const series = [
       "1 worker / paced",
       "1 worker / saturate",
@@ -148,11 +205,45 @@ describe("capacity notes from fixture results", () => {
     ];
     for (const svg of [rps, p99]) {
       assertSvg(svg);
-      assert.deepEqual(lineSeries(svg).sort(), series);
-      for (const w of ["1 worker", "2 workers", "4 workers"]) assert.ok(svg.includes(`>${w}</text>`), w);
+      assert.deepEqual(
+        lineSeries(svg)
+          .map((s) => s.name)
+          .sort(),
+        series,
+      );
+      assert.ok(!lineSeries(svg).some((s) => s.stroke === "#d62728"), "a series in the SLO's red");
+      for (const w of ["1 worker", "2 workers", "4 workers", "PASS", "FAIL"])
+        assert.ok(svg.includes(`>${w}</text>`), w);
+      assert.ok(svg.includes("target 20,000 RPS</text>"));
+      // spread bars: the 2-worker paced 10,000 cell has two repeats
+      assert.match(
+        svg,
+        /layer_5_marks"[^>]*><line aria-label="[^"]*(rpsMin: 9990; rpsMax: 10000|p99Min: 206; p99Max: 208)/,
+      );
     }
     assert.ok(rps.includes("Little ceiling (connections ÷ 0.2 s)</text>"));
     assert.ok(p99.includes("SLO: p99 ≤ 220 ms</text>"));
+    assert.ok(p99.includes("↑ 480 ms</text>"), "a p99 above the scale is pinned to the top with its value");
+  });
+
+  test("make notes twice: identical bytes (the time is the newest run's, not the clock's)", async () => {
+    const read = () =>
+      Object.fromEntries(
+        readdirSync(dir)
+          .filter((f) => f.startsWith("capacity"))
+          .map((f) => [f, file(f)]),
+      );
+    const first = read();
+    assert.deepEqual(Object.keys(first).sort(), [
+      "capacity-p99-vs-rps.svg",
+      "capacity-rps-vs-connections.svg",
+      "capacity.json",
+      "capacity.md",
+    ]);
+    const r = await notes(dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(read(), first);
+    assert.match(md, /newest run 2026-01-01T00:20:40\.000Z/);
   });
 
   test("no uWS runs: a short note and no charts, exit 0", async () => {

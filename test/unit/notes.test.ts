@@ -1,45 +1,140 @@
-// The capacity model behind make notes, on fixture records in memory: cells per worker count, the RSS fit, a plan row.
+// The capacity model behind make notes and make plan, on fixture records in memory: regimes, cells, coefficients, plans.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FD_RESERVE, minWorkersFor } from "../../scripts/lib/machine/limits.ts";
-import { cellsOf, perWorkers, selectRuns } from "../../scripts/lib/planning/notes-data.ts";
-import { fitRss, planRow, TARGET_UTILISATION } from "../../scripts/lib/planning/notes-plan.ts";
-import { CAPACITY_SET, fixtureResults, MiB } from "../helpers/result-fixtures.ts";
+import { coefficients } from "../../scripts/lib/planning/model-coefficients.ts";
+import { infeasible, plan, TARGET_UTILISATION } from "../../scripts/lib/planning/model-plan.ts";
+import { fitRss } from "../../scripts/lib/planning/model-rss.ts";
+import { typicalError, validationRows } from "../../scripts/lib/planning/model-validate.ts";
+import { bestAt, cellsOf, rssPer1k, selectRuns } from "../../scripts/lib/planning/notes-data.ts";
+import { groupRuns } from "../../scripts/lib/planning/notes-groups.ts";
+import { CAPACITY_SET, fixtureResults, MiB, PLACED_SET } from "../helpers/result-fixtures.ts";
 
-const runs = selectRuns(fixtureResults(CAPACITY_SET)).runs;
+const placed = selectRuns(fixtureResults(PLACED_SET)).runs;
+const old = selectRuns(fixtureResults(CAPACITY_SET)).runs;
+const near = (a: number, b: number, eps = 1e-6) =>
+  assert.ok(Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
 
-test("per worker count: the highest passing RPS, the first failing cell above it, generator-bound runs", () => {
-  const ws = perWorkers(cellsOf(runs));
+// pooled over the split paced runs, weighted by responses (RPS × 10 s):
+// (40 × 10,000 + 30 × 100,000 + 25 × 600,000) ÷ 710,000 µs; wrk: (60 × 10,000 + 50 × 700,000) ÷ 710,000 µs
+const SERVER_US = 18_400_000 / 710_000;
+const WRK_US = 35_600_000 / 710_000;
+
+test("regimes: split, shared and shared under somaxconn 128 are three groups, placed first, dirty runs counted", () => {
+  const gs = groupRuns(placed);
   assert.deepEqual(
-    ws.map((w) => [w.workers, w.best?.rps.median, w.brokeAt?.connections ?? null, w.generatorBound]),
+    gs.map((g) => [
+      g.regime.kind,
+      g.runs.length,
+      g.dirty,
+      /somaxconn ([\d,]+)/.exec(g.regime.tuningLabel)?.[1],
+    ]),
     [
-      [1, 5000, 10000, 0],
-      [2, 24000, null, 1],
-      [4, 10000, null, 0],
+      ["split", 6, 0, "4,096"],
+      ["shared", 2, 2, "4,096"],
+      ["shared", 1, 1, "128"],
     ],
+  );
+  // old records (no placement) are shared
+  assert.deepEqual(
+    groupRuns(old).map((g) => g.regime.kind),
+    ["shared"],
   );
 });
 
-test("planning: RSS per process and per connection fitted, cores, fd workers and workers for 100,000 RPS", () => {
-  const rss = fitRss(runs);
-  assert.ok(Math.abs(rss.perProcessBytes - 80 * MiB) < 1024, String(rss.perProcessBytes));
-  assert.ok(Math.abs(rss.perConnectionBytes - 8192) < 1, String(rss.perConnectionBytes));
-  const row = planRow(100_000, {
-    stubMs: 200,
-    usPerRequest: 20,
-    fdLimit: 20000,
-    minWorkersForFds: (c) => minWorkersFor(c, 20000, FD_RESERVE),
-    rss,
-    utilisation: TARGET_UTILISATION,
-  });
+test("cells: repeats keep their n, median and min–max; the same shape in another regime is another cell", () => {
+  const [split, shared] = groupRuns(placed).map((g) => cellsOf(g.runs));
+  const cell = split?.find((c) => c.workers === 4 && c.connections === 20000 && c.mode === "paced");
+  assert.ok(cell);
+  assert.deepEqual([cell.runs.length, cell.passes, cell.dirty], [3, 2, 0]);
+  assert.deepEqual(cell.rps, { median: 20000, min: 19990, max: 20010, n: 3 });
+  assert.deepEqual(cell.p99Us, { median: 215000, min: 212000, max: 231000, n: 3 });
+  assert.deepEqual(cell.serverCores, { median: 0.5, min: 0.5, max: 0.5, n: 3 });
+  const other = shared?.find((c) => c.workers === 4 && c.connections === 20000 && c.mode === "paced");
+  assert.deepEqual([other?.runs.length, other?.passes, other?.dirty], [2, 1, 2]);
+  // highest passing RPS at a stated connection count: 2 workers hold 10,000 paced; at 20,000 nothing passed
+  assert.equal(bestAt(split ?? [], 2, 10000)?.rps.median, 10000);
+  assert.equal(bestAt(split ?? [], 4, 20000), null);
+});
+
+test("coefficients come from the placed runs only, and say so; without any, from shared runs and wrk's constant", () => {
+  const k = coefficients(placed, TARGET_UTILISATION);
+  near(k.serverUs.paced.value, SERVER_US);
+  near(k.generatorUs.paced.value, WRK_US);
+  near(k.serverUs.saturate.value, 15);
+  assert.equal(k.serverUs.paced.runs.length, 5);
+  assert.match(k.serverUs.paced.from, /pooled over 5 placed paced runs, 710,000 responses/);
+  near(k.rssPerProcessBytes.value, 80 * MiB, 1e-6);
+  near(k.rssPerConnectionBytes.value, 8192, 1e-6);
+  // p99 above the stub: the worst of the placed runs at ≤ 70 % of their CPU (the saturate run at 90 % is out)
   assert.deepEqual(
-    {
-      connections: row.connections,
-      cpu: row.cpuCores,
-      cores: row.cores,
-      fd: row.fdWorkers,
-      workers: row.workers,
-    },
-    { connections: 20000, cpu: 2, cores: 3, fd: 2, workers: 3 },
+    [k.p99OverStubUs.value, k.p99OverStubUs.upToRps, k.p99OverStubUs.runs.length],
+    [31000, 20010, 5],
   );
+  const fallback = coefficients(old, TARGET_UTILISATION);
+  assert.match(fallback.serverUs.paced.from, /shared-placement paced runs \(no placed run recorded/);
+  assert.equal(fallback.generatorUs.paced.value, 50);
+  assert.match(fallback.generatorUs.paced.from, /no placed paced run/);
+  assert.ok(Number.isNaN(fallback.p99OverStubUs.value));
+});
+
+test("plan: server CPUs at 70 %, fd workers, RSS + kernel RAM, generator CPUs and hosts for 20k over 20k", () => {
+  const k = coefficients(placed, TARGET_UTILISATION);
+  const p = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 220, handlerUs: 0 }, k);
+  near(p.serverCores, (20000 * SERVER_US) / 1e6);
+  assert.deepEqual([p.serverCpus, p.fdWorkers, p.workers], [1, 2, 2]);
+  near(p.ram.rssBytes, 3 * 80 * MiB + 20000 * 8192);
+  assert.equal(p.ram.kernelBytes, 20000 * 4096);
+  near(p.generator.cores, (20000 * WRK_US) / 1e6);
+  assert.deepEqual([p.generator.cpus, p.generator.shards], [2, 2]); // 1.003 cores ÷ 0.9 → 2
+  assert.deepEqual(p.hosts, { total: 2, server: 1, generator: 1, oneHost: false }); // 1 + 2 CPUs > 2
+  assert.equal(p.p99.verdict, "tight"); // 20 ms of budget < 31 ms measured
+  const heavy = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 240, handlerUs: 80 }, k);
+  assert.deepEqual([heavy.serverCpus, heavy.workers, heavy.hosts.total, heavy.p99.verdict], [4, 4, 3, "ok"]);
+  const light = plan({ targetRps: 2000, connections: 2000, stubMs: 200, p99Ms: 240, handlerUs: 0 }, k);
+  assert.deepEqual(
+    [light.serverCpus, light.generator.cpus, light.hosts.total, light.hosts.oneHost],
+    [1, 1, 1, true],
+  );
+});
+
+test("plan inputs that contradict themselves: too few connections for the rate, a p99 under the stub", () => {
+  const q = { targetRps: 20000, connections: 3999, stubMs: 200, p99Ms: 220, handlerUs: 0 };
+  assert.match(infeasible(q) ?? "", /takes ≥ 4,000 connections/);
+  assert.equal(infeasible({ ...q, connections: 4000 }), null);
+  assert.match(infeasible({ ...q, connections: 4000, p99Ms: 200 }) ?? "", /not above the 200 ms stub/);
+});
+
+test("the model checked against each measured cell: predicted vs measured CPU and RSS, with the error", () => {
+  const k = coefficients(placed, TARGET_UTILISATION);
+  const groups = groupRuns(placed).map((g, i) => ({
+    name: `g${i}`,
+    placed: g.regime.placed,
+    cells: cellsOf(g.runs),
+  }));
+  const rows = validationRows(groups, k);
+  const r = rows.find((x) => x.group === "g0" && x.workers === 4 && x.mode === "paced");
+  assert.ok(r);
+  near(r.cpu.predicted, (20000 * SERVER_US) / 1e6);
+  assert.equal(r.cpu.measured, 0.5);
+  near(r.cpu.errorPct, (((20000 * SERVER_US) / 1e6 - 0.5) / 0.5) * 100);
+  near(r.rss.errorPct, 0, 1e-9);
+  assert.equal(typicalError(rows.filter((x) => x.placed)).n, 4);
+});
+
+test("RSS per 1,000 connections: the slope, or the ratio with the reason it is one", () => {
+  const split = groupRuns(placed)[0]?.runs ?? [];
+  assert.deepEqual(rssPer1k(split.filter((r) => r.server.workers === 2)), {
+    bytes: 8192 * 1000,
+    method: "slope",
+    why: "slope over 2 connection counts",
+  });
+  assert.equal(rssPer1k(split.filter((r) => r.server.workers === 4)).why, "one connection count");
+  const flat = split
+    .filter((r) => r.server.workers === 2)
+    .map((r) => ({
+      ...r,
+      measurements: { ...r.measurements, rssBytes: 300 * MiB - r.load.connections * 1024 },
+    }));
+  assert.equal(rssPer1k(flat).why, "slope ≤ 0 over 2 connection counts");
+  assert.match(fitRss(old).method, /least-squares fit over 12 shared runs/);
 });

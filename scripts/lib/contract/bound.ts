@@ -1,7 +1,7 @@
 // Which side limited a run: server CPU, the load generator, file descriptors, the listen backlog, or none.
 import type { Bound, Measurements } from "./record.ts";
 
-/** a side is saturated at this share of its own CPUs (the lab contract) */
+/** A side is saturated (and is the bound) at this share of its CPUs: the contract's 90 %. */
 export const SATURATED = 0.9;
 
 export interface BoundInput {

@@ -108,6 +108,17 @@ export const CATALOGUE = {
     default: (s: Slo) => s.stubMs,
     parse: int(1, 60_000),
   },
+  "p99-ms": {
+    type: "number",
+    desc: "the p99 latency to plan for, ms (default: stub + the SLO's budget)",
+    parse: int(1, 600_000),
+  },
+  "handler-us": {
+    type: "number",
+    desc: "the handler's own CPU per request beyond the stub's, µs",
+    default: 0,
+    parse: int(0, 1_000_000),
+  },
   workers: {
     type: "number",
     desc: "server worker processes (doctor with --url: the running server's count)",

@@ -3,8 +3,11 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { CellSummary } from "./notes-data.ts";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#eeca3b"];
+export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+/** NOTE: no red among the series: red is the SLO line's alone. */
+const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b", "#79706e"];
+export const SLO_RED = "#d62728";
+export const GUIDE = "#555555";
 
 export const workersLabel = (w: number): string => `${w} worker${w === 1 ? "" : "s"}`;
 
@@ -18,110 +21,166 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-function seriesScale(cells: CellSummary[], extra: { label: string; color: string }[] = []) {
-  const ws = [...new Set(cells.map((c) => c.workers))].sort((a, b) => a - b);
-  return {
-    domain: [...ws.map(workersLabel), ...extra.map((e) => e.label)],
-    range: [...ws.map((_, i) => PALETTE[i % PALETTE.length] as string), ...extra.map((e) => e.color)],
-  };
+export interface ChartLines {
+  stubMs: number;
+  budgetMs: number;
+  /** the lab's target: a line at this RPS */
+  targetRps: number;
 }
 
-const modeDash = {
-  field: "mode",
-  type: "nominal" as const,
-  title: "mode",
-  scale: {
-    domain: ["saturate", "paced"],
-    range: [
-      [1, 0],
-      [6, 3],
-    ],
-  },
-  legend: { symbolType: "stroke", symbolStrokeColor: "#444444" },
-};
-
-/** Median steady RPS per cell against connections, a line per worker count and mode, and the Little ceiling. */
-export function rpsVsConnectionsSpec(cells: CellSummary[], stubMs: number): TopLevelSpec {
-  const ceiling = `Little ceiling (connections ÷ ${stubMs / 1000} s)`;
-  const conns = [...new Set(cells.map((c) => c.connections))].sort((a, b) => a - b);
-  const values = cells.map((c) => ({
+/** One point per cell: medians, the spread of its repeats, its verdict. */
+export function pointsOf(cells: CellSummary[]) {
+  return cells.map((c) => ({
     series: workersLabel(c.workers),
     mode: c.mode,
     connections: c.connections,
     rps: Math.round(c.rps.median),
+    rpsMin: Math.round(c.rps.min),
+    rpsMax: Math.round(c.rps.max),
+    p99: Math.round(c.p99Us.median / 100) / 10,
+    p99Min: Math.round(c.p99Us.min / 100) / 10,
+    p99Max: Math.round(c.p99Us.max / 100) / 10,
+    verdict: c.pass ? "PASS" : "FAIL",
+    n: c.runs.length,
   }));
-  const color = {
-    field: "series",
-    type: "nominal" as const,
-    title: "server",
-    scale: seriesScale(cells, [{ label: ceiling, color: "#222222" }]),
-    legend: { labelLimit: 320, symbolType: "stroke" },
-  };
-  const x = { field: "connections", type: "quantitative" as const, title: "connections" };
-  const y = { field: "rps", type: "quantitative" as const, title: "steady RPS (2xx responses / s)" };
-  // NOTE: lines and points are separate layers: with `point: true` the mode legend's strokes turn transparent.
+}
+
+export function encodings(cells: CellSummary[]) {
+  const ws = [...new Set(cells.map((c) => c.workers))].sort((a, b) => a - b);
   return {
-    $schema: SCHEMA,
-    title: "Steady RPS vs connections (median per cell)",
-    width: 560,
-    height: 340,
-    layer: [
-      { data: { values }, mark: "line", encoding: { x, y, color, strokeDash: modeDash } },
-      { data: { values }, mark: { type: "point", filled: true }, encoding: { x, y, color } },
-      {
-        data: {
-          values: [0, ...conns].map((c) => ({ series: ceiling, connections: c, rps: c / (stubMs / 1000) })),
-        },
-        mark: { type: "line", strokeDash: [2, 2] },
-        encoding: { x, y, color },
+    color: {
+      field: "series",
+      type: "nominal" as const,
+      title: null,
+      scale: { domain: ws.map(workersLabel), range: ws.map((_, i) => PALETTE[i % PALETTE.length] as string) },
+    },
+    dash: {
+      field: "mode",
+      type: "nominal" as const,
+      title: null,
+      scale: {
+        domain: ["saturate", "paced"],
+        range: [
+          [1, 0],
+          [6, 3],
+        ],
       },
-    ],
+      legend: { symbolType: "stroke", symbolStrokeColor: GUIDE },
+    },
+    shape: {
+      field: "verdict",
+      type: "nominal" as const,
+      title: null,
+      scale: { domain: ["PASS", "FAIL"], range: ["circle", "cross"] },
+    },
+    // NOTE: lines join cells in connection order: in RPS order an overloaded cell (fewer RPS at more connections) zigzags.
+    order: { field: "connections", type: "quantitative" as const },
   };
 }
 
-/** p99 against steady RPS per cell, a line per worker count and mode, and the SLO line (stub + budget). */
-export function p99VsRpsSpec(cells: CellSummary[], stubMs: number, budgetMs: number): TopLevelSpec {
-  const limit = stubMs + budgetMs;
-  const values = cells.map((c) => ({
-    series: workersLabel(c.workers),
-    mode: c.mode,
-    rps: Math.round(c.rps.median),
-    p99: Math.round(c.p99Us.median / 100) / 10,
-    verdict: c.pass ? "PASS" : "FAIL",
-  }));
-  const x = { field: "rps", type: "quantitative" as const, title: "steady RPS (2xx responses / s)" };
-  const y = { field: "p99", type: "quantitative" as const, title: "p99 latency (ms)" };
-  const color = {
-    field: "series",
-    type: "nominal" as const,
-    title: "server",
-    scale: seriesScale(cells),
-    legend: { symbolType: "stroke" },
-  };
-  const slo = { data: { values: [{ p99: limit, label: `SLO: p99 ≤ ${limit} ms` }] } };
+/** Compact: every legend in one row under the plot, small symbols. */
+export const CONFIG = {
+  legend: { orient: "bottom", direction: "horizontal", symbolSize: 50, labelFontSize: 10, columnPadding: 8 },
+  view: { stroke: null },
+} as const;
+
+type Layer = Extract<TopLevelSpec, { layer: unknown }>["layer"][number];
+type Enc = { field: string; type: "quantitative"; title?: string; scale?: object };
+
+/** A guide line across the plot at `value` on one channel, and its label: two layers. */
+export function guideLayers(
+  on: "x" | "y",
+  enc: Enc,
+  value: number,
+  label: string,
+  style: { color: string; dash: number[]; text: object },
+): Layer[] {
+  return [
+    {
+      data: { values: [{ [enc.field]: value }] },
+      mark: { type: "rule", color: style.color, strokeDash: style.dash },
+      encoding: { [on]: enc },
+    },
+    {
+      data: { values: [{ [enc.field]: value, label }] },
+      mark: { type: "text", color: style.color, ...style.text },
+      encoding: { [on]: enc, text: { field: "label" } },
+    },
+  ] as Layer[];
+}
+
+/**
+ * The cells: a line per worker count and mode, min–max bars where a cell has repeats, PASS/FAIL points.
+ * NOTE: lines and points are separate layers: with `point: true` the mode legend's strokes turn transparent.
+ */
+export function seriesLayers(cells: CellSummary[], x: Enc, y: Enc, spread: [string, string]): Layer[] {
+  const e = encodings(cells);
+  const values = pointsOf(cells);
+  return [
+    {
+      data: { values },
+      mark: { type: "line", clip: true },
+      encoding: { x, y, color: e.color, strokeDash: e.dash, order: e.order },
+    },
+    {
+      data: { values },
+      transform: [{ filter: "datum.n > 1" }],
+      mark: { type: "rule", strokeWidth: 2 },
+      encoding: {
+        x,
+        y: { field: spread[0], type: "quantitative", scale: y.scale },
+        y2: { field: spread[1] },
+        color: e.color,
+      },
+    },
+    {
+      data: { values },
+      mark: { type: "point", filled: true, size: 60 },
+      encoding: { x, y, color: e.color, shape: e.shape },
+    },
+  ] as Layer[];
+}
+
+export const targetLabel = (rps: number): string => `target ${rps.toLocaleString("en-US")} RPS`;
+
+/** Median steady RPS per cell against connections, a line per worker count and mode, the Little ceiling and the target. */
+export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLevelSpec {
+  const conns = [0, ...new Set(cells.map((c) => c.connections))].sort((a, b) => a - b);
+  const x: Enc = { field: "connections", type: "quantitative", title: "connections" };
+  const y: Enc = { field: "rps", type: "quantitative", title: "steady RPS (2xx responses / s)" };
+  const last = conns[conns.length - 1] ?? 0;
+  const ceiling = (c: number) => c / (l.stubMs / 1000);
   return {
     $schema: SCHEMA,
-    title: `p99 latency vs steady RPS (SLO: p99 ≤ ${limit} ms = stub ${stubMs} + budget ${budgetMs})`,
+    title: "Steady RPS vs connections (median per cell; bars: min–max of repeats)",
     width: 560,
-    height: 340,
+    height: 320,
+    config: CONFIG,
     layer: [
-      { data: { values }, mark: "line", encoding: { x, y, color, strokeDash: modeDash } },
       {
-        data: { values },
-        mark: { type: "point", filled: true, size: 60 },
-        encoding: {
-          x,
-          y,
-          color,
-          shape: { field: "verdict", type: "nominal", title: "verdict", scale: { domain: ["PASS", "FAIL"] } },
+        data: { values: conns.map((c) => ({ connections: c, rps: ceiling(c) })) },
+        mark: { type: "line", strokeDash: [2, 2], color: GUIDE },
+        encoding: { x, y },
+      },
+      {
+        data: {
+          values: [
+            {
+              connections: last,
+              rps: ceiling(last),
+              label: `Little ceiling (connections ÷ ${l.stubMs / 1000} s)`,
+            },
+          ],
         },
+        mark: { type: "text", color: GUIDE, align: "right", dx: -4, dy: -8 },
+        encoding: { x, y, text: { field: "label" } },
       },
-      { ...slo, mark: { type: "rule", color: "#d62728", strokeDash: [4, 4] }, encoding: { y } },
-      {
-        ...slo,
-        mark: { type: "text", color: "#d62728", align: "left", dx: 4, dy: -6, x: 0 },
-        encoding: { y, text: { field: "label" } },
-      },
+      ...guideLayers("y", y, l.targetRps, targetLabel(l.targetRps), {
+        color: GUIDE,
+        dash: [6, 2],
+        text: { align: "left", dx: 4, dy: -6, x: 0 },
+      }),
+      ...seriesLayers(cells, x, y, ["rpsMin", "rpsMax"]),
     ],
   };
 }

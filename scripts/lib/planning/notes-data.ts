@@ -51,8 +51,17 @@ export interface CellSummary {
   /** every repeat passed */
   pass: boolean;
   passes: number;
+  /** repeats recorded from a dirty tree */
+  dirty: number;
   rps: Spread;
   p99Us: Spread;
+  /** server CPU µs per response (whole run) and wrk CPU µs per request, over the repeats */
+  serverUs: Spread;
+  generatorUs: Spread;
+  /** server CPU in cores (steady window when recorded) and its share of its own CPUs, % */
+  serverCores: Spread;
+  serverOfItsCpusPct: Spread;
+  rssBytes: Spread;
   /** the full reasons of one failing repeat (the one nearest the failing repeats' median RPS) */
   reasons: Reason[];
   /** the rules (rps, latency, …) failed by any repeat */
@@ -64,43 +73,68 @@ export function offeredRps(r: ResultRecord): number {
   return r.load.mode === "paced" ? r.load.targetRps : r.measurements.littleCeilingRps;
 }
 
-/** Runs grouped by (workers, mode, connections, target): the repeats of one sweep cell. */
+/** Server CPU over the steady window when recorded (else the whole run), in cores. */
+export const serverCores = (r: ResultRecord): number =>
+  (r.measurements.steadyWindow?.serverPct ?? r.measurements.cpu.serverPct) / 100;
+
+const positive = (xs: (number | undefined)[]): number[] =>
+  xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x) && x > 0);
+
+function summarise(rs: ResultRecord[]): CellSummary {
+  const r0 = rs[0] as ResultRecord;
+  const failing = rs.filter((r) => !r.verdict.pass);
+  const mid = median(failing.map((r) => r.measurements.rps));
+  const typical = [...failing].sort(
+    (a, b) => Math.abs(a.measurements.rps - mid) - Math.abs(b.measurements.rps - mid),
+  )[0];
+  const cpu = rs.map((r) => r.measurements.cpu);
+  return {
+    workers: r0.server.workers,
+    mode: r0.load.mode,
+    connections: r0.load.connections,
+    targetRps: r0.load.targetRps,
+    offeredRps: offeredRps(r0),
+    runs: rs,
+    pass: failing.length === 0,
+    passes: rs.length - failing.length,
+    dirty: rs.filter((r) => r.git?.dirty === true).length,
+    rps: spread(rs.map((r) => r.measurements.rps)),
+    p99Us: spread(rs.map((r) => r.measurements.latencyUs.p99)),
+    serverUs: spread(positive(cpu.map((c) => c.serverUsPerRequest))),
+    generatorUs: spread(positive(cpu.map((c) => c.generatorUsPerRequest))),
+    serverCores: spread(positive(rs.map(serverCores))),
+    serverOfItsCpusPct: spread(positive(cpu.map((c) => c.serverOfItsCpusPct))),
+    rssBytes: spread(positive(rs.map((r) => r.measurements.rssBytes))),
+    reasons: typical?.verdict.reasons ?? [],
+    failedRules: [...new Set(failing.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))],
+    bounds: [...new Set(rs.map((r) => r.bound))],
+  };
+}
+
+/** Runs grouped by (workers, connections, mode, target): the repeats of one cell. Call it on one regime's runs. */
 export function cellsOf(runs: ResultRecord[]): CellSummary[] {
   const groups = new Map<string, ResultRecord[]>();
   for (const r of runs) {
     const k = `${r.server.workers}|${r.load.mode}|${r.load.connections}|${r.load.targetRps}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  const cells = [...groups.values()].map((rs): CellSummary => {
-    const r0 = rs[0] as ResultRecord;
-    const passes = rs.filter((r) => r.verdict.pass).length;
-    const failing = rs.filter((r) => !r.verdict.pass);
-    const mid = median(failing.map((r) => r.measurements.rps));
-    const typical = [...failing].sort(
-      (a, b) => Math.abs(a.measurements.rps - mid) - Math.abs(b.measurements.rps - mid),
-    )[0];
-    return {
-      workers: r0.server.workers,
-      mode: r0.load.mode,
-      connections: r0.load.connections,
-      targetRps: r0.load.targetRps,
-      offeredRps: offeredRps(r0),
-      runs: rs,
-      pass: passes === rs.length,
-      passes,
-      rps: spread(rs.map((r) => r.measurements.rps)),
-      p99Us: spread(rs.map((r) => r.measurements.latencyUs.p99)),
-      reasons: typical?.verdict.reasons ?? [],
-      failedRules: [...new Set(failing.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))],
-      bounds: [...new Set(rs.map((r) => r.bound))],
-    };
-  });
-  return cells.sort(
-    (a, b) =>
-      a.workers - b.workers ||
-      a.offeredRps - b.offeredRps ||
-      a.connections - b.connections ||
-      a.mode.localeCompare(b.mode),
+  return [...groups.values()]
+    .map(summarise)
+    .sort(
+      (a, b) =>
+        a.workers - b.workers ||
+        a.connections - b.connections ||
+        a.mode.localeCompare(b.mode) ||
+        a.targetRps - b.targetRps,
+    );
+}
+
+/** The passing cell with the highest median RPS at exactly these workers and connections, or null. */
+export function bestAt(cells: CellSummary[], workers: number, connections: number): CellSummary | null {
+  return (
+    cells
+      .filter((c) => c.pass && c.workers === workers && c.connections === connections)
+      .sort((a, b) => b.rps.median - a.rps.median)[0] ?? null
   );
 }
 
@@ -108,11 +142,8 @@ export interface WorkerSummary {
   workers: number;
   runs: number;
   cells: number;
-  /** the passing cell with the highest median steady RPS */
-  best: CellSummary | null;
-  /** the first failing cell (by offered load) above the best one */
-  brokeAt: CellSummary | null;
-  cpuUsPerRequest: Spread;
+  serverUs: Spread;
+  generatorUs: Spread;
   rssPer1kConns: RssPer1k;
   generatorBound: number;
 }
@@ -120,22 +151,14 @@ export interface WorkerSummary {
 export function perWorkers(cells: CellSummary[]): WorkerSummary[] {
   const ws = [...new Set(cells.map((c) => c.workers))].sort((a, b) => a - b);
   return ws.map((w) => {
-    const mine = cells.filter((c) => c.workers === w);
-    const runs = mine.flatMap((c) => c.runs);
-    const best =
-      mine
-        .filter((c) => c.pass)
-        .sort((a, b) => b.rps.median - a.rps.median || a.offeredRps - b.offeredRps)[0] ?? null;
-    const brokeAt = mine.find((c) => !c.pass && (best === null || c.offeredRps > best.offeredRps)) ?? null;
+    const runs = cells.filter((c) => c.workers === w).flatMap((c) => c.runs);
+    const cpu = runs.map((r) => r.measurements.cpu);
     return {
       workers: w,
       runs: runs.length,
-      cells: mine.length,
-      best,
-      brokeAt,
-      cpuUsPerRequest: spread(
-        runs.map((r) => r.measurements.cpu.serverUsPerRequest).filter((x) => x > 0 && Number.isFinite(x)),
-      ),
+      cells: cells.filter((c) => c.workers === w).length,
+      serverUs: spread(positive(cpu.map((c) => c.serverUsPerRequest))),
+      generatorUs: spread(positive(cpu.map((c) => c.generatorUsPerRequest))),
       rssPer1kConns: rssPer1k(runs),
       generatorBound: runs.filter((r) => r.bound === "generator").length,
     };
@@ -144,25 +167,33 @@ export function perWorkers(cells: CellSummary[]): WorkerSummary[] {
 
 export interface RssPer1k {
   bytes: number;
-  /** slope: marginal RSS per connection fitted over this worker count's runs; ratio: whole RSS ÷ connections */
+  /** slope: marginal RSS per connection fitted over the runs; ratio: whole RSS ÷ connections (an upper bound) */
   method: "slope" | "ratio";
+  /** why the ratio: "one connection count" or "slope ≤ 0 over 4 connection counts" */
+  why: string;
 }
 
 /**
  * Server RSS per 1,000 connections: the slope of peak RSS against connections over the runs (the idle processes'
- * base drops out). NOTE: with fewer than two connection counts (or a slope ≤ 0) it falls back to the median of
- * whole RSS ÷ connections, which includes the base: an upper bound.
+ * base drops out). NOTE: with fewer than two connection counts, or a slope ≤ 0 (the noise between runs larger
+ * than the connections' share), it falls back to the median of whole RSS ÷ connections, which includes the base.
  */
 export function rssPer1k(runs: ResultRecord[]): RssPer1k {
   const pts = runs
     .filter((r) => r.measurements.rssBytes > 0)
     .map((r) => ({ x: r.load.connections, y: r.measurements.rssBytes }));
-  if (new Set(pts.map((p) => p.x)).size >= 2) {
-    const mx = pts.reduce((a, p) => a + p.x, 0) / pts.length;
-    const my = pts.reduce((a, p) => a + p.y, 0) / pts.length;
-    const slope =
-      pts.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / pts.reduce((a, p) => a + (p.x - mx) ** 2, 0);
-    if (slope > 0) return { bytes: slope * 1000, method: "slope" };
-  }
-  return { bytes: median(pts.map((p) => (p.y / p.x) * 1000)), method: "ratio" };
+  const counts = new Set(pts.map((p) => p.x)).size;
+  const ratio = (why: string): RssPer1k => ({
+    bytes: median(pts.map((p) => (p.y / p.x) * 1000)),
+    method: "ratio",
+    why,
+  });
+  if (counts < 2) return ratio(counts === 1 ? "one connection count" : "no RSS recorded");
+  const mx = pts.reduce((a, p) => a + p.x, 0) / pts.length;
+  const my = pts.reduce((a, p) => a + p.y, 0) / pts.length;
+  const slope =
+    pts.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / pts.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  return slope > 0
+    ? { bytes: slope * 1000, method: "slope", why: `slope over ${counts} connection counts` }
+    : ratio(`slope ≤ 0 over ${counts} connection counts`);
 }

@@ -2,7 +2,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ResultRecord } from "../contract/record.ts";
-import { p99VsRpsSpec, rpsVsConnectionsSpec } from "../planning/notes-charts.ts";
+import { loadSlo } from "../contract/slo.ts";
+import { p99VsRpsSpec } from "../planning/notes-chart-p99.ts";
+import { rpsVsConnectionsSpec } from "../planning/notes-charts.ts";
 import { cellsOf } from "../planning/notes-data.ts";
 import type { SweepState } from "../planning/sweep-plan.ts";
 import { readRecord, SWEEP_HEAD, sweepRows, sweepSettingsLine } from "../planning/sweep-report.ts";
@@ -13,13 +15,14 @@ const NO_RUNS = "no finished run in this sweep yet";
 
 async function capacityFigures(state: SweepState, records: ResultRecord[]): Promise<Figure[]> {
   const { stubMs, budgetMs } = state.settings;
+  const lines = { stubMs, budgetMs, targetRps: loadSlo().targetRps };
   const cells = cellsOf(records);
   const none = records.length === 0;
   return [
     {
       id: "rps-vs-connections",
       title: "Steady RPS vs connections",
-      svg: none ? null : await chartSvg("rps-vs-connections", rpsVsConnectionsSpec(cells, stubMs)),
+      svg: none ? null : await chartSvg("rps-vs-connections", rpsVsConnectionsSpec(cells, lines)),
       note: NO_RUNS,
       caption:
         "Median steady RPS of each cell against its connections, with the Little ceiling (connections ÷ stub).",
@@ -27,7 +30,7 @@ async function capacityFigures(state: SweepState, records: ResultRecord[]): Prom
     {
       id: "p99-vs-rps",
       title: "p99 vs steady RPS",
-      svg: none ? null : await chartSvg("p99-vs-rps", p99VsRpsSpec(cells, stubMs, budgetMs)),
+      svg: none ? null : await chartSvg("p99-vs-rps", p99VsRpsSpec(cells, lines)),
       note: NO_RUNS,
       caption: "Median p99 of each cell against its steady RPS, with the SLO line.",
     },

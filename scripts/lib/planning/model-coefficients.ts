@@ -1,0 +1,159 @@
+// The planning model's coefficients, each measured from the recorded runs (placed runs first) and saying where from.
+import type { Mode, ResultRecord } from "../contract/record.ts";
+import { int } from "../core/format.ts";
+import { WRK_US_PER_REQUEST } from "../load/generator-capacity.ts";
+import { fitRss } from "./model-rss.ts";
+import { mostCommon } from "./notes-data.ts";
+import { isPlaced } from "./notes-groups.ts";
+
+/** One number the model uses, where it came from (for people) and the runs behind it (for machines). */
+export interface Coefficient {
+  value: number;
+  from: string;
+  runs: string[];
+}
+
+export interface Coefficients {
+  /** server CPU µs per response, by mode (paced: open arrivals, what users send; saturate: a closed loop) */
+  serverUs: Record<Mode, Coefficient>;
+  /** wrk CPU µs per request by mode */
+  generatorUs: Record<Mode, Coefficient>;
+  rssPerProcessBytes: Coefficient;
+  rssPerConnectionBytes: Coefficient;
+  kernelBytesPerSocket: Coefficient;
+  /** per-process open-files limit of the workers */
+  fdLimit: Coefficient;
+  hostCpus: Coefficient;
+  hostRamBytes: Coefficient;
+  /** the worst p99 above the stub in placed runs whose server stayed at or under the planned utilisation */
+  p99OverStubUs: Coefficient & { upToRps: number };
+}
+
+/**
+ * Kernel memory per TCP socket outside any process's RSS (slab: tcp_sock, socket inode, file, dentry, epoll item).
+ * NOTE: measured here, not per run: /proc/meminfo Slab rose 3.8–4.1 KB per socket holding 2,000–8,000 loopback
+ * connections that each had one request answered, while /proc/net/sockstat "TCP mem" (buffer pages) stayed flat —
+ * idle sockets hold no buffer pages. Records keep sockstat before and after a run only, never at its peak.
+ */
+export const KERNEL_BYTES_PER_SOCKET = 4096;
+
+const ids = (rs: ResultRecord[]): string[] => rs.map((r) => r.id).sort();
+const runWord = (k: number): string => (k === 1 ? "run" : "runs");
+/** "3 placed paced runs", or which shared runs stood in for them. */
+function whichRuns(rs: ResultRecord[], all: ResultRecord[], mode: Mode): string {
+  if (rs.length > 0 && rs.every(isPlaced)) return `${rs.length} placed ${mode} ${runWord(rs.length)}`;
+  const why = all.some(isPlaced)
+    ? "no placed run gives it"
+    : "no placed run recorded: wrk's CPU may have slowed the server";
+  return `${rs.length} shared-placement ${mode} ${runWord(rs.length)} (${why})`;
+}
+
+/** Σ(µs × count) ÷ Σcount over the runs that have it: a pooled cost, heavy runs weigh most. */
+function pooled(
+  rs: ResultRecord[],
+  us: (r: ResultRecord) => number | undefined,
+  count: (r: ResultRecord) => number,
+): { value: number; n: number; runs: ResultRecord[] } {
+  const ok = rs.filter((r) => (us(r) ?? 0) > 0 && count(r) > 0);
+  const n = ok.reduce((a, r) => a + count(r), 0);
+  const total = ok.reduce((a, r) => a + (us(r) ?? 0) * count(r), 0);
+  return { value: n > 0 ? total / n : Number.NaN, n, runs: ok };
+}
+
+/** Placed runs when any of them has the figure, else every run (and the text says which). */
+function preferPlaced(all: ResultRecord[], has: (r: ResultRecord) => boolean): ResultRecord[] {
+  const placed = all.filter((r) => isPlaced(r) && has(r));
+  return placed.length > 0 ? placed : all.filter(has);
+}
+
+function serverUs(all: ResultRecord[], mode: Mode): Coefficient {
+  const known = (r: ResultRecord) =>
+    r.load.mode === mode &&
+    !r.placement?.cpuUnknown?.includes("server") &&
+    r.measurements.cpu.serverUsPerRequest > 0;
+  const rs = preferPlaced(all, known);
+  const p = pooled(
+    rs,
+    (r) => r.measurements.cpu.serverUsPerRequest,
+    (r) => r.measurements.serverCounted.responses,
+  );
+  return {
+    value: p.value,
+    from: `server CPU ÷ responses pooled over ${whichRuns(p.runs, all, mode)}, ${int(p.n)} responses`,
+    runs: ids(p.runs),
+  };
+}
+
+function generatorUs(all: ResultRecord[], mode: Mode): Coefficient {
+  const known = (r: ResultRecord) =>
+    r.load.mode === mode &&
+    !r.placement?.cpuUnknown?.includes("generator") &&
+    (r.measurements.cpu.generatorUsPerRequest ?? 0) > 0;
+  const rs = all.filter((r) => isPlaced(r) && known(r));
+  const p = pooled(
+    rs,
+    (r) => r.measurements.cpu.generatorUsPerRequest,
+    (r) => r.measurements.requests,
+  );
+  if (p.runs.length > 0)
+    return {
+      value: p.value,
+      from: `wrk CPU ÷ requests pooled over ${whichRuns(p.runs, all, mode)}, ${int(p.n)} requests`,
+      runs: ids(p.runs),
+    };
+  // NOTE: a shared run's wrk competes with the server for the cores; its cost per request is not wrk's own.
+  return {
+    value: WRK_US_PER_REQUEST[mode],
+    from: `no placed ${mode} run: wrk's ${mode} cost measured pinned to one CPU (docs/generator.md)`,
+    runs: [],
+  };
+}
+
+/** NOTE: only runs where wrk kept up (not generator-bound, no errors): a late generator inflates p99 by itself. */
+function p99OverStub(all: ResultRecord[], utilisation: number): Coefficients["p99OverStubUs"] {
+  const rs = all.filter(
+    (r) =>
+      isPlaced(r) &&
+      r.bound !== "generator" &&
+      !r.verdict.reasons.some((x) => x.rule === "errors") &&
+      (r.measurements.cpu.serverOfItsCpusPct ?? 101) <= utilisation * 100,
+  );
+  return {
+    value: rs.length ? Math.max(...rs.map((r) => r.measurements.overStubUs.p99)) : Number.NaN,
+    upToRps: rs.length ? Math.max(...rs.map((r) => r.measurements.rps)) : 0,
+    from: `the worst p99 − stub over ${rs.length} placed ${runWord(rs.length)} with the server ≤ ${utilisation * 100} % of its CPUs and wrk keeping up`,
+    runs: ids(rs),
+  };
+}
+
+export function coefficients(all: ResultRecord[], utilisation: number): Coefficients {
+  const newest = [...all].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  const rss = fitRss(
+    preferPlaced(all, (r) => r.measurements.rssBytes > 0),
+    all,
+  );
+  const nofile = all.flatMap((r) => r.server.nofile.map((x) => x.soft)).filter(Number.isFinite);
+  return {
+    serverUs: { paced: serverUs(all, "paced"), saturate: serverUs(all, "saturate") },
+    generatorUs: { paced: generatorUs(all, "paced"), saturate: generatorUs(all, "saturate") },
+    rssPerProcessBytes: { value: rss.perProcessBytes, from: rss.method, runs: rss.runs },
+    rssPerConnectionBytes: { value: rss.perConnectionBytes, from: rss.method, runs: rss.runs },
+    kernelBytesPerSocket: {
+      value: KERNEL_BYTES_PER_SOCKET,
+      from: "an estimate measured on this machine: slab per TCP socket, docs/capacity-model.md; no record holds it",
+      runs: [],
+    },
+    fdLimit: {
+      value: mostCommon(nofile) ?? 20_000,
+      from: `the workers' open-files soft limit, most common over ${all.length} runs`,
+      runs: [],
+    },
+    hostCpus: { value: newest?.machine.cpus ?? 1, from: `the newest run's machine, ${newest?.id}`, runs: [] },
+    hostRamBytes: {
+      value: newest?.machine.ramBytes ?? 0,
+      from: `the newest run's machine, ${newest?.id}`,
+      runs: [],
+    },
+    p99OverStubUs: p99OverStub(all, utilisation),
+  };
+}

@@ -1,0 +1,98 @@
+// Capacity notes, the regimes: runs grouped by the placement and tuning in force, never pooled across them.
+import type { PlacementKind } from "../contract/placement.ts";
+import type { ResultRecord } from "../contract/record.ts";
+import { int } from "../core/format.ts";
+import { mostCommon } from "./notes-data.ts";
+
+export interface Regime {
+  /** stable, machine-readable: "split|s1|g0|somaxconn=4096|…" */
+  key: string;
+  /** for people: "split · server CPUs 1 · wrk CPUs 0" */
+  placementLabel: string;
+  /** for people: "somaxconn 4,096 · syn backlog 8,192 · ports 1024–65535 · tw_reuse 2 · nofile 20,000" */
+  tuningLabel: string;
+  kind: PlacementKind;
+  /** the generator did not share the server's CPUs (split, netns, hosts) */
+  placed: boolean;
+}
+
+export interface RunGroup {
+  regime: Regime;
+  runs: ResultRecord[];
+  /** runs recorded from a working tree with uncommitted changes (git.dirty): not reproducible from a commit */
+  dirty: number;
+}
+
+const KIND_ORDER: PlacementKind[] = ["split", "netns", "hosts", "shared"];
+
+// NOTE: records made before placements existed have none: they were shared (both sides floated over every CPU).
+export const kindOf = (r: ResultRecord): PlacementKind => r.placement?.kind ?? "shared";
+export const isPlaced = (r: ResultRecord): boolean => kindOf(r) !== "shared";
+
+const cpuSet = (cpus: number[] | null | undefined): string => (cpus?.length ? cpus.join(",") : "all");
+
+function placementOf(r: ResultRecord): { key: string; label: string } {
+  const kind = kindOf(r);
+  if (kind === "shared" || !r.placement)
+    return { key: "shared", label: "shared (server and wrk float over every CPU)" };
+  const s = cpuSet(r.placement.server.cpus);
+  const g = [...new Set(r.placement.generator.map((x) => cpuSet(x.cpus)))].join("+");
+  const hosts = kind === "hosts" ? ` · ${r.placement.generator.length} client hosts` : "";
+  return { key: `${kind}|s${s}|g${g}`, label: `${kind} · server CPUs ${s} · wrk CPUs ${g}${hosts}` };
+}
+
+function tuningOf(r: ResultRecord): { key: string; label: string } {
+  const t = r.tuning;
+  const nofile = mostCommon(r.server.nofile.map((x) => x.soft).filter(Number.isFinite)) ?? t.nofileSoft;
+  const v = (x: number | null | undefined): string => (typeof x === "number" ? int(x) : "?");
+  const ports = t.ipLocalPortRange ? `${t.ipLocalPortRange[0]}–${t.ipLocalPortRange[1]}` : "?";
+  const key = [t.somaxconn, t.tcpMaxSynBacklog, ports, t.tcpTwReuse, nofile].join("|");
+  const label = `somaxconn ${v(t.somaxconn)} · syn backlog ${v(t.tcpMaxSynBacklog)} · ports ${ports} · tw_reuse ${v(t.tcpTwReuse)} · nofile ${v(nofile)}`;
+  return { key, label };
+}
+
+export function regimeOf(r: ResultRecord): Regime {
+  const p = placementOf(r);
+  const t = tuningOf(r);
+  return {
+    key: `${p.key}|${t.key}`,
+    placementLabel: p.label,
+    tuningLabel: t.label,
+    kind: kindOf(r),
+    placed: isPlaced(r),
+  };
+}
+
+/** Runs by regime: placed before shared (split, netns, hosts), then the most runs first. */
+export function groupRuns(runs: ResultRecord[]): RunGroup[] {
+  const m = new Map<string, { regime: Regime; runs: ResultRecord[] }>();
+  for (const r of runs) {
+    const regime = regimeOf(r);
+    const g = m.get(regime.key) ?? { regime, runs: [] };
+    g.runs.push(r);
+    m.set(regime.key, g);
+  }
+  return [...m.values()]
+    .map((g) => ({ ...g, dirty: g.runs.filter((r) => r.git?.dirty === true).length }))
+    .sort(
+      (a, b) =>
+        KIND_ORDER.indexOf(a.regime.kind) - KIND_ORDER.indexOf(b.regime.kind) ||
+        b.runs.length - a.runs.length ||
+        a.regime.key.localeCompare(b.regime.key),
+    );
+}
+
+/** NOTE: a placed group needs this many cells to be the charts' group; below it the biggest group is drawn. */
+const CHART_MIN_PLACED_CELLS = 8;
+
+/** The group the charts draw: the placed one with the most cells when it has enough, else the one with the most. */
+export function chartGroup<G extends RunGroup & { cells: unknown[] }>(groups: G[]): G | undefined {
+  const most = (gs: G[]): G | undefined =>
+    [...gs].sort((a, b) => b.cells.length - a.cells.length || groups.indexOf(a) - groups.indexOf(b))[0];
+  const placed = most(groups.filter((g) => g.regime.placed));
+  return placed && placed.cells.length >= CHART_MIN_PLACED_CELLS ? placed : most(groups);
+}
+
+/** "group A" … for references between the text's sections. */
+export const groupName = (i: number): string =>
+  `group ${String.fromCharCode(65 + (i % 26))}${i >= 26 ? i : ""}`;

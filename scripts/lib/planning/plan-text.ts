@@ -1,0 +1,45 @@
+// `make plan` for people: the user's inputs, the plan, and each coefficient with where it came from.
+import { int } from "../core/format.ts";
+import { FD_RESERVE, REUSEPORT_SKEW } from "../machine/limits.ts";
+import type { Coefficients } from "./model-coefficients.ts";
+import { type Plan, TARGET_UTILISATION } from "./model-plan.ts";
+import { coefficientLines, hostsText, p99Text, ramText, ruleLines } from "./model-text.ts";
+
+export function planText(p: Plan, k: Coefficients, o: { resultsDir: string; stubMsOfRuns: number }): string {
+  const q = p.request;
+  const line = (label: string, value: string): string => `  ${label.padEnd(24)}${value}`;
+  const stubNote =
+    o.stubMsOfRuns === q.stubMs
+      ? ""
+      : `; NOTE: measured with a ${o.stubMsOfRuns} ms stub, assumed to cost the same per request and per connection at ${q.stubMs} ms`;
+  return [
+    `plan: ${int(q.targetRps)} RPS over ${int(q.connections)} connections, stub ${q.stubMs} ms, p99 ≤ ${q.p99Ms} ms, handler ${q.handlerUs} µs`,
+    `  inputs: --target-rps ${q.targetRps} --connections ${q.connections} --stub-ms ${q.stubMs} --p99-ms ${q.p99Ms} --handler-us ${q.handlerUs}`,
+    "",
+    line(
+      "RPS per connection",
+      `${p.perConnectionRps.toFixed(2)} (at most ${(1000 / q.stubMs).toFixed(2)}: one request in flight at a ${q.stubMs} ms stub)`,
+    ),
+    line(
+      "server CPU",
+      `${p.serverCores.toFixed(2)} cores at 100 % → ${p.serverCpus} CPU${p.serverCpus === 1 ? "" : "s"} at ${TARGET_UTILISATION * 100} % (${p.serverUsPerRequest.toFixed(1)} µs per request)`,
+    ),
+    line(
+      "workers",
+      `${p.workers} (fd minimum ${p.fdWorkers}: ${int(q.connections)} × ${REUSEPORT_SKEW} ÷ workers + ${FD_RESERVE} ≤ ${int(k.fdLimit.value)})`,
+    ),
+    line("RAM, server side", ramText(p)),
+    line(
+      "generator to test it",
+      `${p.generator.cpus} CPU${p.generator.cpus === 1 ? "" : "s"} of wrk paced (${p.generator.cores.toFixed(2)} cores at ${p.generator.usPerRequest.toFixed(1)} µs per request), ${p.generator.shards} shards`,
+    ),
+    line("hosts", hostsText(p, k.hostCpus.value)),
+    line("p99", p99Text(p)),
+    "",
+    `coefficients (from ${o.resultsDir}/*/result.json${stubNote}):`,
+    ...coefficientLines(k).map((l) => `  - ${l}`),
+    "rules:",
+    ...ruleLines().map((l) => `  - ${l}`),
+    "",
+  ].join("\n");
+}

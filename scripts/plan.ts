@@ -1,0 +1,52 @@
+// `make plan`: server CPUs, workers, RAM, generator CPUs and hosts for the user's own numbers, from the recorded runs.
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { loadSlo } from "./lib/contract/slo.ts";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
+import { coefficients } from "./lib/planning/model-coefficients.ts";
+import { infeasible, plan, TARGET_UTILISATION } from "./lib/planning/model-plan.ts";
+import { selectRuns } from "./lib/planning/notes-data.ts";
+import { planText } from "./lib/planning/plan-text.ts";
+import { loadResults } from "./lib/results/run-dir.ts";
+
+await runMain(async () => {
+  const slo = loadSlo();
+  const a = parseArgs(
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("plan")
+        .usage(
+          "$0 [options] — what serving --target-rps over --connections takes, from the runs in --results-dir\n" +
+            "--p99-ms defaults to the stub + the SLO's budget",
+        ),
+      ["target-rps", "connections", "stub-ms", "p99-ms", "handler-us", "results-dir", "json"] as const,
+      { "p99-ms": null },
+      slo,
+    ),
+  );
+  const stubMs = a["stub-ms"];
+  const q = {
+    targetRps: a["target-rps"],
+    connections: a.connections,
+    stubMs,
+    p99Ms: a["p99-ms"] ?? stubMs + slo.overheadBudgetMs,
+    handlerUs: a["handler-us"],
+  };
+  const bad = infeasible(q);
+  if (bad) throw new InvalidRun(bad);
+  const resultsDir = a["results-dir"];
+  const sel = selectRuns(loadResults(resultsDir));
+  if (sel.runs.length === 0)
+    throw new InvalidRun(
+      `no uWS runs in ${resultsDir}/ to measure the costs from — record some (make sweep) or give --results-dir`,
+    );
+  const k = coefficients(sel.runs, TARGET_UTILISATION);
+  const p = plan(q, k);
+  process.stdout.write(
+    a.json
+      ? `${JSON.stringify({ plan: p, model: k }, null, 1)}\n`
+      : planText(p, k, { resultsDir, stubMsOfRuns: sel.stubMs }),
+  );
+  return 0;
+});
