@@ -1,5 +1,6 @@
 // Every driver option, declared once: name, wrk-style alias, description, default and strict parser.
 import type { Slo } from "../contract/slo.ts";
+import { parseThresholds } from "../diff/thresholds.ts";
 import { parseCpuList } from "../placement/cpus.ts";
 import * as p from "./parse.ts";
 
@@ -185,6 +186,19 @@ export const CATALOGUE = {
     default: 2,
     parse: int(1, 8),
   },
+  a: {
+    type: "string",
+    desc: "the baseline run: its id in --results-dir (or the path of its directory)",
+    parse: p.nonEmpty,
+  },
+  b: { type: "string", desc: "the run judged against A (id or directory, as --a)", parse: p.nonEmpty },
+  thresholds: {
+    type: "string",
+    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req; none = only the table",
+    default: "p99<+5%,rps>-2%",
+    parse: parseThresholds,
+  },
+  id: { type: "string", desc: "a run id in --results-dir, or all", parse: p.nonEmpty },
   hosts: {
     type: "string",
     desc: "inventory file of the hosts placement (configs/hosts/example.json)",
