@@ -22,7 +22,8 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
-	sweep notes plan report compare peers chaos iproute2 sshd chromium netns-up netns-down netns-clean fleet-up fleet-down fleet-check
+	sweep notes plan report compare diff export peers chaos iproute2 sshd chromium netns-up netns-down netns-clean \
+	fleet-up fleet-down fleet-check
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -138,6 +139,16 @@ compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS
 		--connections $(CONNECTIONS) --mode $(MODE) --duration $(DURATION) --warmup $(WARMUP) \
 		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
 		--results-dir $(RESULTS_DIR) $(PLACE)
+
+# --- comparing and exporting runs (docs/diff.md) -------------------------------------------------------
+# NOTE: THRESHOLDS holds < and >: it reaches the driver in single quotes. Unset, the driver's default applies
+# (p99<+5%,rps>-2%); THRESHOLDS=none prints the table only. JSON=1: the diff as JSON on stdout.
+diff: node_modules/.package-lock.json ## A=<id> B=<id>: B against A side by side; THRESHOLDS=p99<+5%,rps>-2% (metrics rps p50 p90 p99 p99_9 errors server_us_per_req generator_us_per_req; none = table only), exit 1 on a regression; JSON=1
+	@$(NODE) scripts/diff.ts $(if $(A),--a '$(A)') $(if $(B),--b '$(B)') $(if $(THRESHOLDS),--thresholds '$(THRESHOLDS)') \
+		$(if $(filter 1,$(JSON)),--json) --results-dir $(RESULTS_DIR)
+
+export: node_modules/.package-lock.json ## ID=<id>|all: write the run's latency.hgrm (HdrHistogram text, as wrk2 prints); rebuild RESULTS_DIR/README.md + index.csv
+	@$(NODE) scripts/export.ts $(if $(ID),--id '$(ID)') --results-dir $(RESULTS_DIR)
 
 # NOTE: Debian's packages are importable only by /usr/bin/python3 (scripts/lib/machine/system-deps.ts).
 peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare

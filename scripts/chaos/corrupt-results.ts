@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import { join } from "node:path";
 import type { ChaosContext, Scenario } from "../lib/chaos/scenario.ts";
-import { rewriteIndex } from "../lib/results/run-dir.ts";
+import { rewriteIndex } from "../lib/results/index-files.ts";
 
 /** The fields results/README.md shows, nothing more: a record the loader must accept. */
 function validRecord(id: string): unknown {

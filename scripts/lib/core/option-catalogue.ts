@@ -1,5 +1,6 @@
 // Every driver option, declared once: name, wrk-style alias, description, default and strict parser.
 import type { Slo } from "../contract/slo.ts";
+import { parseThresholds } from "../diff/thresholds.ts";
 import { parseCpuList } from "../placement/cpus.ts";
 import * as p from "./parse.ts";
 
@@ -163,7 +164,7 @@ export const CATALOGUE = {
   out: { type: "string", desc: "the file to write", parse: p.nonEmpty },
   id: {
     type: "string",
-    desc: "a run's id or a sweep's directory (sweep-<name>) under --results-dir",
+    desc: "a run's id under --results-dir (make report: or a sweep's directory, sweep-<name>; make export: or all)",
     parse: p.resultName,
   },
   screenshot: {
@@ -205,6 +206,18 @@ export const CATALOGUE = {
     desc: "client network namespaces (emulated hosts) the wrk shards are spread over",
     default: 2,
     parse: int(1, 8),
+  },
+  a: {
+    type: "string",
+    desc: "the baseline run: its id in --results-dir (or the path of its directory)",
+    parse: p.nonEmpty,
+  },
+  b: { type: "string", desc: "the run judged against A (id or directory, as --a)", parse: p.nonEmpty },
+  thresholds: {
+    type: "string",
+    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req; none = only the table",
+    default: "p99<+5%,rps>-2%",
+    parse: parseThresholds,
   },
   hosts: {
     type: "string",

@@ -92,12 +92,17 @@ export function undoCorrection(h: Bucket[], intervalUs: number): Bucket[] {
 export function reduceHistogram(h: Bucket[], digits = 4): Bucket[] {
   const out: Bucket[] = [];
   for (const [v, c] of h) {
-    const mag = v <= 0 ? 0 : Math.floor(Math.log10(v)) - digits + 1;
-    const step = mag > 0 ? 10 ** mag : 1;
+    const step = bucketWidth(v, digits);
     const key = Math.floor(v / step) * step;
     const last = out[out.length - 1];
     if (last && last[0] === key) last[1] += c;
     else out.push([key, c]);
   }
   return out;
+}
+
+/** The width (µs) of the reduced bucket holding v: 1 below 10^digits, then one 10^digits-th of its decade. */
+export function bucketWidth(v: number, digits = 4): number {
+  const mag = v <= 0 ? 0 : Math.floor(Math.log10(v)) - digits + 1;
+  return mag > 0 ? 10 ** mag : 1;
 }

@@ -1,11 +1,11 @@
-// Result files: a run directory that appears whole or not at all, reading result.json back, results/README.md.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// Result files: a run directory that appears whole or not at all (result.json, latency.hgrm), reading them back.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ruleList, withReasonsAsData } from "../contract/reasons.ts";
+import { withReasonsAsData } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import { int } from "../core/format.ts";
-import { AtomicDir, writeAtomic } from "./atomic.ts";
+import { AtomicDir } from "./atomic.ts";
+import { hgrmText } from "./hgrm.ts";
 
 /** 2026-11-23T15:49:26Z → 20261123-154926: sorts by time, safe in a path. */
 export function stamp(at: Date): string {
@@ -16,7 +16,7 @@ export function runId(startedAt: Date, mode: string, workers: number, connection
   return `${stamp(startedAt)}-${mode}-w${workers}-c${connections}`;
 }
 
-/** results/<id>/: wrk's shards write into `tmp` during the run; commit adds result.json and renames it into place. */
+/** results/<id>/: wrk writes into `tmp` during the run; commit adds result.json + latency.hgrm, renames it. */
 export class RunDir {
   private readonly dir: AtomicDir;
 
@@ -36,6 +36,7 @@ export class RunDir {
   commit(record: ResultRecord, keepRaw = false, extra: Record<string, string> = {}): string {
     this.dir.write("result.json", recordJson(record));
     for (const [file, text] of Object.entries(extra)) this.dir.write(file, text);
+    this.dir.write("latency.hgrm", hgrmText(record.measurements.histogram));
     for (const f of readdirSync(this.tmp)) {
       if (!/^wrk-\d+\.json$/.test(f)) continue;
       if (keepRaw) this.dir.write(`${f}.gz`, gzipSync(readFileSync(join(this.tmp, f))));
@@ -106,44 +107,4 @@ export function loadResults(resultsDir: string): LoadedResult[] {
     }
   }
   return out.sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt));
-}
-
-export function indexTable(results: LoadedResult[]): string {
-  const head = [
-    "# Results",
-    "",
-    "One row per run, newest first; generated from `*/result.json` by the load driver — do not edit.",
-    "Latency in µs. somaxconn / nofile: the tuning in force; overflows: kernel ListenOverflows during the run.",
-    "",
-    "| id | server | mode | workers | conns | RPS | p99 µs | over-stub p99 µs | errors | somaxconn | nofile | overflows | bound | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  const rows = results.map(({ dir, record: r }) => {
-    const m = r.measurements;
-    const errs = Object.values(m.errors).reduce((a, v) => a + v, 0);
-    const overflows = m.kernel?.netstatDelta?.["TcpExt.ListenOverflows"] ?? 0;
-    const cells = [
-      `[${r.id}](${dir}/result.json)`,
-      r.server.impl ?? "uws",
-      r.load.mode,
-      r.server.workers,
-      int(r.load.connections),
-      int(m.rps),
-      int(m.latencyUs.p99),
-      int(m.overStubUs.p99),
-      int(errs),
-      r.tuning?.somaxconn ?? "?",
-      r.tuning?.nofileHard ?? "?",
-      int(overflows),
-      r.bound,
-      r.verdict.pass ? "PASS" : `FAIL (${ruleList(r.verdict.reasons)})`,
-    ];
-    return `| ${cells.join(" | ")} |`;
-  });
-  return `${[...head, ...rows].join("\n")}\n`;
-}
-
-export function rewriteIndex(resultsDir: string): void {
-  mkdirSync(resultsDir, { recursive: true });
-  writeAtomic(join(resultsDir, "README.md"), indexTable(loadResults(resultsDir)));
 }

@@ -1,0 +1,32 @@
+// `make diff A=<id> B=<id>`: two runs side by side with deltas; THRESHOLDS judge B against A (exit 1 on a regression).
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { options } from "./lib/core/options.ts";
+import { diffJson, diffText } from "./lib/diff/render.ts";
+import { diffRuns } from "./lib/diff/rows.ts";
+import { findRun } from "./lib/results/find-run.ts";
+
+await runMain(async () => {
+  const a = parseArgs(
+    options(
+      yargs(hideBin(process.argv))
+        .scriptName("diff")
+        .usage(
+          "$0 --a <id> --b <id> [--thresholds p99<+5%,rps>-2%] [--json] — B against A (docs/diff.md)\n" +
+            "exit 0: no threshold broken, 1: a regression, 2: a bad option, an unknown id or an unreadable record",
+        ),
+      ["a", "b", "thresholds", "json", "results-dir"] as const,
+    ),
+  );
+  if (a.a === undefined || a.b === undefined)
+    throw new InvalidRun(
+      "give both runs: --a <baseline id> --b <id> (make diff A=<id> B=<id>; ls results/ lists them)",
+    );
+  const dir = a["results-dir"];
+  const d = diffRuns(findRun(dir, a.a, "a").record, findRun(dir, a.b, "b").record, a.thresholds);
+  process.stdout.write(a.json ? diffJson(d) : diffText(d));
+  const broken = d.thresholds.filter((c) => !c.pass).map((c) => c.text);
+  if (broken.length > 0) return { code: 1, says: `REGRESSION (${broken.join(", ")})` };
+  return { code: 0, says: d.thresholds.length > 0 ? "no regression" : "no thresholds" };
+});

@@ -1,0 +1,94 @@
+// Two runs side by side: each metric in both (base units), B − A and B against A in percent; bound and verdict.
+import { ruleList } from "../contract/reasons.ts";
+import type { ResultRecord } from "../contract/record.ts";
+import { type Kind, METRIC, METRICS, type Metric } from "./metrics.ts";
+import { type Checked, check, type Threshold } from "./thresholds.ts";
+
+export interface MetricRow {
+  metric: Metric;
+  label: string;
+  kind: Kind;
+  a: number | null;
+  b: number | null;
+  /** B − A; null when either side lacks the metric */
+  delta: number | null;
+  /** (B − A) / A × 100; null also when A is 0 */
+  deltaPct: number | null;
+}
+
+export interface TextRow {
+  label: "bound" | "verdict";
+  a: string;
+  b: string;
+  changed: boolean;
+}
+
+/** What a run was: the knobs that must match for a diff to compare like with like. */
+export interface Shape {
+  mode: string;
+  connections: number;
+  targetRps: number;
+  workers: number;
+  stubMs: number;
+  durationS: number;
+  placement: string;
+  server: string;
+}
+
+export interface Diff {
+  a: { id: string; shape: Shape };
+  b: { id: string; shape: Shape };
+  /** the knobs whose values differ (other than the stub, which a diff is often about); [] = same shape */
+  shapeDiffers: (keyof Shape)[];
+  rows: MetricRow[];
+  text: TextRow[];
+  thresholds: Checked[];
+  regression: boolean;
+}
+
+export function shapeOf(r: ResultRecord): Shape {
+  return {
+    mode: r.load.mode,
+    connections: r.load.connections,
+    targetRps: r.load.targetRps,
+    workers: r.server.workers,
+    stubMs: r.slo?.stubMs ?? r.server.stubMs,
+    durationS: r.load.durationS,
+    placement: r.placement?.kind ?? "shared",
+    server: r.server.impl ?? "uws",
+  };
+}
+
+export function metricRow(metric: Metric, ra: ResultRecord, rb: ResultRecord): MetricRow {
+  const { label, kind, of } = METRIC[metric];
+  const a = of(ra);
+  const b = of(rb);
+  const delta = a !== null && b !== null ? b - a : null;
+  const deltaPct = delta !== null && a !== null && a !== 0 ? (delta / a) * 100 : null;
+  return { metric, label, kind, a, b, delta, deltaPct };
+}
+
+const verdictOf = (r: ResultRecord): string =>
+  r.verdict.pass ? "PASS" : `FAIL (${ruleList(r.verdict.reasons)})`;
+
+/** B against A: every metric row, bound and verdict, and each threshold judged on B. */
+export function diffRuns(ra: ResultRecord, rb: ResultRecord, thresholds: Threshold[]): Diff {
+  const rows = METRICS.map((m) => metricRow(m, ra, rb));
+  const text: TextRow[] = [
+    { label: "bound", a: ra.bound, b: rb.bound, changed: ra.bound !== rb.bound },
+    { label: "verdict", a: verdictOf(ra), b: verdictOf(rb), changed: verdictOf(ra) !== verdictOf(rb) },
+  ];
+  const ids: [string, string] = [ra.id, rb.id];
+  const checked = thresholds.map((t) => check(t, METRIC[t.metric].of(ra), METRIC[t.metric].of(rb), ids));
+  const [sa, sb] = [shapeOf(ra), shapeOf(rb)];
+  const keys = Object.keys(sa) as (keyof Shape)[];
+  return {
+    a: { id: ra.id, shape: sa },
+    b: { id: rb.id, shape: sb },
+    shapeDiffers: keys.filter((k) => k !== "stubMs" && sa[k] !== sb[k]),
+    rows,
+    text,
+    thresholds: checked,
+    regression: checked.some((c) => !c.pass),
+  };
+}
