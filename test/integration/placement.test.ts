@@ -65,7 +65,8 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
 
   test("wrk on one CPU with more pending timers than it can walk: bound generator, the RPS a lower bound", async () => {
     // NOTE: 15,000 pending delay() timers on one wrk thread: each firing walks them all (docs/generator.md).
-    const shape = ["-c", "15000", "-t", "1", "-R", "20000", "-d", "5s"];
+    // NOTE: wrk connects all 15,000 before its loop runs (~3–4 s on one CPU); 8 s leaves a steady window after that.
+    const shape = ["-c", "15000", "-t", "1", "-R", "20000", "-d", "8s"];
     const r = await loadtest(s, "--mode", "paced", ...shape, "--generator-cpus", "0");
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     const m = r.record?.measurements;

@@ -9,7 +9,6 @@ import { whenInterrupted } from "../core/interrupt.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { tuningSnapshot } from "../machine/limits.ts";
 import { placementRecord, sideCpuCounts } from "../placement/run-placement.ts";
-import { runPageHtml } from "../report/run-page.ts";
 import { rewriteIndex } from "../results/index-files.ts";
 import { RunDir } from "../results/run-dir.ts";
 import { buildMeasurements } from "./measurements.ts";
@@ -88,8 +87,10 @@ async function finish(
 }
 
 // NOTE: the page is a view of result.json: when it cannot be drawn the run is still recorded, and says how to retry.
+// NOTE: imported when the run is over: vega is heavy, and a driver must install its Ctrl-C handler fast.
 async function reportFiles(record: ResultRecord, log: (l: string) => void): Promise<Record<string, string>> {
   try {
+    const { runPageHtml } = await import("../report/run-page.ts");
     return { "report.html": await runPageHtml(record) };
   } catch (e) {
     log(
