@@ -158,3 +158,12 @@ test("the steady window's CPU decides: a ramp-up average of 88 % hides wrk at 98
   };
   assert.equal(findBound(input(short, { wrkThreads: 1, sides })).bound, "none");
 });
+
+test("a side whose CPU was not read (other hosts) is not cleared: none says so; a measured limit stands", () => {
+  const sides = { serverCpus: 1, generatorCpus: 1 };
+  const none = findBound(input(cpu(50, 0), { sides, cpuUnknown: ["generator"] }));
+  assert.equal(none.bound, "none");
+  assert.match(none.why, /generator CPU not measured \(other hosts\): not ruled out as the limit$/);
+  assert.equal(findBound(input(cpu(95, 0), { sides, cpuUnknown: ["generator"] })).bound, "server");
+  assert.doesNotMatch(findBound(input(cpu(50, 0), { sides })).why, /not measured/);
+});

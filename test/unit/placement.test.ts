@@ -9,6 +9,7 @@ import {
   resolveSplit,
   tasksetPrefix,
 } from "../../scripts/lib/placement/cpus.ts";
+import { hostsGeneratorCpus, sideCpuCounts } from "../../scripts/lib/placement/run-placement.ts";
 
 test("CPU lists print as the kernel's Cpus_allowed_list", () => {
   assert.equal(formatCpuList([0, 1, 2, 5]), "0-2,5");
@@ -54,4 +55,24 @@ test("generator fit: paced 15k RPS fits one wrk CPU, 20k is at its edge, 40k is 
   // saturate 20k connections at a 200 ms stub asks up to 100k RPS of wrk: more than one CPU's worth
   assert.equal(generatorFit("saturate", 100_000, 1).fit, "over");
   assert.equal(generatorFit("saturate", 100_000, 2).fit, "ok");
+});
+
+test("hosts: client CPUs add up across machines; emulated hosts on this one count each CPU once", () => {
+  assert.equal(hostsGeneratorCpus([[0], [0]], true), 1, "two fleet clients pinned to CPU 0 share it");
+  assert.equal(
+    hostsGeneratorCpus(
+      [
+        [0, 1],
+        [1, 2],
+      ],
+      true,
+    ),
+    3,
+  );
+  assert.equal(hostsGeneratorCpus([[0], [0]], false), 2, "two machines' CPU 0 are two CPUs");
+  assert.equal(hostsGeneratorCpus([[0], null], false), undefined, "one host's CPUs unknown");
+  assert.equal(
+    sideCpuCounts({ serverCpus: [1], generatorCpus: null, generatorCpuCount: 1 }).generatorCpus,
+    1,
+  );
 });

@@ -13,12 +13,14 @@ export interface BoundInput {
   workerNofile: number;
   /** CPUs each side was given (split, netns, hosts); absent = both float over the machine (shared) */
   sides?: { serverCpus: number; generatorCpus: number };
+  /** sides whose CPU this machine cannot read (hosts placement: wrk, or the server, on other machines) */
+  cpuUnknown?: readonly ("server" | "generator")[];
 }
 
 const OTHER_WARN_PCT = 30;
 
 export function findBound(input: BoundInput): { bound: Bound; why: string } {
-  const b = limitingSide(input);
+  const b = unknownSides(limitingSide(input), input.cpuUnknown ?? []);
   const other = input.m.cpu.otherPct;
   // NOTE: "other" is machine CPU that neither the server nor wrk was charged for: loopback softirq work
   // (typically 10–20 % here) plus any other process; much more means the run was not alone on the machine.
@@ -28,6 +30,18 @@ export function findBound(input: BoundInput): { bound: Bound; why: string } {
         why: `${b.why}; WARNING: ${other.toFixed(0)} % CPU went to softirq/other processes — rerun on a quiet machine`,
       }
     : b;
+}
+
+// NOTE: a side whose CPU was not read counts 0 %: "none" would then claim it was not the limit, unproven.
+function unknownSides(
+  b: { bound: Bound; why: string },
+  unknown: readonly string[],
+): { bound: Bound; why: string } {
+  if (b.bound !== "none" || unknown.length === 0) return b;
+  return {
+    ...b,
+    why: `${b.why}; ${unknown.join(" and ")} CPU not measured (other hosts): not ruled out as the limit`,
+  };
 }
 
 function limitingSide(input: BoundInput): { bound: Bound; why: string } {

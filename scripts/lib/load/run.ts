@@ -56,6 +56,7 @@ async function finish(
     wrkThreads: x.shardSpecs.reduce((a, s) => a + s.threads, 0),
     workerNofile: Math.min(...p.cap.workerNofile.map((w) => w.soft)),
     sides: p.placement.kind === "shared" ? undefined : sideCpuCounts(p.placement),
+    cpuUnknown: p.o.placement?.remote?.cpuUnknown,
   });
   // NOTE: from the last wrk exit to the record, without the deliberate settle wait: parse + merge + verdict.
   m.pipelineMs = Math.round(performance.now() - x.tExit - x.settleMs);

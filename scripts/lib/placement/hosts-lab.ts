@@ -10,7 +10,7 @@ import { type ClientHost, type Inventory, loadInventory } from "./inventory.ts";
 import { isLabAddress, loadNetConfig } from "./net-config.ts";
 import { sharesPids, startRemoteServer } from "./remote-server.ts";
 import { type ClientSlot, remoteShards } from "./remote-shards.ts";
-import type { PlacementRequest } from "./run-placement.ts";
+import { hostsGeneratorCpus, type PlacementRequest } from "./run-placement.ts";
 import { inNetns } from "./topology.ts";
 
 export interface HostsLabSpec {
@@ -101,6 +101,10 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
       },
       remote,
       minShards: slots.length,
+      generatorCpuCount: hostsGeneratorCpus(
+        inventory.clients.map((c) => c.cpus),
+        slots.every((x) => x.localPids),
+      ),
     };
     const a = inventory.server.address;
     const url = `http://${a.includes(":") ? `[${a}]` : a}:${s.port}/ping/`;

@@ -26,6 +26,8 @@ export interface PlacementRequest {
   remote?: RemoteRunner;
   /** hosts: at least one shard per client host when the shard count is automatic */
   minShards?: number;
+  /** hosts: how many CPUs the client hosts give wrk together (hostsGeneratorCpus); absent = unknown */
+  generatorCpuCount?: number;
 }
 
 /** What the run got: the server's set comes from its processes' affinity, not from what was asked. */
@@ -35,15 +37,31 @@ export interface RunPlacement {
   generatorCpus: number[] | null;
   server: SidePinning[];
   hosts?: PlacementRequest["hosts"];
+  generatorCpuCount?: number;
 }
 
 /** How many CPUs each side was given: its set, or every CPU of the machine when it floats. */
-export function sideCpuCounts(rp: Pick<RunPlacement, "serverCpus" | "generatorCpus">): {
+export function sideCpuCounts(rp: Pick<RunPlacement, "serverCpus" | "generatorCpus" | "generatorCpuCount">): {
   serverCpus: number;
   generatorCpus: number;
 } {
   const all = os.cpus().length;
-  return { serverCpus: rp.serverCpus?.length ?? all, generatorCpus: rp.generatorCpus?.length ?? all };
+  const generatorCpus = rp.generatorCpuCount ?? rp.generatorCpus?.length ?? all;
+  return { serverCpus: rp.serverCpus?.length ?? all, generatorCpus };
+}
+
+/**
+ * The hosts placement's generator CPUs: each client host's CPUs added up — but hosts emulated on this machine
+ * (their wrk pids are ours) share its CPUs, so there the distinct CPU ids count. Undefined when one is unknown.
+ */
+// NOTE: two fleet clients both pinned to CPU 0 give wrk one CPU, not two: summing them would halve its share.
+export function hostsGeneratorCpus(
+  clientCpus: (number[] | null)[],
+  sameMachine: boolean,
+): number | undefined {
+  if (clientCpus.length === 0 || clientCpus.some((c) => c === null)) return undefined;
+  const sets = clientCpus as number[][];
+  return sameMachine ? new Set(sets.flat()).size : sets.reduce((n, c) => n + c.length, 0);
 }
 
 /** Every pid's Cpus_allowed_list; a pid already gone is left out. */
@@ -73,7 +91,14 @@ export function resolveRunPlacement(
   const generatorCpus = req.kind === "shared" ? null : req.generatorCpus;
   const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
   if (req.kind === "netns" || req.kind === "hosts")
-    return { kind: req.kind, serverCpus, generatorCpus, server, hosts: req.hosts };
+    return {
+      kind: req.kind,
+      serverCpus,
+      generatorCpus,
+      server,
+      hosts: req.hosts,
+      generatorCpuCount: req.generatorCpuCount,
+    };
   if (req.kind === "split" && !disjoint) {
     const srv = serverCpus ? `on CPUs ${formatCpuList(serverCpus)}` : "unpinned (every CPU)";
     warn(
