@@ -86,7 +86,7 @@ PROFILE ?= 20k
 PERSIST ?= 0
 TUNE_STATE := results/.tune-saved.json
 
-# NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 4 unless WORKERS is given.
+# NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 2 (LAB_WORKERS) unless WORKERS is given.
 doctor: node_modules/.package-lock.json ## can this box hold CONNECTIONS? limits + sysctls, exit 2 on a FAIL
 	$(RAISE_NOFILE) && $(NODE) scripts/doctor.ts --connections $(CONNECTIONS) --threads $(THREADS) \
 		$(if $(filter command line,$(origin WORKERS)),--workers $(WORKERS)) --url http://$(HOST):$(PORT)/ $(LAB_HOSTS)
@@ -207,14 +207,16 @@ fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
 # restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
-LAB_WORKERS ?= 4
+# NOTE: 2 = the planning model's shape for 20k connections (the fd rule's minimum, and the lowest server CPU per
+# request in the split sweep: 21–30 µs with 2 workers, 28–31 with 4, 35–42 with 8 — results/capacity.md).
+LAB_WORKERS ?= 2
 # NOTE: the shape knobs reach the lab only when given (its defaults: the SLO's, both modes paced first).
 given = $(if $(filter command line environment,$(origin $(1))),$(2) $($(1)))
 LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call given,DURATION,-d) \
 	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t)
 # PLACEMENT=hosts HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one).
 LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
-lab: deps ## end to end: tune, LAB_WORKERS=4 workers on SERVER_CPUS, paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
+lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS, paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
 	@$(RAISE_NOFILE); tuned=0; \
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \

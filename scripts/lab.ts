@@ -1,4 +1,4 @@
-// `make lab`: start the server (4 workers), run paced 20k RPS and saturate 20k connections, stop it, compare.
+// `make lab`: start the server (LAB_WORKERS, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ruleList } from "./lib/contract/reasons.ts";

@@ -123,7 +123,7 @@ export const CATALOGUE = {
   workers: {
     type: "number",
     desc: "server worker processes (doctor with --url: the running server's count)",
-    default: 4,
+    default: 2,
     parse: int(1, 64),
   },
   "workers-list": {
