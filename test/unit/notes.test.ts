@@ -70,6 +70,10 @@ test("coefficients come from the placed runs only, and say so; without any, from
     [k.p99OverStubUs.value, k.p99OverStubUs.upToRps, k.p99OverStubUs.runs.length],
     [31000, 20010, 5],
   );
+  // … and per worker count, which the plan checks against its own workers
+  const by = k.p99OverStubUs.byWorkers;
+  assert.deepEqual(Object.keys(by), ["2", "4"]);
+  assert.deepEqual([by["2"]?.value, by["2"]?.upToRps, by["4"]?.value], [5000, 10000, 31000]);
   const fallback = coefficients(old, TARGET_UTILISATION);
   assert.match(fallback.serverUs.paced.from, /shared-placement paced runs \(no placed run recorded/);
   assert.equal(fallback.generatorUs.paced.value, 50);
@@ -87,7 +91,9 @@ test("plan: server CPUs at 70 %, fd workers, RSS + kernel RAM, generator CPUs an
   near(p.generator.cores, (20000 * WRK_US) / 1e6);
   assert.deepEqual([p.generator.cpus, p.generator.shards], [2, 2]); // 1.003 cores ÷ 0.9 → 2
   assert.deepEqual(p.hosts, { total: 2, server: 1, generator: 1, oneHost: false }); // 1 + 2 CPUs > 2
-  assert.equal(p.p99.verdict, "tight"); // 20 ms of budget < 31 ms measured
+  assert.equal(p.p99.verdict, "ok"); // 2 workers: 20 ms of budget ≥ the 5 ms their runs measured
+  const strict = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 203, handlerUs: 0 }, k);
+  assert.equal(strict.p99.verdict, "tight"); // 3 ms of budget < 5 ms
   const heavy = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 240, handlerUs: 80 }, k);
   assert.deepEqual([heavy.serverCpus, heavy.workers, heavy.hosts.total, heavy.p99.verdict], [4, 4, 3, "ok"]);
   const light = plan({ targetRps: 2000, connections: 2000, stubMs: 200, p99Ms: 240, handlerUs: 0 }, k);

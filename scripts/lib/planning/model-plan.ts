@@ -78,7 +78,7 @@ export function plan(q: PlanRequest, k: Coefficients): Plan {
   const genCores = (q.targetRps * genUs) / 1e6;
   const genCpus = up(genCores / SATURATED);
   const budgetUs = (q.p99Ms - q.stubMs) * 1000;
-  const o = k.p99OverStubUs;
+  const o = k.p99OverStubUs.byWorkers[String(workers)] ?? k.p99OverStubUs;
   return {
     request: q,
     perConnectionRps: q.targetRps / q.connections,

@@ -31,10 +31,17 @@ export function coefficientLines(k: Coefficients): string[] {
     `open files: ${int(k.fdLimit.value)} per process ${source(k.fdLimit)}, ${FD_RESERVE} kept for the process itself, the busiest SO_REUSEPORT worker gets up to ${REUSEPORT_SKEW} × its share.`,
     `a host: ${k.hostCpus.value} CPUs, ${(k.hostRamBytes.value / 2 ** 30).toFixed(0)} GiB ${source(k.hostCpus)}.`,
     Number.isFinite(o.value)
-      ? `p99 above the stub: up to ${(o.value / 1000).toFixed(1)} ms measured, at up to ${int(o.upToRps)} RPS ${source(o)}.`
+      ? `p99 above the stub: up to ${(o.value / 1000).toFixed(1)} ms measured, at up to ${int(o.upToRps)} RPS ${source(o)}; by workers (the plan checks its own count): ${byWorkersText(o.byWorkers)}.`
       : `p99 above the stub: not measured yet ${source(o)}.`,
   ];
 }
+
+const byWorkersText = (b: Coefficients["p99OverStubUs"]["byWorkers"]): string =>
+  Object.entries(b)
+    .map(
+      ([w, c]) => `${w}: ${(c.value / 1000).toFixed(1)} ms up to ${int(c.upToRps)} RPS (n ${c.runs.length})`,
+    )
+    .join(", ");
 
 export function ruleLines(): string[] {
   return [
