@@ -15,6 +15,7 @@ import {
   type SweepState,
   writeState,
 } from "../../scripts/lib/planning/sweep-plan.ts";
+import { sweepRows } from "../../scripts/lib/planning/sweep-report.ts";
 
 const SETTINGS: SweepSettings = {
   stubMs: 50,
@@ -76,4 +77,26 @@ describe("sweep plan", () => {
     e.dropped(2);
     assert.equal(e.secondsLeft(), 6);
   });
+});
+
+test("sweep table: a cell is pending against the repeats asked of it, not the last run's REPEATS", () => {
+  const dir = mkdtempSync(join(os.tmpdir(), "sweep-rows-"));
+  try {
+    const [one, three] = buildGrid([2], [1000, 20000], ["paced"], 200, null);
+    const state = openState(
+      dir,
+      "t",
+      SETTINGS,
+      [one, three].filter((c) => c !== undefined),
+      false,
+    );
+    const [a, b] = state.cells;
+    if (!a || !b) throw new Error("two cells expected");
+    Object.assign(a, { runs: ["r1"], repeats: 1 });
+    Object.assign(b, { runs: ["r2"], repeats: 3 });
+    const notes = sweepRows(state, dir, 3).map((r) => r.cells.at(-1));
+    assert.deepEqual(notes, ["", "pending (1/3)"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

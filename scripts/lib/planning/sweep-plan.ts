@@ -31,6 +31,8 @@ export interface CellState extends Cell {
   runs: string[];
   /** set when the cell cannot be run here (InvalidRun: fd limit, server did not start, …) */
   skipped: string | null;
+  /** repeats asked of this cell: the most any run of the sweep asked (REPEATS=3 for some cells only) */
+  repeats?: number;
 }
 
 export interface SweepState {

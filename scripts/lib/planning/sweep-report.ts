@@ -47,7 +47,7 @@ export function sweepRows(state: SweepState, resultsDir: string, repeats: number
     const why = c.skipped
       ? `skipped: ${c.skipped}`
       : [...new Set(recs.flatMap((r) => r.verdict.reasons.map((x) => x.rule)))].join(", ") ||
-        (finished(c, repeats) ? "" : `pending (${c.runs.length}/${repeats})`);
+        (finished(c, c.repeats ?? repeats) ? "" : `pending (${c.runs.length}/${c.repeats ?? repeats})`);
     const cells = [
       String(c.workers),
       int(c.connections),

@@ -59,8 +59,10 @@ const doneCells = (s: Sweep): number => s.cells.filter((c) => finished(c, s.repe
 export function openSweep(i: SweepInput): Sweep {
   const dir = sweepDir(i.resultsDir, i.name);
   const state = openState(dir, i.name, i.settings, i.grid, i.force);
-  writeState(dir, state);
   const cells = i.grid.map((c) => cellOf(state, c.key));
+  // NOTE: a state written before cells kept their repeats: the runs a cell has are what was asked of it.
+  for (const c of cells) c.repeats = Math.max(c.repeats ?? c.runs.length, i.repeats);
+  writeState(dir, state);
   const plannedRunS = i.settings.warmupS + i.settings.durationS + i.cooldownMs / 1000 + 5;
   const eta = new Eta(
     plannedRunS,

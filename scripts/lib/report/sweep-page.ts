@@ -37,7 +37,7 @@ async function capacityFigures(state: SweepState, records: ResultRecord[]): Prom
   ];
 }
 
-/** The page; `repeats`: runs a cell needs to count as finished (the rest show as pending). */
+/** The page; `repeats`: runs a cell needs to count as finished when it keeps no count of its own (else pending). */
 export async function sweepPageHtml(state: SweepState, resultsDir: string, repeats: number): Promise<string> {
   const rows = sweepRows(state, resultsDir, repeats);
   const records = rows
