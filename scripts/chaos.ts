@@ -35,13 +35,13 @@ await runMain(async () => {
   };
   const place = localPlacement(a);
   // NOTE: the driver is the load side here (its light clients, the drivers it starts): it runs on the
-  // generator's CPUs, every chaos server on the server's (ChaosContext.serverPrefix).
+  // generator's CPUs, every chaos server on the server's (ChaosContext.serverCpus).
   const driverCpus = place.request.generatorCpus ? pinThisProcess(place.request.generatorCpus) : null;
   log(`placement: ${place.label}`);
   const ctx: ChaosContext = {
     scale: a.scale,
     log,
-    serverPrefix: place.serverPrefix,
+    serverCpus: place.serverCpus,
     placementArgs: placementArgs(place),
   };
   const signal = interruptSignal();

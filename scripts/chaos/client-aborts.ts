@@ -11,7 +11,7 @@ export const clientAborts: Scenario = {
   name: "client-aborts",
   async run(ctx: ChaosContext) {
     const clients = at(ctx, { small: 300, moderate: 1000 });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, prefix: ctx.serverPrefix });
+    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
     try {
       const held = await openMany(srv.host, srv.port, clients);
       const before = await stats(srv.url);

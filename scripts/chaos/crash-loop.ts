@@ -13,7 +13,7 @@ export const crashLoop: Scenario = {
     const t0 = performance.now();
     const c = spawnLabServer(
       ["--workers", "2", "--port", String(port)],
-      ctx.serverPrefix,
+      ctx.serverCpus,
       undefined,
       { LAB_CRASH_AT_START: "1" },
       "-crash-loop",

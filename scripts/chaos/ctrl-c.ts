@@ -79,7 +79,7 @@ export const ctrlC: Scenario = {
     const trials: Trial[] = [];
     let srv: ChaosServer | null = null;
     try {
-      srv = await startLabServer({ workers: 2, prefix: ctx.serverPrefix });
+      srv = await startLabServer({ workers: 2, cpus: ctx.serverCpus });
       for (const t of p.loadtest) {
         const args = ["--url", `${srv.url}/ping/`, "--mode", "paced", ...LOAD, ...ctx.placementArgs];
         trials.push(await trial("loadtest", "scripts/loadtest.ts", args, t, trials.length));

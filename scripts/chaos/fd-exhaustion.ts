@@ -12,7 +12,7 @@ interface Params {
   workers: number;
   nofile: number;
   conns: number;
-  prefix: string[];
+  cpus: number[] | null;
 }
 
 /** Exhaust, keep knocking for PRESSURE_MS, serve what is held, leave, time the recovery. */
@@ -20,7 +20,7 @@ async function exhaust(p: Params, guard: boolean) {
   const srv = await startLabServer({
     workers: p.workers,
     nofile: p.nofile,
-    prefix: p.prefix,
+    cpus: p.cpus,
     args: ["--fd-guard", guard ? "on" : "off"],
   });
   try {
@@ -98,7 +98,7 @@ export const fdExhaustion: Scenario = {
       small: { workers: 1, nofile: 600, conns: 1000, baseline: false },
       moderate: { workers: 2, nofile: 1000, conns: 3000, baseline: true },
     });
-    const q = { ...p, prefix: ctx.serverPrefix };
+    const q = { ...p, cpus: ctx.serverCpus };
     const r = await exhaust(q, true);
     // NOTE: the unguarded baseline reproduces uWebSockets issue 445 for the record; it is not judged.
     const base = p.baseline ? await exhaust(q, false) : null;

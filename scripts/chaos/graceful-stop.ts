@@ -20,7 +20,7 @@ export const gracefulStop: Scenario = {
       small: { conns: 300, rps: 600, beforeMs: 800 },
       moderate: { conns: 2000, rps: 4000, beforeMs: 2000 },
     });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, prefix: ctx.serverPrefix });
+    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
     try {
       const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });
       await load.open();

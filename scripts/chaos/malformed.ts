@@ -83,7 +83,7 @@ export const malformed: Scenario = {
   name: "malformed-input",
   async run(ctx: ChaosContext) {
     const copies = at(ctx, { small: 1, moderate: 20 });
-    const srv = await startLabServer({ workers: 2, prefix: ctx.serverPrefix });
+    const srv = await startLabServer({ workers: 2, cpus: ctx.serverCpus });
     try {
       const before = await stats(srv.url);
       const runs = await Promise.all(

@@ -18,7 +18,7 @@ export const slowloris: Scenario = {
       small: { slow: 200, conns: 200, rps: 400 },
       moderate: { slow: 1000, conns: 500, rps: 1000 },
     });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, prefix: ctx.serverPrefix });
+    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
     try {
       const before = await stats(srv.url);
       const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });

@@ -17,7 +17,7 @@ const place = localPlacement({ placement: "split" });
 const ctx: ChaosContext = {
   scale: "small",
   log: () => {},
-  serverPrefix: place.serverPrefix,
+  serverCpus: place.serverCpus,
   placementArgs: placementArgs(place),
 };
 

@@ -1,7 +1,7 @@
 // Chaos child processes: tagged spawns (the lab server, drivers), stray detection, cleanup.
 import { readdirSync, readFileSync } from "node:fs";
 import { sleep } from "../load/live.ts";
-import { affinityOf, formatCpuList } from "../placement/cpus.ts";
+import { affinityOf, formatCpuList, tasksetPrefix } from "../placement/cpus.ts";
 import { type GroupChild, liveGroups, spawnGroup } from "../processes/group.ts";
 import { type RunningServer, spawnServer, startServer } from "../processes/server.ts";
 
@@ -76,31 +76,38 @@ export interface ServerSpec {
   nofile?: number;
   args?: string[];
   env?: NodeJS.ProcessEnv;
-  /** where it runs: the placement's server prefix (taskset -c <server CPUs>), ChaosContext.serverPrefix */
-  prefix: string[];
+  /** the placement's server CPUs (ChaosContext.serverCpus); null: it floats (shared) */
+  cpus: number[] | null;
 }
 
 /** Spawn server/main.ts (argv as given) with a chosen nofile, tagged, without waiting for it. */
 export function spawnLabServer(
   args: string[],
-  prefix: string[],
+  cpus: number[] | null,
   nofile?: number,
   env: NodeJS.ProcessEnv = {},
   subtag = "",
 ): Child {
-  return spawnServer(args, tagged(env, subtag), nofile, prefix);
+  return spawnServer(args, tagged(env, subtag), nofile, tasksetPrefix(cpus));
 }
 
 /** Start the lab server (tagged) on loopback and wait for its ready line: processes/server.ts's startServer. */
 // NOTE: the pinning is read back from /proc (Cpus_allowed_list): a server not where the placement put it
 // would make a CPU figure of the scenario mean something else, so that is an error, not a note.
 export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000): Promise<ChaosServer> {
-  const srv = await startServer({ ...spec, env: tagged(spec.env ?? {}), readyTimeoutMs });
-  const want = spec.prefix.at(-1);
+  const { cpus, ...rest } = spec;
+  const srv = await startServer({
+    ...rest,
+    prefix: tasksetPrefix(cpus),
+    env: tagged(spec.env ?? {}),
+    readyTimeoutMs,
+  });
   const got = affinityOf(srv.proc.pid ?? 0);
-  if (want !== undefined && got !== null && formatCpuList(got) !== want) {
+  if (cpus && got && formatCpuList(got) !== formatCpuList(cpus)) {
     await srv.stop();
-    throw new Error(`chaos server pinned to CPUs ${formatCpuList(got)}, the placement says ${want}`);
+    throw new Error(
+      `chaos server pinned to CPUs ${formatCpuList(got)}, the placement says ${formatCpuList(cpus)}`,
+    );
   }
   return srv;
 }

@@ -8,8 +8,8 @@ import type { Outcome, Scale } from "./result.ts";
 export interface ChaosContext {
   scale: Scale;
   log: (line: string) => void;
-  /** argv before every chaos server's (placement/local.ts): taskset -c <server CPUs> when split, [] shared */
-  serverPrefix: string[];
+  /** every chaos server's CPUs (placement/local.ts): the split's server side, null when shared */
+  serverCpus: number[] | null;
   /** the same placement for a driver a scenario starts (loadtest.ts, lab.ts): --placement … */
   placementArgs: string[];
 }
