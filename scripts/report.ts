@@ -10,21 +10,12 @@ import { chromiumMissing, screenshot } from "./lib/report/browser.ts";
 import { runPageHtml } from "./lib/report/run-page.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
 import { writeAtomic } from "./lib/results/atomic.ts";
-import { readResult } from "./lib/results/run-dir.ts";
+import { findRun } from "./lib/results/find-run.ts";
 
-/** The page of results/<id>/: a run (result.json) or a sweep (state.json). */
+/** The page of results/<id>/: a run (result.json, read by findRun) or a sweep (state.json). */
 async function pageOf(resultsDir: string, id: string): Promise<string> {
   const dir = join(resultsDir, id);
-  const result = join(dir, "result.json");
-  if (existsSync(result)) {
-    try {
-      return await runPageHtml(readResult(result));
-    } catch (e) {
-      if (e instanceof SyntaxError || /not a result record/.test((e as Error).message))
-        throw new InvalidRun(`${result}: ${(e as Error).message} — restore it from git or rerun the load`);
-      throw e;
-    }
-  }
+  if (existsSync(join(dir, "result.json"))) return runPageHtml(findRun(resultsDir, id, "id").record);
   const state = readState(dir);
   if (state) {
     const repeats = Math.max(1, ...state.cells.map((c) => c.runs.length));
