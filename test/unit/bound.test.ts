@@ -78,6 +78,22 @@ test("backlog: listen overflows that kept connections out or dropped ≥ 1 % of 
   assert.equal(findBound(input(drops(3))).bound, "none");
 });
 
+test("generator saturated and the backlog overflowed: generator-bound (the contract), the overflows named too", () => {
+  const both = findBound(
+    input(
+      (m) => {
+        cpu(43, 99, 150)(m);
+        m.kernel.netstatDelta = { "TcpExt.ListenOverflows": 523, "TcpExt.ListenDrops": 523 };
+      },
+      { wrkThreads: 1, sides: { serverCpus: 1, generatorCpus: 1 } },
+    ),
+  );
+  assert.deepEqual(both, {
+    bound: "generator",
+    why: "wrk threads saturated (server 43 % of its 100 %, wrk 99 % of its 100 %); the RPS is a lower bound of the server's; kernel listen overflows/drops: 1046",
+  });
+});
+
 test("generator: wrk's threads saturated (≥ 90 % of min(threads, cores))", () => {
   const b = findBound(input(cpu(10, 185)));
   assert.deepEqual(b, {
