@@ -46,6 +46,7 @@ await runMain(async () => {
   const placed = placementChecks({
     placement: localPlacement(a),
     rps: { paced: a["target-rps"], saturate: a.connections / (slo.stubMs / 1000) },
+    connections: a.connections,
     port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
     serverPids: shape.serverPids,
   });

@@ -26,6 +26,10 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
     ["of Little ceiling", (r) => (r.measurements.rps / r.measurements.littleCeilingRps).toFixed(3)],
     ["p99 µs", (r) => int(r.measurements.latencyUs.p99)],
     ["over-stub p99 µs", (r) => int(r.measurements.overStubUs.p99)],
+    [
+      "server's own p99 late µs",
+      (r) => (r.measurements.serverLateUs ? int(r.measurements.serverLateUs.p99) : "—"),
+    ],
     ["errors", (r) => int(Object.values(r.measurements.errors).reduce((a, v) => a + v, 0))],
     ["connections up", (r) => int(r.measurements.connectionsEstablished)],
     [

@@ -1,5 +1,7 @@
 // uWS routes: /ping (waits stubMs), /healthz, /__lab/stats (loopback only), 404 for unknown paths, 405 for other methods.
+
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
+import { performance } from "node:perf_hooks";
 import type { UwsModule } from "./native-uws.ts";
 import { checkRequest } from "./request-limits.ts";
 import type { LabStats } from "./stats.ts";
@@ -71,10 +73,12 @@ export class LabApp {
     return true;
   }
 
-  private readonly answer = (res: Pending): void => {
+  private readonly answer = (res: Pending, dueMs: number): void => {
     if (res.aborted) return; // NOTE: an aborted response must never be written to.
     this.counters.finished();
     res.cork(() => this.send(res, "200 OK", "pong"));
+    // NOTE: the server's own lateness: handler start + stub → answer written (its event loop's lag, its writes).
+    this.counters.late.record((performance.now() - dueMs) * 1000);
     if (this.draining && this.counters.inFlight === 0) this.hooks.drained();
   };
 

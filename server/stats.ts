@@ -1,4 +1,5 @@
 // Per-worker request counters and the exact sum across workers.
+import { addLate, LATE_BUCKET_US, type LateBuckets, LateHistogram } from "./late.ts";
 
 export interface WorkerStats {
   id: number;
@@ -18,6 +19,8 @@ export interface WorkerStats {
   /** accepting paused by the fd guard (listen socket closed) */
   paused?: boolean;
   listenerPauses?: number;
+  /** how late answers went out past the stub ([100 µs bucket, count]); absent for server/peers/ */
+  stubLate?: LateBuckets;
 }
 
 export interface LabStats {
@@ -45,6 +48,9 @@ export interface LabStats {
   /** workers whose fd guard has paused accepting now, and pauses since start (see server/fd-guard.ts) */
   pausedWorkers: number;
   listenerPauses: number;
+  /** every worker's stubLate summed (the server's own lateness past the stub, since start), bucket width below */
+  stubLate?: LateBuckets;
+  stubLateBucketUs?: number;
   perWorker: WorkerStats[];
 }
 
@@ -54,6 +60,7 @@ export class Counters {
   aborted = 0;
   inFlight = 0;
   peakInFlight = 0;
+  readonly late = new LateHistogram();
 
   received(): void {
     this.requests++;
@@ -102,6 +109,11 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     listenerPauses: 0,
     perWorker,
   };
+  const late = perWorker.map((w) => w.stubLate);
+  if (late.every((l) => l !== undefined)) {
+    total.stubLate = late.reduce<LateBuckets>((a, l) => addLate(a, l), []);
+    total.stubLateBucketUs = LATE_BUCKET_US;
+  }
   for (const w of perWorker) {
     total.requests += w.requests;
     addInto(total.responses, w.responses);

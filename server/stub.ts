@@ -13,7 +13,8 @@ export class StubQueue<T> {
 
   constructor(
     private readonly delayMs: number,
-    private readonly fire: (item: T) => void,
+    /** called with the item and its due time (performance.now() clock, ms) */
+    private readonly fire: (item: T, dueMs: number) => void,
   ) {}
 
   get size(): number {
@@ -35,9 +36,10 @@ export class StubQueue<T> {
     const now = performance.now();
     while (this.head < this.items.length && (this.due[this.head] ?? 0) <= now) {
       const item = this.items[this.head] as T;
+      const due = this.due[this.head] ?? now;
       this.items[this.head] = undefined;
       this.head++;
-      this.fire(item);
+      this.fire(item, due);
     }
     if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);

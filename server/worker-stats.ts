@@ -22,6 +22,7 @@ export function snapshot(id: number, c: Counters, guard: FdGuard, limit: number)
     fdLimit: Number.isFinite(limit) ? limit : null,
     paused: guard.paused,
     listenerPauses: guard.pauses,
+    stubLate: c.late.sparse(),
   };
 }
 

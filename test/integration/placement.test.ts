@@ -61,6 +61,13 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
     const steady = r.record?.measurements.steadyWindow?.serverPct ?? cpu?.serverPct;
     assert.equal(cpu?.serverOfItsCpusPct, steady, "one CPU: its share is its % of one core (steady window)");
     assert.match(r.stderr, /placement {2}split · server CPUs 1: .* wrk CPUs 0: /);
+    // the server's own lateness past the stub, over exactly the answers it counted in the measured phase
+    const late = r.record?.measurements.serverLateUs;
+    assert.ok(late, "serverLateUs recorded");
+    assert.equal(late.count, r.record?.measurements.serverCounted.responses2xx);
+    assert.ok(late.p50 <= late.p99 && late.p99 <= late.p99_9 && late.p99_9 <= late.max, JSON.stringify(late));
+    assert.ok(late.p50 >= 100 && late.p50 < 50_000, `a 1,000 RPS run's median lateness: ${late.p50} µs`);
+    assert.match(r.stderr, /server {5}its own lateness past the stub: p50 ≤ [\d.]+ · p99 ≤ /);
   });
 
   test("wrk on one CPU with more pending timers than it can walk: bound generator, the RPS a lower bound", async () => {
@@ -74,6 +81,10 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
     assert.match(r.record?.boundWhy ?? "", /lower bound of the server's/);
     assert.ok((m?.cpu.generatorOfItsCpusPct ?? 0) >= 90);
     assert.ok((m?.cpu.serverOfItsCpusPct ?? 100) < 90, "the server was not the limit");
+    assert.match(
+      r.record?.boundWhy ?? "",
+      /the server's own answers were ≤ [\d.]+ ms late past the stub at p99/,
+    );
   });
 });
 

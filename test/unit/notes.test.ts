@@ -15,9 +15,10 @@ const near = (a: number, b: number, eps = 1e-6) =>
   assert.ok(Math.abs(a - b) <= eps * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
 
 // pooled over the split paced runs, weighted by responses (RPS × 10 s):
-// (40 × 10,000 + 30 × 100,000 + 25 × 600,000) ÷ 710,000 µs; wrk: (60 × 10,000 + 50 × 700,000) ÷ 710,000 µs
+// (40 × 10,000 + 30 × 100,000 + 25 × 600,000) ÷ 710,000 µs; wrk per connection-second, pooled over connections
+// (wrk unsaturated, 50 %): (60 × 1,000 + 50 × 10,000 + 50 × (20,000 + 19,990 + 20,010)) ÷ 71,000 µs
 const SERVER_US = 18_400_000 / 710_000;
-const WRK_US = 35_600_000 / 710_000;
+const WRK_US = 3_560_000 / 71_000;
 
 test("regimes: split, shared and shared under somaxconn 128 are three groups, placed first, dirty runs counted", () => {
   const gs = groupRuns(placed);
@@ -59,7 +60,12 @@ test("cells: repeats keep their n, median and min–max; the same shape in anoth
 test("coefficients come from the placed runs only, and say so; without any, from shared runs and wrk's constant", () => {
   const k = coefficients(placed, TARGET_UTILISATION);
   near(k.serverUs.paced.value, SERVER_US);
-  near(k.generatorUs.paced.value, WRK_US);
+  near(k.generator.pacedUsPerConnection.value, WRK_US);
+  assert.match(
+    k.generator.pacedUsPerConnection.from,
+    /pooled over 5 placed paced runs with wrk < 90 %.*71,000 connections/,
+  );
+  near(k.generator.saturateUsPerRequest.value, 14);
   near(k.serverUs.saturate.value, 15);
   assert.equal(k.serverUs.paced.runs.length, 5);
   assert.match(k.serverUs.paced.from, /pooled over 5 placed paced runs, 710,000 responses/);
@@ -76,8 +82,15 @@ test("coefficients come from the placed runs only, and say so; without any, from
   assert.deepEqual([by["2"]?.value, by["2"]?.upToRps, by["4"]?.value], [5000, 10000, 31000]);
   const fallback = coefficients(old, TARGET_UTILISATION);
   assert.match(fallback.serverUs.paced.from, /shared-placement paced runs \(no placed run recorded/);
-  assert.equal(fallback.generatorUs.paced.value, 50);
-  assert.match(fallback.generatorUs.paced.from, /no placed paced run/);
+  assert.equal(fallback.generator.pacedUsPerConnection.value, 90);
+  assert.match(fallback.generator.pacedUsPerConnection.from, /no placed paced run with wrk unsaturated/);
+  // a saturated wrk takes all it is given: its µs per request is a floor, never the paced coefficient
+  const saturated = placed.map((r) => {
+    const c = structuredClone(r);
+    c.measurements.cpu.generatorOfItsCpusPct = 99;
+    return c;
+  });
+  assert.equal(coefficients(saturated, TARGET_UTILISATION).generator.pacedUsPerConnection.value, 90);
   assert.ok(Number.isNaN(fallback.p99OverStubUs.value));
 });
 
@@ -90,6 +103,9 @@ test("plan: server CPUs at 70 %, fd workers, RSS + kernel RAM, generator CPUs an
   assert.equal(p.ram.kernelBytes, 20000 * 4096);
   near(p.generator.cores, (20000 * WRK_US) / 1e6);
   assert.deepEqual([p.generator.cpus, p.generator.shards], [2, 2]); // 1.003 cores ÷ 0.9 → 2
+  // wrk's need follows the connections, not the rate: half the rate over the same connections needs as much
+  const half = plan({ targetRps: 10000, connections: 20000, stubMs: 200, p99Ms: 220, handlerUs: 0 }, k);
+  near(half.generator.cores, p.generator.cores);
   assert.deepEqual(p.hosts, { total: 2, server: 1, generator: 1, oneHost: false }); // 1 + 2 CPUs > 2
   assert.equal(p.p99.verdict, "ok"); // 2 workers: 20 ms of budget ≥ the 5 ms their runs measured
   const strict = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 203, handlerUs: 0 }, k);

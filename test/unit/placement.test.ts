@@ -38,23 +38,35 @@ test("knobs: one side given takes its CPUs, the other gets the rest; overlap or 
   assert.throws(() => L("9"), /SERVER_CPUS names CPU 9/);
 });
 
-test("generator fit: paced 15k RPS fits one wrk CPU, 20k is at its edge, 40k is over and says how many", () => {
-  const ok = generatorFit("paced", 15_000, 1);
+test("generator fit: paced wrk's need follows its connections (10k fit one CPU, 20k do not at any rate)", () => {
+  const paced = (connections: number, rps: number, cpus: number) =>
+    generatorFit({ mode: "paced", connections, rps }, cpus);
+  const ok = paced(5_000, 5_000, 1);
   assert.equal(ok.fit, "ok");
-  assert.equal(generatorWarning(ok, "paced"), null);
-  const edge = generatorFit("paced", 20_000, 1);
+  assert.equal(generatorWarning(ok), null);
+  const edge = paced(10_500, 10_500, 1);
   assert.equal(edge.fit, "edge");
-  assert.match(generatorWarning(edge, "paced") ?? "", /at the edge.*2 CPUs would leave headroom/);
-  const over = generatorFit("paced", 40_000, 1);
-  assert.equal(over.fit, "over");
-  assert.ok(over.cpusNeeded > 1.5 && over.cpusNeeded < 3, String(over.cpusNeeded));
-  assert.match(
-    generatorWarning(over, "paced") ?? "",
-    /paced 40000 RPS needs ≈ \d\.\d+ generator CPUs .* gives 1: wrk cannot keep up.*give it 3 CPUs/,
-  );
+  assert.match(generatorWarning(edge) ?? "", /at the edge.*2 CPUs would leave headroom/);
+  for (const rps of [10_000, 20_000]) {
+    const over = paced(20_000, rps, 1);
+    assert.equal(over.fit, "over", `${rps} RPS over 20,000 connections`);
+    assert.ok(over.cpusNeeded > 1.5 && over.cpusNeeded < 2.5, String(over.cpusNeeded));
+    assert.match(
+      generatorWarning(over) ?? "",
+      new RegExp(
+        `paced ${rps} RPS over 20000 connections needs ≈ \\d\\.\\d+ generator CPUs at 90 µs of wrk per paced connection per second.* gives 1: wrk cannot keep up.*give it 2 CPUs .*or fewer connections`,
+      ),
+    );
+  }
+  assert.equal(paced(20_000, 20_000, 2).fit, "ok");
   // saturate 20k connections at a 200 ms stub asks up to 100k RPS of wrk: more than one CPU's worth
-  assert.equal(generatorFit("saturate", 100_000, 1).fit, "over");
-  assert.equal(generatorFit("saturate", 100_000, 2).fit, "ok");
+  const sat = (cpus: number) => generatorFit({ mode: "saturate", connections: 20_000, rps: 100_000 }, cpus);
+  assert.equal(sat(1).fit, "over");
+  assert.match(
+    generatorWarning(sat(1)) ?? "",
+    /saturate \(up to 100000 RPS\) .* 13 µs of wrk per request.*or a lower rate/,
+  );
+  assert.equal(sat(2).fit, "ok");
 });
 
 test("hosts: client CPUs add up across machines; emulated hosts on this one count each CPU once", () => {

@@ -20,7 +20,7 @@ export interface BoundInput {
 const OTHER_WARN_PCT = 30;
 
 export function findBound(input: BoundInput): { bound: Bound; why: string } {
-  const b = unknownSides(limitingSide(input), input.cpuUnknown ?? []);
+  const b = serverOwnView(unknownSides(limitingSide(input), input.cpuUnknown ?? []), input.m);
   const other = input.m.cpu.otherPct;
   // NOTE: "other" is machine CPU that neither the server nor wrk was charged for: loopback softirq work
   // (typically 10–20 % here) plus any other process; much more means the run was not alone on the machine.
@@ -30,6 +30,14 @@ export function findBound(input: BoundInput): { bound: Bound; why: string } {
         why: `${b.why}; WARNING: ${other.toFixed(0)} % CPU went to softirq/other processes — rerun on a quiet machine`,
       }
     : b;
+}
+
+// NOTE: a generator-bound run's latency is wrk's as much as the server's; the server's own timing says its part.
+function serverOwnView(b: { bound: Bound; why: string }, m: Measurements): { bound: Bound; why: string } {
+  const l = m.serverLateUs;
+  if (b.bound !== "generator" || !l) return b;
+  const p99 = (l.p99 / 1000).toFixed(1);
+  return { ...b, why: `${b.why}; the server's own answers were ≤ ${p99} ms late past the stub at p99` };
 }
 
 // NOTE: a side whose CPU was not read counts 0 %: "none" would then claim it was not the limit, unproven.

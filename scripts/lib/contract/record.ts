@@ -93,6 +93,21 @@ export interface Measurements {
     /** wrk CPU µs per completed request (the generator's cost, beside the server's) */
     generatorUsPerRequest?: number;
   };
+  /**
+   * The server's own lateness past the stub over the measured phase, µs (upper bounds of 100 µs buckets): from its
+   * handler's start + the stub to the answer written — what the server added, measured inside it. Time a request
+   * waited in the server's socket before its handler ran is not in it. `beyond` answers were ≥ beyondUs late.
+   * Absent in earlier records; null when the server does not report it (server/peers/).
+   */
+  serverLateUs?: {
+    count: number;
+    p50: number;
+    p99: number;
+    p99_9: number;
+    max: number;
+    beyondUs: number;
+    beyond: number;
+  } | null;
   rssBytes: number;
   littleCeilingRps: number;
   paced: { late: number; maxLateUs: number } | null;

@@ -1,38 +1,63 @@
-// The load generator's capacity: wrk CPU per request by mode (measured here), and whether a plan fits its CPUs.
+// The load generator's capacity: wrk CPU by mode (measured here), and whether a plan fits the CPUs it was given.
 import type { Mode } from "../contract/record.ts";
 
-// NOTE: measured on this machine, wrk 4.1 pinned to one CPU (docs/generator.md): paced 47–66 µs per request
-// (47 at 20k RPS over 20k connections), saturate ≈ 13 µs. Paced costs more because wrk's event loop walks its
-// whole timer list, reading the clock for each pending delay() timer, every time a timer fires.
-export const WRK_US_PER_REQUEST: Record<Mode, number> = { paced: 50, saturate: 13 };
+// NOTE: paced wrk's CPU follows its connections, not its rate: each pending delay() timer is walked (with a clock
+// read) on every pass of its event loop, and events arrive all the time. Measured with wrk unsaturated on one CPU
+// (docs/generator.md): 76–110 µs per connection per second at 1k–10k connections and 0.5–2 req/s each.
+/** wrk CPU µs per second per paced connection, whatever its rate. */
+export const WRK_PACED_US_PER_CONNECTION = 90;
+/** wrk CPU µs per request in a closed loop (saturate). */
+export const WRK_SATURATE_US_PER_REQUEST = 13;
 
 /** A side is saturated (and is the bound) at this share of its CPUs: the contract's 90 %. */
 const SATURATED = 0.9;
 
-export interface GeneratorFit {
-  /** requests/s the plan asks of the generator (saturate: the Little ceiling connections / stub) */
+/** What wrk is asked for: paced, its connections at any rate; saturate, the Little ceiling connections / stub. */
+export interface GeneratorAsk {
+  mode: Mode;
+  connections: number;
+  /** paced: the rate sent; saturate: up to connections / stub */
   rps: number;
-  /** CPUs wrk burns at that rate */
+}
+
+export interface GeneratorFit extends GeneratorAsk {
+  /** CPUs wrk burns for it */
   cpusNeeded: number;
   cpusGiven: number;
   /** ok: under 90 % of its CPUs; edge: it fits but will read as generator-bound; over: it cannot keep up */
   fit: "ok" | "edge" | "over";
 }
 
-export function generatorFit(mode: Mode, rps: number, cpusGiven: number): GeneratorFit {
-  const cpusNeeded = (rps * WRK_US_PER_REQUEST[mode]) / 1e6;
+export function generatorCores(a: GeneratorAsk): number {
+  return a.mode === "paced"
+    ? (a.connections * WRK_PACED_US_PER_CONNECTION) / 1e6
+    : (a.rps * WRK_SATURATE_US_PER_REQUEST) / 1e6;
+}
+
+export function generatorFit(a: GeneratorAsk, cpusGiven: number): GeneratorFit {
+  const cpusNeeded = generatorCores(a);
   const fit = cpusNeeded > cpusGiven ? "over" : cpusNeeded > SATURATED * cpusGiven ? "edge" : "ok";
-  return { rps, cpusNeeded, cpusGiven, fit };
+  return { ...a, cpusNeeded, cpusGiven, fit };
+}
+
+/** How wrk's need was counted, for people. */
+export function generatorRule(mode: Mode): string {
+  return mode === "paced"
+    ? `${WRK_PACED_US_PER_CONNECTION} µs of wrk per paced connection per second, whatever the rate`
+    : `${WRK_SATURATE_US_PER_REQUEST} µs of wrk per request`;
 }
 
 /** One line for a plan the generator cannot carry (or only at its edge), null when it fits. */
-export function generatorWarning(f: GeneratorFit, mode: Mode): string | null {
+export function generatorWarning(f: GeneratorFit): string | null {
   if (f.fit === "ok") return null;
   const what =
-    mode === "paced" ? `paced ${Math.round(f.rps)} RPS` : `saturate (up to ${Math.round(f.rps)} RPS)`;
-  const need = `needs ≈ ${f.cpusNeeded.toFixed(2)} generator CPUs at ${WRK_US_PER_REQUEST[mode]} µs of wrk per request; the placement gives ${f.cpusGiven}`;
+    f.mode === "paced"
+      ? `paced ${Math.round(f.rps)} RPS over ${f.connections} connections`
+      : `saturate (up to ${Math.round(f.rps)} RPS)`;
+  const need = `needs ≈ ${f.cpusNeeded.toFixed(2)} generator CPUs at ${generatorRule(f.mode)}; the placement gives ${f.cpusGiven}`;
   const want = Math.ceil(f.cpusNeeded / SATURATED);
+  const lower = f.mode === "paced" ? "fewer connections" : "a lower rate";
   return f.fit === "over"
-    ? `${what} ${need}: wrk cannot keep up and the run will be generator-bound — give it ${want} CPUs (GENERATOR_CPUS) or lower the rate`
+    ? `${what} ${need}: wrk cannot keep up and the run will be generator-bound — give it ${want} CPUs (GENERATOR_CPUS) or ${lower}`
     : `${what} ${need}: at the edge, the run may read generator-bound — ${want} CPUs would leave headroom`;
 }

@@ -42,6 +42,7 @@ export interface Collected {
   coSyntheticRemoved: number;
   window: Measurements["steadyWindow"];
   server: ServerDelta;
+  serverLate: Measurements["serverLateUs"];
   cpu: CpuFigures;
   rssBytes: number;
   connectionsEstablished: number;
@@ -78,6 +79,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     connectionsEstablished: c.connectionsEstablished,
     connectedAtS: c.connectedAtS,
     cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
+    serverLateUs: c.serverLate,
     rssBytes: c.rssBytes,
     littleCeilingRps: conns / (slo.stubMs / 1000),
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,

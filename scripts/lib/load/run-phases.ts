@@ -16,12 +16,13 @@ import {
 } from "../placement/run-placement.ts";
 import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
-import { generatorFit, generatorWarning } from "./generator-capacity.ts";
+import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
 import { count2xx, type LabStats } from "./lab-stats.ts";
 import { LiveSampler, sleep } from "./live.ts";
 import { type Collected, serverDelta } from "./measurements.ts";
 import { runSamples } from "./samples.ts";
+import { serverLateness } from "./server-late.ts";
 import { drainTimeWait } from "./time-wait.ts";
 import {
   buildShards,
@@ -95,7 +96,8 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const id = runId(startedAt, o.mode, first.workers, conns);
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
   const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
-  warnGeneratorFit(o.mode, o.mode === "paced" ? slo.targetRps : conns / (slo.stubMs / 1000), placement, log);
+  const rps = o.mode === "paced" ? slo.targetRps : conns / (slo.stubMs / 1000);
+  warnGeneratorFit({ mode: o.mode, connections: conns, rps }, placement, log);
   const plan = {
     url,
     mode: o.mode,
@@ -110,9 +112,9 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
 }
 
 /** Before any load: say when the plan needs more wrk CPU than the generator side was given. */
-function warnGeneratorFit(mode: Mode, rps: number, pl: RunPlacement, log: (l: string) => void): void {
+function warnGeneratorFit(ask: GeneratorAsk, pl: RunPlacement, log: (l: string) => void): void {
   const given = sideCpuCounts(pl).generatorCpus;
-  const warning = generatorWarning(generatorFit(mode, rps, given), mode);
+  const warning = generatorWarning(generatorFit(ask, given));
   if (warning) log(`WARNING: ${warning}`);
 }
 
@@ -204,6 +206,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     coSyntheticRemoved: r.reports.reduce((a, x) => a + x.co_synthetic, 0),
     window: r.live.steadyWindow(p.conns, settleS, wrkEndS),
     server: serverDelta(r.before, r.after),
+    serverLate: serverLateness(r.before, r.after),
     cpu: {
       serverPct: r.live.serverCpu.percent(),
       generatorPct: r.live.wrkCpu.percent(),

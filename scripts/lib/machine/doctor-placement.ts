@@ -1,6 +1,6 @@
 // Doctor checks of where the sides run: the placement, the server's CPUs read back, the generator's capacity, ports.
 import type { Mode } from "../contract/record.ts";
-import { generatorFit, WRK_US_PER_REQUEST } from "../load/generator-capacity.ts";
+import { generatorFit, generatorRule } from "../load/generator-capacity.ts";
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
@@ -12,6 +12,7 @@ export interface PlacementShape {
   placement: LocalPlacement;
   /** what wrk is asked for: paced, the rate sent; saturate, up to the Little ceiling connections / stub */
   rps: Record<Mode, number>;
+  connections: number;
   port: number;
   /** a running server's pids, to read its CPU set back */
   serverPids?: number[];
@@ -53,14 +54,14 @@ function serverCpuRows(s: PlacementShape): Check[] {
 
 function generatorRow(s: PlacementShape, mode: Mode): Check {
   const given = s.placement.request.generatorCpus?.length ?? onlineCpus().length;
-  const f = generatorFit(mode, s.rps[mode], given);
-  const per = `${WRK_US_PER_REQUEST.paced} µs/request paced, ${WRK_US_PER_REQUEST.saturate} saturate (docs/generator.md)`;
+  const f = generatorFit({ mode, connections: s.connections, rps: s.rps[mode] }, given);
+  const asked = mode === "paced" ? `${s.connections} connections` : `${Math.round(f.rps)} RPS`;
   return row(
     `generator capacity (${mode})`,
-    `${given} CPU(s); ${Math.round(s.rps[mode])} RPS needs ≈ ${f.cpusNeeded.toFixed(2)} at ${per}`,
+    `${given} CPU(s); ${asked} need ≈ ${f.cpusNeeded.toFixed(2)} at ${generatorRule(mode)} (docs/generator.md)`,
     "under 90 % of the generator's CPUs",
     f.fit === "ok" ? "OK" : "WARN",
-    `GENERATOR_CPUS with ${Math.ceil(f.cpusNeeded / 0.9)} CPUs, or a lower rate (the run would be generator-bound)`,
+    `GENERATOR_CPUS with ${Math.ceil(f.cpusNeeded / 0.9)} CPUs, or ${mode === "paced" ? "fewer connections" : "a lower rate"} (the run would be generator-bound)`,
   );
 }
 

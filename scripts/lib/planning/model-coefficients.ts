@@ -3,7 +3,7 @@
 import { SATURATED } from "../contract/bound.ts";
 import type { Mode, ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
-import { WRK_US_PER_REQUEST } from "../load/generator-capacity.ts";
+import { WRK_PACED_US_PER_CONNECTION, WRK_SATURATE_US_PER_REQUEST } from "../load/generator-capacity.ts";
 import { fitRss } from "./model-rss.ts";
 import { mostCommon } from "./notes-data.ts";
 import { isPlaced } from "./notes-groups.ts";
@@ -18,8 +18,8 @@ export interface Coefficient {
 export interface Coefficients {
   /** server CPU µs per response, by mode (paced: open arrivals, what users send; saturate: a closed loop) */
   serverUs: Record<Mode, Coefficient>;
-  /** wrk CPU µs per request by mode */
-  generatorUs: Record<Mode, Coefficient>;
+  /** wrk CPU: paced, µs per second per connection (its timers, whatever the rate); saturate, µs per request */
+  generator: { pacedUsPerConnection: Coefficient; saturateUsPerRequest: Coefficient };
   rssPerProcessBytes: Coefficient;
   rssPerConnectionBytes: Coefficient;
   kernelBytesPerSocket: Coefficient;
@@ -88,27 +88,52 @@ function serverUs(all: ResultRecord[], mode: Mode): Coefficient {
   };
 }
 
-function generatorUs(all: ResultRecord[], mode: Mode): Coefficient {
-  const known = (r: ResultRecord) =>
-    r.load.mode === mode &&
-    !r.placement?.cpuUnknown?.includes("generator") &&
-    (r.measurements.cpu.generatorUsPerRequest ?? 0) > 0;
-  const rs = all.filter((r) => isPlaced(r) && known(r));
+// NOTE: placed runs only: a shared run's wrk competes with the server for the cores; its cost is not wrk's own.
+const wrkKnown = (r: ResultRecord, mode: Mode): boolean =>
+  isPlaced(r) &&
+  r.load.mode === mode &&
+  !r.placement?.cpuUnknown?.includes("generator") &&
+  (r.measurements.cpu.generatorUsPerRequest ?? 0) > 0;
+
+// NOTE: paced wrk's CPU follows its pending delay() timers, i.e. its connections (docs/generator.md), and only an
+// unsaturated wrk shows its need: a saturated one takes all it is given, so its µs per request is a floor.
+function generatorPaced(all: ResultRecord[]): Coefficient {
+  const rs = all.filter(
+    (r) => wrkKnown(r, "paced") && (r.measurements.cpu.generatorOfItsCpusPct ?? 100) < SATURATED * 100,
+  );
   const p = pooled(
     rs,
+    (r) => ((r.measurements.cpu.generatorUsPerRequest ?? 0) * r.measurements.rps) / r.load.connections,
+    (r) => r.load.connections,
+  );
+  if (p.runs.length > 0)
+    return {
+      value: p.value,
+      from: `wrk CPU ÷ connections pooled over ${p.runs.length} placed paced ${runWord(p.runs.length)} with wrk < ${SATURATED * 100} % of its CPUs, ${int(p.n)} connections`,
+      runs: ids(p.runs),
+    };
+  return {
+    value: WRK_PACED_US_PER_CONNECTION,
+    from: "no placed paced run with wrk unsaturated: wrk's paced cost measured pinned to one CPU (docs/generator.md)",
+    runs: [],
+  };
+}
+
+function generatorSaturate(all: ResultRecord[]): Coefficient {
+  const p = pooled(
+    all.filter((r) => wrkKnown(r, "saturate")),
     (r) => r.measurements.cpu.generatorUsPerRequest,
     (r) => r.measurements.requests,
   );
   if (p.runs.length > 0)
     return {
       value: p.value,
-      from: `wrk CPU ÷ requests pooled over ${whichRuns(p.runs, all, mode)}, ${int(p.n)} requests`,
+      from: `wrk CPU ÷ requests pooled over ${whichRuns(p.runs, all, "saturate")}, ${int(p.n)} requests`,
       runs: ids(p.runs),
     };
-  // NOTE: a shared run's wrk competes with the server for the cores; its cost per request is not wrk's own.
   return {
-    value: WRK_US_PER_REQUEST[mode],
-    from: `no placed ${mode} run: wrk's ${mode} cost measured pinned to one CPU (docs/generator.md)`,
+    value: WRK_SATURATE_US_PER_REQUEST,
+    from: "no placed saturate run: wrk's saturate cost measured pinned to one CPU (docs/generator.md)",
     runs: [],
   };
 }
@@ -154,7 +179,7 @@ export function coefficients(all: ResultRecord[], utilisation: number): Coeffici
   const nofile = all.flatMap((r) => r.server.nofile.map((x) => x.soft)).filter(Number.isFinite);
   return {
     serverUs: { paced: serverUs(all, "paced"), saturate: serverUs(all, "saturate") },
-    generatorUs: { paced: generatorUs(all, "paced"), saturate: generatorUs(all, "saturate") },
+    generator: { pacedUsPerConnection: generatorPaced(all), saturateUsPerRequest: generatorSaturate(all) },
     rssPerProcessBytes: { value: rss.perProcessBytes, from: rss.method, runs: rss.runs },
     rssPerConnectionBytes: { value: rss.perConnectionBytes, from: rss.method, runs: rss.runs },
     kernelBytesPerSocket: {

@@ -31,8 +31,8 @@ export interface Plan {
   fdWorkers: number;
   workers: number;
   ram: { rssBytes: number; kernelBytes: number; totalBytes: number };
-  /** what testing it takes: paced wrk at the target, kept under the contract's 90 % of its CPUs */
-  generator: { usPerRequest: number; cores: number; cpus: number; shards: number };
+  /** what testing it takes: paced wrk over the connections, kept under the contract's 90 % of its CPUs */
+  generator: { usPerConnection: number; cores: number; cpus: number; shards: number };
   hosts: { total: number; server: number; generator: number; oneHost: boolean };
   /** the p99 target against what placed runs measured at this utilisation */
   p99: {
@@ -74,8 +74,8 @@ export function plan(q: PlanRequest, k: Coefficients): Plan {
   const workers = Math.max(fdWorkers, serverCpus);
   const rssBytes = (workers + 1) * k.rssPerProcessBytes.value + q.connections * k.rssPerConnectionBytes.value;
   const kernelBytes = q.connections * k.kernelBytesPerSocket.value;
-  const genUs = k.generatorUs.paced.value;
-  const genCores = (q.targetRps * genUs) / 1e6;
+  const genUs = k.generator.pacedUsPerConnection.value;
+  const genCores = (q.connections * genUs) / 1e6;
   const genCpus = up(genCores / SATURATED);
   const budgetUs = (q.p99Ms - q.stubMs) * 1000;
   const o = k.p99OverStubUs.byWorkers[String(workers)] ?? k.p99OverStubUs;
@@ -89,7 +89,7 @@ export function plan(q: PlanRequest, k: Coefficients): Plan {
     workers,
     ram: { rssBytes, kernelBytes, totalBytes: rssBytes + kernelBytes },
     generator: {
-      usPerRequest: genUs,
+      usPerConnection: genUs,
       cores: genCores,
       cpus: genCpus,
       shards: planShards(q.connections, k.fdLimit.value),

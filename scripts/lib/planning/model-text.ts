@@ -25,7 +25,7 @@ export function coefficientLines(k: Coefficients): string[] {
   const o = k.p99OverStubUs;
   return [
     `server CPU per request: paced ${us(k.serverUs.paced.value)} µs ${source(k.serverUs.paced)}; saturate ${us(k.serverUs.saturate.value)} µs ${source(k.serverUs.saturate)}. The plan uses paced: users arrive on their own schedule, not in a closed loop.`,
-    `wrk CPU per request: paced ${us(k.generatorUs.paced.value)} µs ${source(k.generatorUs.paced)}; saturate ${us(k.generatorUs.saturate.value)} µs ${source(k.generatorUs.saturate)}.`,
+    `wrk CPU: paced ${us(k.generator.pacedUsPerConnection.value)} µs per connection per second, whatever the rate ${source(k.generator.pacedUsPerConnection)}; saturate ${us(k.generator.saturateUsPerRequest.value)} µs per request ${source(k.generator.saturateUsPerRequest)}.`,
     `server RSS: ${mib(k.rssPerProcessBytes.value)} MiB per process + ${kib(k.rssPerConnectionBytes.value)} KiB per connection ${source(k.rssPerConnectionBytes)}.`,
     `kernel memory per socket: ${kib(k.kernelBytesPerSocket.value)} KiB ${source(k.kernelBytesPerSocket)}.`,
     `open files: ${int(k.fdLimit.value)} per process ${source(k.fdLimit)}, ${FD_RESERVE} kept for the process itself, the busiest SO_REUSEPORT worker gets up to ${REUSEPORT_SKEW} × its share.`,
@@ -48,7 +48,7 @@ export function ruleLines(): string[] {
     `server cores = RPS × (server µs + handler µs) ÷ 10⁶; server CPUs = ⌈cores ÷ ${TARGET_UTILISATION}⌉ (each CPU planned ${TARGET_UTILISATION * 100} % busy: queues, and p99, grow fast near 100 %).`,
     "workers = the larger of the server CPUs and the fd minimum (the fewest workers whose busiest one holds its connections + the reserve under the open-files limit).",
     "RAM = (workers + 1) × RSS per process + connections × (RSS per connection + kernel per socket): the server's side; the generator's host holds as many sockets again.",
-    `generator CPUs = ⌈RPS × wrk paced µs ÷ 10⁶ ÷ ${SATURATED}⌉ (testing the target paced, wrk kept under the contract's ${SATURATED * 100} %); wrk shards by the same open-files rule.`,
+    `generator CPUs = ⌈connections × wrk paced µs per connection ÷ 10⁶ ÷ ${SATURATED}⌉ (testing the target paced, wrk kept under the contract's ${SATURATED * 100} %); wrk shards by the same open-files rule.`,
     "hosts: one when server CPUs + generator CPUs fit its CPUs (split placement); else server hosts (by CPUs and RAM) + generator hosts.",
   ];
 }

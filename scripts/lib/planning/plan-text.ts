@@ -31,7 +31,7 @@ export function planText(p: Plan, k: Coefficients, o: { resultsDir: string; stub
     line("RAM, server side", ramText(p)),
     line(
       "generator to test it",
-      `${p.generator.cpus} CPU${p.generator.cpus === 1 ? "" : "s"} of wrk paced (${p.generator.cores.toFixed(2)} cores at ${p.generator.usPerRequest.toFixed(1)} µs per request), ${p.generator.shards} shards`,
+      `${p.generator.cpus} CPU${p.generator.cpus === 1 ? "" : "s"} of wrk paced (${p.generator.cores.toFixed(2)} cores at ${p.generator.usPerConnection.toFixed(1)} µs per connection per second), ${p.generator.shards} shards`,
     ),
     line("hosts", hostsText(p, k.hostCpus.value)),
     line("p99", p99Text(p)),

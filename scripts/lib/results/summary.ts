@@ -15,6 +15,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `${r.verdict.pass ? "PASS" : "FAIL"}  ${r.load.mode} · ${int(r.load.connections)} connections · ${r.server.workers} workers · stub ${r.slo.stubMs} ms · ${r.load.durationS} s`,
     `  rps        ${int(m.rps)} steady (target ${int(r.slo.targetRps)}), ${int(m.rpsWholeRun)} whole run, ${(m.rps / m.littleCeilingRps).toFixed(3)} of the ${int(m.littleCeilingRps)} Little ceiling`,
     `  latency    p50 ${ms(m.latencyUs.p50)} · p90 ${ms(m.latencyUs.p90)} · p99 ${ms(m.latencyUs.p99)} · p99.9 ${ms(m.latencyUs.p99_9)} · max ${ms(m.latencyUs.max)} ms (over stub p99 ${ms(m.overStubUs.p99)} ms, limit ${r.slo.stubMs + r.slo.overheadBudgetMs} ms)`,
+    ...serverLateLine(r),
     `  errors     connect ${int(e.connect)} · read ${int(e.read)} · write ${int(e.write)} · timeout ${int(e.timeout)} · status ${int(e.status)} · server non-2xx ${int(e.non2xx)}`,
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
@@ -27,6 +28,16 @@ export function summaryText(r: ResultRecord, dir: string): string {
       : []),
   ];
   return lines.join("\n");
+}
+
+/** The server's own view: how late its answers went out past the stub, beside wrk's over-stub p99. */
+function serverLateLine(r: ResultRecord): string[] {
+  const l = r.measurements.serverLateUs;
+  if (!l) return [];
+  const beyond = l.beyond > 0 ? ` · ${int(l.beyond)} answers ≥ ${ms(l.beyondUs)} ms late` : "";
+  return [
+    `  server     its own lateness past the stub: p50 ≤ ${ms(l.p50)} · p99 ≤ ${ms(l.p99)} · p99.9 ≤ ${ms(l.p99_9)} · max ≤ ${ms(l.max)} ms over ${int(l.count)} answers${beyond} (wrk saw p99 ${ms(r.measurements.overStubUs.p99)} ms over)`,
+  ];
 }
 
 /** "split · server CPUs 1: 24 % of them (15.2 µs/request) · wrk CPUs 0: 94 % of them (47.0 µs/request)" */

@@ -1,0 +1,36 @@
+// The server's own lateness past the stub over the measured phase, from two readings of its summed histogram.
+import { addLate, LATE_BUCKET_US, LATE_BUCKETS, type LateBuckets } from "../../../server/late.ts";
+import type { Measurements } from "../contract/record.ts";
+import type { LabStats } from "./lab-stats.ts";
+
+type ServerLate = NonNullable<Measurements["serverLateUs"]>;
+
+/** null when the server does not report it (the comparison peers) or answered nothing in between. */
+export function serverLateness(before: LabStats, after: LabStats): ServerLate | null {
+  if (!before.stubLate || !after.stubLate) return null;
+  const width = after.stubLateBucketUs ?? LATE_BUCKET_US;
+  const delta = addLate(after.stubLate, before.stubLate, -1);
+  const count = delta.reduce((a, [, c]) => a + c, 0);
+  if (count <= 0) return null;
+  const at = (q: number): number => upperBound(delta, count * q, width);
+  const last = delta[delta.length - 1]?.[0] ?? 0;
+  return {
+    count,
+    p50: at(0.5),
+    p99: at(0.99),
+    p99_9: at(0.999),
+    max: (last + 1) * width,
+    beyondUs: LATE_BUCKETS * width,
+    beyond: delta.filter(([i]) => i >= LATE_BUCKETS - 1).reduce((a, [, c]) => a + c, 0),
+  };
+}
+
+// NOTE: a bucket's upper bound: "p99 ≤ 0.4 ms" errs by at most one bucket width, never below the truth.
+function upperBound(delta: LateBuckets, rank: number, width: number): number {
+  let seen = 0;
+  for (const [i, c] of delta) {
+    seen += c;
+    if (seen >= rank) return (i + 1) * width;
+  }
+  return ((delta[delta.length - 1]?.[0] ?? 0) + 1) * width;
+}
