@@ -30,7 +30,7 @@ describe("make plan from fixture results", () => {
     assert.match(o, /RAM, server side +474\.4 MiB \(RSS 396\.3 \+ kernel 78\.1\)/);
     assert.match(
       o,
-      /generator to test it +2 CPUs of wrk paced \(1\.00 cores at 50\.1 µs per request\), 2 shards/,
+      /generator to test it +2 CPUs of wrk paced \(1\.00 cores at 50\.1 µs per connection per second\), 2 shards/,
     );
     assert.match(o, /hosts +2 \(server 1 \+ generator 1, 2 CPUs each\)/);
     assert.match(o, /pooled over 5 placed paced runs, 710,000 responses/);
