@@ -1,4 +1,5 @@
 // The load generator's capacity: wrk CPU by mode (measured here), and whether a plan fits the CPUs it was given.
+import { SATURATED } from "../contract/bound.ts";
 import type { Mode } from "../contract/record.ts";
 
 // NOTE: paced wrk's CPU follows its connections, not its rate: each pending delay() timer is walked (with a clock
@@ -8,9 +9,6 @@ import type { Mode } from "../contract/record.ts";
 export const WRK_PACED_US_PER_CONNECTION = 90;
 /** wrk CPU µs per request in a closed loop (saturate). */
 export const WRK_SATURATE_US_PER_REQUEST = 13;
-
-/** A side is saturated (and is the bound) at this share of its CPUs: the contract's 90 %. */
-const SATURATED = 0.9;
 
 /** What wrk is asked for: paced, its connections at any rate; saturate, the Little ceiling connections / stub. */
 export interface GeneratorAsk {
@@ -36,8 +34,14 @@ export function generatorCores(a: GeneratorAsk): number {
 
 export function generatorFit(a: GeneratorAsk, cpusGiven: number): GeneratorFit {
   const cpusNeeded = generatorCores(a);
+  // NOTE: the contract's 90 %: a generator run above it reads as the bound.
   const fit = cpusNeeded > cpusGiven ? "over" : cpusNeeded > SATURATED * cpusGiven ? "edge" : "ok";
   return { ...a, cpusNeeded, cpusGiven, fit };
+}
+
+/** CPUs that keep wrk under the contract's 90 %. */
+export function cpusToGive(f: GeneratorFit): number {
+  return Math.ceil(f.cpusNeeded / SATURATED);
 }
 
 /** How wrk's need was counted, for people. */
@@ -55,7 +59,7 @@ export function generatorWarning(f: GeneratorFit): string | null {
       ? `paced ${Math.round(f.rps)} RPS over ${f.connections} connections`
       : `saturate (up to ${Math.round(f.rps)} RPS)`;
   const need = `needs ≈ ${f.cpusNeeded.toFixed(2)} generator CPUs at ${generatorRule(f.mode)}; the placement gives ${f.cpusGiven}`;
-  const want = Math.ceil(f.cpusNeeded / SATURATED);
+  const want = cpusToGive(f);
   const lower = f.mode === "paced" ? "fewer connections" : "a lower rate";
   return f.fit === "over"
     ? `${what} ${need}: wrk cannot keep up and the run will be generator-bound — give it ${want} CPUs (GENERATOR_CPUS) or ${lower}`

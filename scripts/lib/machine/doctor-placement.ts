@@ -1,6 +1,6 @@
 // Doctor checks of where the sides run: the placement, the server's CPUs read back, the generator's capacity, ports.
 import type { Mode } from "../contract/record.ts";
-import { generatorFit, generatorRule } from "../load/generator-capacity.ts";
+import { cpusToGive, generatorFit, generatorRule } from "../load/generator-capacity.ts";
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
@@ -61,7 +61,7 @@ function generatorRow(s: PlacementShape, mode: Mode): Check {
     `${given} CPU(s); ${asked} need ≈ ${f.cpusNeeded.toFixed(2)} at ${generatorRule(mode)} (docs/generator.md)`,
     "under 90 % of the generator's CPUs",
     f.fit === "ok" ? "OK" : "WARN",
-    `GENERATOR_CPUS with ${Math.ceil(f.cpusNeeded / 0.9)} CPUs, or ${mode === "paced" ? "fewer connections" : "a lower rate"} (the run would be generator-bound)`,
+    `GENERATOR_CPUS with ${cpusToGive(f)} CPUs, or ${mode === "paced" ? "fewer connections" : "a lower rate"} (the run would be generator-bound)`,
   );
 }
 
