@@ -155,7 +155,10 @@ describe("capacity notes from fixture results", () => {
       p,
       /server CPU per request: paced 25\.9 µs \(server CPU ÷ responses pooled over 5 placed paced runs, 710,000 responses;/,
     );
-    assert.match(p, /wrk CPU: paced 50\.1 µs per connection per second, whatever the rate \(wrk CPU ÷ connections pooled over 5 placed paced runs with wrk < 90 %/);
+    assert.match(
+      p,
+      /wrk CPU: paced 50\.1 µs per connection per second, whatever the rate \(wrk CPU ÷ connections pooled over 5 placed paced runs with wrk < 90 %/,
+    );
     assert.match(
       p,
       /server RSS: 80\.0 MiB per process \+ 8\.0 KiB per connection \(least-squares fit over 6 placed runs/,
