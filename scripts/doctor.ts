@@ -2,6 +2,7 @@
 
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { littleCeilingRps } from "./lib/contract/little.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { textTable } from "./lib/core/format.ts";
@@ -45,7 +46,7 @@ await runMain(async () => {
   const notes = a.url === undefined ? [] : await probeServer(a.url, shape);
   const placed = placementChecks({
     placement: localPlacement(a),
-    rps: { paced: a["target-rps"], saturate: a.connections / (slo.stubMs / 1000) },
+    rps: { paced: a["target-rps"], saturate: littleCeilingRps(a.connections, slo.stubMs) },
     connections: a.connections,
     port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
     serverPids: shape.serverPids,

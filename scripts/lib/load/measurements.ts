@@ -1,4 +1,5 @@
 // A run's Measurements, built purely from what it collected: merged wrk reports, live samples, server counts, CPU.
+import { littleCeilingRps } from "../contract/little.ts";
 import type { Measurements, RunSample } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import { percentile, reduceHistogram } from "./histogram.ts";
@@ -81,7 +82,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
     serverLateUs: c.serverLate,
     rssBytes: c.rssBytes,
-    littleCeilingRps: conns / (slo.stubMs / 1000),
+    littleCeilingRps: littleCeilingRps(conns, slo.stubMs),
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,
     coSyntheticRemoved: c.coSyntheticRemoved,
     kernel: c.kernel,

@@ -1,5 +1,6 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
+import { littleCeilingRps } from "../contract/little.ts";
 import type { SidePinning } from "../contract/placement.ts";
 import type { Mode } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
@@ -96,7 +97,7 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const id = runId(startedAt, o.mode, first.workers, conns);
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
   const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
-  const rps = o.mode === "paced" ? slo.targetRps : conns / (slo.stubMs / 1000);
+  const rps = o.mode === "paced" ? slo.targetRps : littleCeilingRps(conns, slo.stubMs);
   warnGeneratorFit({ mode: o.mode, connections: conns, rps }, placement, log);
   const plan = {
     url,

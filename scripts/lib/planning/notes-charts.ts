@@ -1,6 +1,8 @@
 // Capacity notes, the charts: Vega-Lite specs rendered to SVG headless (vega View, renderer "none").
+
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { littleCeilingRps } from "../contract/little.ts";
 import type { CellSummary } from "./notes-data.ts";
 
 export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
@@ -149,7 +151,7 @@ export function rpsVsConnectionsSpec(cells: CellSummary[], l: ChartLines): TopLe
   const x: Enc = { field: "connections", type: "quantitative", title: "connections" };
   const y: Enc = { field: "rps", type: "quantitative", title: "steady RPS (2xx responses / s)" };
   const last = conns[conns.length - 1] ?? 0;
-  const ceiling = (c: number) => c / (l.stubMs / 1000);
+  const ceiling = (c: number) => littleCeilingRps(c, l.stubMs);
   return {
     $schema: SCHEMA,
     title: "Steady RPS vs connections (median per cell; bars: min–max of repeats)",

@@ -1,6 +1,8 @@
 // The sweep's grid (workers × connections × mode), its resumable state file, and the ETA of what is left.
+
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { littleCeilingRps } from "../contract/little.ts";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { writeAtomic } from "../results/atomic.ts";
@@ -49,7 +51,7 @@ export { intList as parseList } from "../core/parse.ts";
 
 /** Default target of a cell: a fifth of the Little ceiling (connections ÷ stub), well inside it. */
 export function defaultTargetRps(connections: number, stubMs: number): number {
-  return Math.max(1, Math.round(connections / (stubMs / 1000) / 5));
+  return Math.max(1, Math.round(littleCeilingRps(connections, stubMs) / 5));
 }
 
 export function cellKey(c: Omit<Cell, "key">): string {
