@@ -23,7 +23,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
 	sweep notes plan report compare diff export peers chaos iproute2 sshd chromium netns-up netns-down netns-clean \
-	fleet-up fleet-down fleet-check
+	fleet-up fleet-down fleet-check unshield
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -216,14 +216,19 @@ LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call give
 	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t)
 # PLACEMENT=hosts HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one).
 LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
-lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS, paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
+# SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent preempts the server).
+LAB_SHIELD = $(if $(filter 1,$(SHIELD)),--shield)
+lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
 	@$(RAISE_NOFILE); tuned=0; \
 	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
 	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
-	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_HOSTS) $(LAB_SHAPE); rc=$$?; \
+	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_SHIELD) $(LAB_HOSTS) $(LAB_SHAPE); rc=$$?; \
 	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
 	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
 	exit $$rc
+
+unshield: node_modules/.package-lock.json ## put back the tasks a killed `make lab SHIELD=1` left off the server's CPUs (safe twice)
+	$(NODE) scripts/unshield.ts
 
 # --- tests ------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check

@@ -10,10 +10,12 @@ import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/i
 import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
+import { formatCpuList } from "./lib/placement/cpus.ts";
 import { startHostsLab } from "./lib/placement/hosts-lab.ts";
 import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
 import { startNetnsLab } from "./lib/placement/netns-lab.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
+import { lowerShield, raiseShield } from "./lib/placement/shield.ts";
 import { startServer } from "./lib/processes/server.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
@@ -62,7 +64,7 @@ await runMain(async () => {
         .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
       [
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
-        ...["placement", "server-cpus", "generator-cpus", "clients", "hosts", "results-dir"],
+        ...["placement", "server-cpus", "generator-cpus", "shield", "clients", "hosts", "results-dir"],
       ] as const,
       { modes: "paced,saturate" },
       slo,
@@ -86,7 +88,13 @@ await runMain(async () => {
   }
 });
 
-type LabArgs = PlacementArgs & { workers: number; port: number; clients: number; hosts?: string };
+type LabArgs = PlacementArgs & {
+  workers: number;
+  port: number;
+  clients: number;
+  hosts?: string;
+  shield: boolean;
+};
 
 interface Target {
   output: () => string;
@@ -117,17 +125,29 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
     return { ...lab, output: lab.server.output, statsBase: lab.server.statsBase };
   }
   if (a.placement === "hosts") return startHostsTarget(a, spec);
+  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   const place = localPlacement(a);
   process.stderr.write(`placement: ${place.label}\n`);
   const server = await startServer({ ...spec, prefix: place.serverPrefix }).catch(failed);
-  const stop = () => server.stop().then(() => {});
-  return {
-    output: server.output,
-    url: `${server.url}/ping/`,
-    statsBase: server.statsBase,
-    request: place.request,
-    stop,
+  const request = { ...place.request };
+  if (a.shield && place.serverCpus) {
+    const cpus = place.serverCpus;
+    try {
+      request.shieldedTasks = raiseShield(cpus).tasks.length;
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+    process.stderr.write(
+      `shield: ${request.shieldedTasks} other tasks moved off CPUs ${formatCpuList(cpus)} for the run (\`make unshield\` puts them back if this run is killed)\n`,
+    );
+  }
+  // NOTE: the shield comes down before the server drains: put back even when the stop fails.
+  const stop = () => {
+    if (request.shieldedTasks !== undefined) lowerShield();
+    return server.stop().then(() => {});
   };
+  return { output: server.output, url: `${server.url}/ping/`, statsBase: server.statsBase, request, stop };
 }
 
 /** PLACEMENT=hosts: the inventory's server and client hosts, over ssh (placement/hosts-lab.ts). */

@@ -17,6 +17,8 @@ export interface Placement {
     cpus: number[] | null;
     /** every server process's affinity as read back (primary and workers) */
     pinned?: SidePinning[];
+    /** split with --shield: how many other tasks (threads) were moved off the server's CPUs for the run */
+    shieldedTasks?: number;
   };
   generator: {
     host: string;

@@ -201,6 +201,11 @@ export const CATALOGUE = {
     desc: "CPUs of every wrk shard, taskset-style (0 or 0-1); default: the lower half of the CPUs",
     parse: cpus,
   },
+  shield: {
+    type: "boolean",
+    desc: "split only: move every other task off the server's CPUs for the run (put back after; make unshield if killed)",
+    default: false,
+  },
   clients: {
     type: "number",
     desc: "client network namespaces (emulated hosts) the wrk shards are spread over",

@@ -28,6 +28,8 @@ export interface PlacementRequest {
   minShards?: number;
   /** hosts: how many CPUs the client hosts give wrk together (hostsGeneratorCpus); absent = unknown */
   generatorCpuCount?: number;
+  /** split with --shield: the other tasks moved off the server's CPUs (placement/shield.ts) */
+  shieldedTasks?: number;
 }
 
 /** What the run got: the server's set comes from its processes' affinity, not from what was asked. */
@@ -38,6 +40,7 @@ export interface RunPlacement {
   server: SidePinning[];
   hosts?: PlacementRequest["hosts"];
   generatorCpuCount?: number;
+  shieldedTasks?: number;
 }
 
 /** How many CPUs each side was given: its set, or every CPU of the machine when it floats. */
@@ -110,6 +113,7 @@ export function resolveRunPlacement(
     serverCpus,
     generatorCpus: disjoint ? generatorCpus : null,
     server,
+    ...(req.shieldedTasks !== undefined ? { shieldedTasks: req.shieldedTasks } : {}),
   };
 }
 
@@ -128,7 +132,13 @@ export function placementRecord(
     Math.floor(shards / clients.length) + (i < shards % clients.length ? 1 : 0);
   return {
     kind: rp.kind,
-    server: { host: rp.hosts?.server ?? "localhost", address, cpus: rp.serverCpus, pinned: rp.server },
+    server: {
+      host: rp.hosts?.server ?? "localhost",
+      address,
+      cpus: rp.serverCpus,
+      pinned: rp.server,
+      ...(rp.shieldedTasks !== undefined ? { shieldedTasks: rp.shieldedTasks } : {}),
+    },
     generator: clients.map((host, i) => ({
       host,
       cpus: rp.hosts?.clientCpus?.[i] ?? rp.generatorCpus,

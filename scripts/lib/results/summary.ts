@@ -52,7 +52,11 @@ function placementLine(r: ResultRecord): string {
     pl.kind === "shared"
       ? " — WARNING: both sides float over the same CPUs, wrk competes with the server"
       : "";
-  return `${pl.kind} · server ${set(pl.server.cpus)}: ${c.serverOfItsCpusPct.toFixed(0)} % of them (${c.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${gen}: ${c.generatorOfItsCpusPct.toFixed(0)} % of them (${(c.generatorUsPerRequest ?? 0).toFixed(1)} µs/request)${warn}`;
+  const shield =
+    pl.server.shieldedTasks !== undefined
+      ? ` (shielded: ${pl.server.shieldedTasks} other tasks kept off)`
+      : "";
+  return `${pl.kind} · server ${set(pl.server.cpus)}${shield}: ${c.serverOfItsCpusPct.toFixed(0)} % of them (${c.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${gen}: ${c.generatorOfItsCpusPct.toFixed(0)} % of them (${(c.generatorUsPerRequest ?? 0).toFixed(1)} µs/request)${warn}`;
 }
 
 /** The exit a run's verdict gives: 0 PASS, or 1 FAIL with the names of the failed rules. */
