@@ -113,3 +113,27 @@ test("SHIELD=1 without split placement: one line, exit 2, nothing started", { sk
   assert.match(r.stderr, /--shield needs PLACEMENT=split/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
 });
+
+test("make doctor names a task above the server's priority that may run on its CPUs", {
+  skip: skip || (process.getuid?.() !== 0 && "needs root (nice -5)"),
+}, async () => {
+  const c = spawn("nice", ["-n", "-5", "sleep", "300"]);
+  children.push(c);
+  await settle();
+  const doctor = (...a: string[]) => runCli("scripts/doctor.ts", ["--json", "--connections", "100", ...a]);
+  type Row = { name: string; current: string; status: string; fix: string };
+  const rows = async (...a: string[]) =>
+    (JSON.parse((await doctor(...a)).stdout) as { checks: Row[] }).checks;
+  const row = (await rows("--server-cpus", "1", "--generator-cpus", "0")).find(
+    (r) => r.name === "other tasks on the server's CPUs",
+  );
+  assert.ok(row, "no neighbour row under split");
+  assert.equal(row.status, "WARN");
+  assert.match(row.current, /above the server.s priority: .*sleep \(pid \d+, nice -5\)/);
+  assert.match(row.fix, /SHIELD=1/);
+  const shared = await rows("--placement", "shared");
+  assert.ok(
+    !shared.some((r) => r.name === "other tasks on the server's CPUs"),
+    "no neighbour row when shared",
+  );
+});

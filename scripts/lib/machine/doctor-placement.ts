@@ -4,6 +4,7 @@ import { cpusToGive, generatorFit, generatorRule } from "../load/generator-capac
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
+import { neighbours } from "../placement/shield.ts";
 import type { Check } from "./doctor-checks.ts";
 import { row } from "./doctor-row.ts";
 import { ipLocalPortRange, readSysctl } from "./limits.ts";
@@ -20,7 +21,30 @@ export interface PlacementShape {
 
 export function placementChecks(s: PlacementShape): Check[] {
   const gen = (["paced", "saturate"] as const).map((m) => generatorRow(s, m));
-  return [placementRow(s), ...serverCpuRows(s), ...gen, reservedPortRow(s.port)];
+  return [placementRow(s), ...serverCpuRows(s), ...neighbourRows(s), ...gen, reservedPortRow(s.port)];
+}
+
+// NOTE: on this VM its agent (PID 1, nice −10) preempts the server for 8–17 ms at a time (docs/generator.md).
+function neighbourRows(s: PlacementShape): Check[] {
+  const cpus = s.placement.serverCpus;
+  if (!cpus) return [];
+  const all = neighbours(cpus);
+  const above = all.filter((t) => t.nice < 0);
+  // NOTE: one name per process (its main thread's), most favoured first: a VM agent has many threads.
+  const byPid = new Map<number, { comm: string; nice: number }>();
+  for (const t of above.sort((a, b) => a.nice - b.nice))
+    if (!byPid.has(t.pid) || t.tid === t.pid) byPid.set(t.pid, { comm: t.comm, nice: t.nice });
+  const procs = [...byPid].map(([pid, p]) => `${p.comm} (pid ${pid}, nice ${p.nice})`);
+  const names = procs.slice(0, 4).join(", ") + (procs.length > 4 ? ` and ${procs.length - 4} more` : "");
+  return [
+    row(
+      "other tasks on the server's CPUs",
+      `${all.length} may run on CPUs ${formatCpuList(cpus)}${above.length ? `; above the server's priority: ${names}` : ""}`,
+      "none above the server's priority",
+      above.length > 0 ? "WARN" : "OK",
+      "make lab SHIELD=1 keeps every other task off the server's CPUs for the run",
+    ),
+  ];
 }
 
 function placementRow(s: PlacementShape): Check {

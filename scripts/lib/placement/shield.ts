@@ -32,23 +32,28 @@ export function shieldStatePath(): string {
 const PF_KTHREAD = 0x00200000;
 
 interface Task {
+  pid: number;
   tid: number;
   comm: string;
   startTicks: number;
   kernel: boolean;
+  /** nice, −20..19: below 0 it outweighs the server (nice 0) on a shared CPU */
+  nice: number;
   cpus: number[];
 }
 
-function readTask(dir: string, tid: number): Task | null {
+function readTask(dir: string, pid: number, tid: number): Task | null {
   try {
     const stat = readFileSync(`${dir}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // NOTE: comm may hold spaces and ")"
     const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`${dir}/status`, "utf8"));
     const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     return {
+      pid,
       tid,
       comm,
       startTicks: Number(f[19]),
+      nice: Number(f[16]),
       kernel: (Number(f[6]) & PF_KTHREAD) !== 0,
       cpus: m?.[1] ? expandCpuList(m[1]) : [],
     };
@@ -71,12 +76,20 @@ function tasks(pids?: readonly number[]): Task[] {
     } catch {
       return [];
     }
-    return tids.flatMap((t) => readTask(`/proc/${pid}/task/${t}`, Number(t)) ?? []);
+    return tids.flatMap((t) => readTask(`/proc/${pid}/task/${t}`, pid, Number(t)) ?? []);
   });
 }
 
 function setAffinity(tid: number, cpus: number[]): boolean {
   return shSync`taskset -pc ${formatCpuList(cpus)} ${tid}`.exitCode === 0;
+}
+
+/** The user tasks that may run on a server CPU and elsewhere: what the shield moves (and make doctor names). */
+export function neighbours(serverCpus: number[], pids?: readonly number[]): Task[] {
+  const inside = new Set(serverCpus);
+  return tasks(pids).filter(
+    (t) => !t.kernel && t.cpus.some((c) => inside.has(c)) && t.cpus.some((c) => !inside.has(c)),
+  );
 }
 
 /**
@@ -91,9 +104,7 @@ export function raiseShield(
   if (existsSync(path))
     throw new InvalidRun(`a previous shield was not put back (${path}) — run \`make unshield\` first`);
   const inside = new Set(serverCpus);
-  const movable = tasks(pids).filter(
-    (t) => !t.kernel && t.cpus.some((c) => inside.has(c)) && t.cpus.some((c) => !inside.has(c)),
-  );
+  const movable = neighbours(serverCpus, pids);
   const state: ShieldState = {
     serverCpus,
     tasks: movable.map(({ tid, comm, startTicks, cpus }) => ({ tid, comm, startTicks, before: cpus })),
@@ -121,7 +132,7 @@ export function lowerShield(path = shieldStatePath()): number {
   }
   let restored = 0;
   for (const t of state.tasks) {
-    const now = readTask(`/proc/${t.tid}`, t.tid);
+    const now = readTask(`/proc/${t.tid}`, t.tid, t.tid);
     if (now && now.startTicks === t.startTicks && setAffinity(t.tid, t.before)) restored++;
   }
   rmSync(path, { force: true });

@@ -38,7 +38,12 @@ function placementOf(r: ResultRecord): { key: string; label: string } {
   const s = cpuSet(r.placement.server.cpus);
   const g = [...new Set(r.placement.generator.map((x) => cpuSet(x.cpus)))].join("+");
   const hosts = kind === "hosts" ? ` · ${r.placement.generator.length} client hosts` : "";
-  return { key: `${kind}|s${s}|g${g}`, label: `${kind} · server CPUs ${s} · wrk CPUs ${g}${hosts}` };
+  // NOTE: a shielded run (make lab SHIELD=1) had the server's CPUs to itself: never pooled with one that did not.
+  const shield = r.placement.server.shieldedTasks !== undefined ? " · shielded" : "";
+  return {
+    key: `${kind}|s${s}|g${g}${shield}`,
+    label: `${kind} · server CPUs ${s}${shield} · wrk CPUs ${g}${hosts}`,
+  };
 }
 
 function tuningOf(r: ResultRecord): { key: string; label: string } {
