@@ -53,6 +53,12 @@ test("raise moves a free task off the server's CPUs and leaves a pinned one; mak
   );
 
   const env = { LAB_SHIELD_STATE: path };
+  const doctor = await runCli("scripts/doctor.ts", ["--json", "--connections", "100"], { env });
+  const left = (
+    JSON.parse(doctor.stdout) as { checks: { name: string; status: string; fix: string }[] }
+  ).checks.find((c) => c.name === "shield");
+  assert.equal(left?.status, "WARN", "make doctor flags a shield left up");
+  assert.match(left?.fix ?? "", /make unshield/);
   const r = await runCli("scripts/unshield.ts", [], { env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /1 tasks back on their CPUs/);

@@ -1,10 +1,11 @@
 // Doctor checks of where the sides run: the placement, the server's CPUs read back, the generator's capacity, ports.
+import { existsSync } from "node:fs";
 import type { Mode } from "../contract/record.ts";
 import { cpusToGive, generatorFit, generatorRule } from "../load/generator-capacity.ts";
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
-import { neighbours } from "../placement/shield.ts";
+import { neighbours, shieldStatePath } from "../placement/shield.ts";
 import type { Check } from "./doctor-checks.ts";
 import { row } from "./doctor-row.ts";
 import { ipLocalPortRange, readSysctl } from "./limits.ts";
@@ -36,7 +37,15 @@ function neighbourRows(s: PlacementShape): Check[] {
     if (!byPid.has(t.pid) || t.tid === t.pid) byPid.set(t.pid, { comm: t.comm, nice: t.nice });
   const procs = [...byPid].map(([pid, p]) => `${p.comm} (pid ${pid}, nice ${p.nice})`);
   const names = procs.slice(0, 4).join(", ") + (procs.length > 4 ? ` and ${procs.length - 4} more` : "");
+  const left = existsSync(shieldStatePath());
   return [
+    row(
+      "shield",
+      left ? `left up by a killed run (${shieldStatePath()})` : "none up",
+      "none left up",
+      left ? "WARN" : "OK",
+      "make unshield puts those tasks back on their CPUs",
+    ),
     row(
       "other tasks on the server's CPUs",
       `${all.length} may run on CPUs ${formatCpuList(cpus)}${above.length ? `; above the server's priority: ${names}` : ""}`,

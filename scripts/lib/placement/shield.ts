@@ -109,17 +109,23 @@ export function raiseShield(
     serverCpus,
     tasks: movable.map(({ tid, comm, startTicks, cpus }) => ({ tid, comm, startTicks, before: cpus })),
   };
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 1)}\n`); // NOTE: saved before any task moves
-  renameSync(tmp, path);
-  // NOTE: a task that exits between the scan and taskset is simply not moved; lowerShield skips it too.
+  save(state, path); // NOTE: saved before any task moves
+  // NOTE: a task that exits (or refuses) between the scan and taskset is not moved, and not put back later:
+  // the saved list is rewritten with the moved ones only, so unshield never resets a set it did not change.
   state.tasks = state.tasks.filter((t) =>
     setAffinity(
       t.tid,
       t.before.filter((c) => !inside.has(c)),
     ),
   );
+  save(state, path);
   return state;
+}
+
+function save(state: ShieldState, path: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 1)}\n`);
+  renameSync(tmp, path);
 }
 
 /** Put every saved task still alive (same start time) back on its set; remove the state. Returns how many. */
