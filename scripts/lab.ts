@@ -109,6 +109,7 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
   const failed = (e: Error): never => {
     throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
   };
+  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   const spec = { workers: a.workers, port: a.port, stubMs };
   if (a.placement === "netns") {
     const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
@@ -125,7 +126,6 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
     return { ...lab, output: lab.server.output, statsBase: lab.server.statsBase };
   }
   if (a.placement === "hosts") return startHostsTarget(a, spec);
-  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   const place = localPlacement(a);
   process.stderr.write(`placement: ${place.label}\n`);
   const server = await startServer({ ...spec, prefix: place.serverPrefix }).catch(failed);

@@ -111,13 +111,15 @@ test("make lab SHIELD=1: a task of the machine is off CPU 1 during the run, back
   assert.ok((record.placement?.server.shieldedTasks ?? 0) >= 1, "the record counts the moved tasks");
 });
 
-test("SHIELD=1 without split placement: one line, exit 2, nothing started", { skip }, async () => {
-  const r = await runCli("scripts/lab.ts", ["--placement", "shared", "--shield", "--port", "8073"], {
-    timeoutMs: 30_000,
-  });
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--shield needs PLACEMENT=split/);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+test("SHIELD=1 with shared or netns placement: one line, exit 2, nothing started", { skip }, async () => {
+  for (const placement of ["shared", "netns"]) {
+    const r = await runCli("scripts/lab.ts", ["--placement", placement, "--shield", "--port", "8073"], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--shield needs PLACEMENT=split/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
 });
 
 test("make doctor names a task above the server's priority that may run on its CPUs", {
