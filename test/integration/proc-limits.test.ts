@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
-import { setPriority, tmpdir } from "node:os";
+import { getPriority, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,7 +17,7 @@ import {
   readSysctlInt,
   tuningSnapshot,
 } from "../../scripts/lib/machine/limits.ts";
-import { cpuTimeUs, rssBytes } from "../../scripts/lib/machine/proc.ts";
+import { cpuTimeUs, procStat, rssBytes } from "../../scripts/lib/machine/proc.ts";
 
 const MB = 1024 * 1024;
 const GONE_PID = 2 ** 22 + 1; // above PID_MAX_LIMIT, so never a live process
@@ -61,6 +61,10 @@ test("cpuTimeUs/rssBytes: self, gone pid, comm with spaces and parens", async ()
   assert.match(readFileSync(`/proc/${c.pid}/stat`, "utf8"), /\(a\) b \(c\)/);
   const us = cpuTimeUs(c.pid ?? GONE_PID);
   assert.ok(us !== null && us >= 0 && us < 1e6, `weird-comm cpu ${us}`);
+  const st = procStat(c.pid ?? GONE_PID);
+  assert.equal(st?.comm, "a) b (c");
+  assert.equal(st?.nice, getPriority(c.pid));
+  assert.equal((st?.flags ?? 0) & 0x00200000, 0, "a user process is no kernel thread");
 });
 
 test("CpuSampler: busy > 50 %, idle < 10 %, late joiner and vanished pid", { timeout: 10_000 }, async () => {

@@ -30,20 +30,31 @@ export interface ProcStat {
   cpuUs: number;
   /** Process start time in clock ticks since boot; with pid it identifies a process despite pid reuse. */
   startTicks: number;
+  comm: string;
+  /** the kernel's PF_* flags (PF_KTHREAD 0x00200000: a kernel thread) */
+  flags: number;
+  /** −20..19 */
+  nice: number;
 }
 
-/** utime+stime (µs) and start time of a process, or null if it is gone. */
+/** utime+stime (µs), start time, name, flags and nice of a process (or of a thread: /proc/<tid>), null if gone. */
 export function procStat(pid: number): ProcStat | null {
   const text = readText(`/proc/${pid}/stat`);
   if (text === null) return null;
   // NOTE: comm (field 2) may contain spaces and ')' — only split what follows the LAST ')'.
-  // After it: [0]=state(3) ... [11]=utime(14) [12]=stime(15) ... [19]=starttime(22).
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // After it: [0]=state(3) ... [6]=flags(9) ... [11]=utime(14) [12]=stime(15) ... [16]=nice(19) ... [19]=starttime(22).
+  const end = text.lastIndexOf(")");
+  const f = text.slice(end + 2).split(" ");
   const utime = Number(f[11]);
   const stime = Number(f[12]);
-  const start = Number(f[19]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return { cpuUs: ((utime + stime) * 1e6) / clockTicks(), startTicks: start };
+  return {
+    cpuUs: ((utime + stime) * 1e6) / clockTicks(),
+    startTicks: Number(f[19]),
+    comm: text.slice(text.indexOf("(") + 1, end),
+    flags: Number(f[6]),
+    nice: Number(f[16]),
+  };
 }
 
 /** Cumulative user+system CPU of a process in µs (clock-tick resolution, 10 ms at CLK_TCK=100). */

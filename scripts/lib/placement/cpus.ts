@@ -50,7 +50,7 @@ export function onlineCpus(): number[] {
   for (const f of CPUSETS) {
     try {
       const text = readFileSync(f, "utf8").trim();
-      if (text) return expandCpuList(text);
+      if (text) return expand(text);
     } catch {}
   }
   return os.cpus().map((_, i) => i);
@@ -60,14 +60,13 @@ export function onlineCpus(): number[] {
 export function affinityOf(pid: number | "self"): number[] | null {
   try {
     const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m?.[1] ? expandCpuList(m[1]) : null;
+    return m?.[1] ? expand(m[1]) : null;
   } catch {
     return null;
   }
 }
 
-/** "0-2,5" → [0, 1, 2, 5] (the kernel's list format, already valid). */
-export function expandCpuList(list: string): number[] {
+function expand(list: string): number[] {
   return list.split(",").flatMap((p) => {
     const [a, b] = p.split("-").map(Number);
     return Array.from({ length: (b ?? a ?? 0) - (a ?? 0) + 1 }, (_, i) => (a ?? 0) + i);

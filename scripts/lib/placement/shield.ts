@@ -2,8 +2,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
+import { procStat } from "../machine/proc.ts";
 import { ROOT, shSync } from "../processes/shell.ts";
-import { expandCpuList, formatCpuList } from "./cpus.ts";
+import { affinityOf, formatCpuList } from "./cpus.ts";
 
 // NOTE: why (docs/generator.md): on this VM its agent (PID 1, nice −10) takes the server's CPU for 8–17 ms at a
 // time; moving it off CPU 1 cut the server's own p99 lateness from 11.6–20.7 ms to 2.6 ms (paced 20k/20k).
@@ -42,24 +43,13 @@ interface Task {
   cpus: number[];
 }
 
-function readTask(dir: string, pid: number, tid: number): Task | null {
-  try {
-    const stat = readFileSync(`${dir}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // NOTE: comm may hold spaces and ")"
-    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`${dir}/status`, "utf8"));
-    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    return {
-      pid,
-      tid,
-      comm,
-      startTicks: Number(f[19]),
-      nice: Number(f[16]),
-      kernel: (Number(f[6]) & PF_KTHREAD) !== 0,
-      cpus: m?.[1] ? expandCpuList(m[1]) : [],
-    };
-  } catch {
-    return null; // gone meanwhile
-  }
+// NOTE: /proc/<tid> answers for any thread, not only a process's main one.
+function readTask(pid: number, tid: number): Task | null {
+  const st = procStat(tid);
+  const cpus = affinityOf(tid);
+  if (!st || !cpus) return null; // gone meanwhile
+  const { comm, startTicks, nice } = st;
+  return { pid, tid, comm, startTicks, nice, kernel: (st.flags & PF_KTHREAD) !== 0, cpus };
 }
 
 /** Every user task (thread) of the pids given (default: all of /proc). */
@@ -76,7 +66,7 @@ function tasks(pids?: readonly number[]): Task[] {
     } catch {
       return [];
     }
-    return tids.flatMap((t) => readTask(`/proc/${pid}/task/${t}`, pid, Number(t)) ?? []);
+    return tids.flatMap((t) => readTask(pid, Number(t)) ?? []);
   });
 }
 
@@ -138,7 +128,7 @@ export function lowerShield(path = shieldStatePath()): number {
   }
   let restored = 0;
   for (const t of state.tasks) {
-    const now = readTask(`/proc/${t.tid}`, t.tid, t.tid);
+    const now = readTask(t.tid, t.tid);
     if (now && now.startTicks === t.startTicks && setAffinity(t.tid, t.before)) restored++;
   }
   rmSync(path, { force: true });
