@@ -1,8 +1,9 @@
 // The tune state file: each sysctl's ORIGINAL value (raw /proc/sys bytes) saved before the first tune changed it.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../processes/server.ts";
+import { writeAtomic } from "../results/atomic.ts";
 
 export interface TuneState {
   version: 1;
@@ -50,9 +51,7 @@ export function readState(path = statePath()): TuneState | null {
 /** Write atomically (temp file + rename), so a crash never leaves half a state file. */
 export function writeState(s: TuneState, path = statePath()): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeAtomic(path, `${JSON.stringify(s, null, 2)}\n`);
 }
 
 export function removeState(path = statePath()): void {

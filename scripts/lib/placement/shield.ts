@@ -1,9 +1,10 @@
 // The shield: every other task of the machine kept off the server's CPUs for a run, then put back exactly.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
 import { procStat } from "../machine/proc.ts";
 import { ROOT, shSync } from "../processes/shell.ts";
+import { writeAtomic } from "../results/atomic.ts";
 import { affinityOf, formatCpuList } from "./cpus.ts";
 
 // NOTE: why (docs/generator.md): on this VM its agent (PID 1, nice −10) takes the server's CPU for 8–17 ms at a
@@ -113,9 +114,7 @@ export function raiseShield(
 }
 
 function save(state: ShieldState, path: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeAtomic(path, `${JSON.stringify(state, null, 1)}\n`);
 }
 
 /** Put every saved task still alive (same start time) back on its set; remove the state. Returns how many. */
@@ -128,8 +127,7 @@ export function lowerShield(path = shieldStatePath()): number {
   }
   let restored = 0;
   for (const t of state.tasks) {
-    const now = readTask(t.tid, t.tid);
-    if (now && now.startTicks === t.startTicks && setAffinity(t.tid, t.before)) restored++;
+    if (procStat(t.tid)?.startTicks === t.startTicks && setAffinity(t.tid, t.before)) restored++;
   }
   rmSync(path, { force: true });
   return restored;
