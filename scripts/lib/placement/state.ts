@@ -1,7 +1,8 @@
 // The fleet's state dir (topology, keys, sshd configs, control sockets): where it is, and the topology file in it.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
+import { writeAtomic } from "../results/atomic.ts";
 import type { Topology } from "./topology.ts";
 
 // NOTE: under /run (root-owned 0755 tmpfs), not /tmp or results/: sshd's StrictModes refuses an
@@ -20,9 +21,7 @@ export function ensureDir(dir: string): string {
 export const topologyPath = (dir: string): string => join(dir, "topology.json");
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeAtomic(path, `${JSON.stringify(value, null, 2)}\n`, 0o600);
 }
 
 export function saveTopology(dir: string, t: Topology): string {

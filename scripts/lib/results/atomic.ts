@@ -2,9 +2,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export function writeAtomic(path: string, text: string): void {
+/** mode: the file's permissions (e.g. 0o600 for the fleet's state); default the umask's. */
+export function writeAtomic(path: string, text: string, mode?: number): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
+  writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }
 
