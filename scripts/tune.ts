@@ -1,6 +1,6 @@
 // tune / untune: apply a sysctl profile (saving the original values first), and restore them byte for byte.
 
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
@@ -15,6 +15,7 @@ import {
   writeState,
 } from "./lib/machine/tune-state.ts";
 import { loadProfile } from "./lib/machine/tuning-profile.ts";
+import { writeAtomic } from "./lib/results/atomic.ts";
 
 interface Change {
   key: string;
@@ -50,9 +51,7 @@ function persist(state: TuneState): string {
   const path = persistPath();
   const lines = Object.keys(state.original).map((k) => `${k} = ${normalizeValue(readRaw(k))}`);
   const head = `# written by scripts/tune.ts (profiles: ${state.profiles.join(", ")}); \`make untune\` removes it\n`;
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${head}${lines.join("\n")}\n`);
-  renameSync(tmp, path);
+  writeAtomic(path, `${head}${lines.join("\n")}\n`);
   return path;
 }
 
