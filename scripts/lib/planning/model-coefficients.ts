@@ -95,12 +95,14 @@ const wrkKnown = (r: ResultRecord, mode: Mode): boolean =>
   !r.placement?.cpuUnknown?.includes("generator") &&
   (r.measurements.cpu.generatorUsPerRequest ?? 0) > 0;
 
+/** wrk under the contract's 90 % of its CPUs: only then do its CPU and its p99 show need, not a ceiling. */
+const wrkUnsaturated = (r: ResultRecord): boolean =>
+  (r.measurements.cpu.generatorOfItsCpusPct ?? 100) < SATURATED * 100;
+
 // NOTE: paced wrk's CPU follows its pending delay() timers, i.e. its connections (docs/generator.md), and only an
 // unsaturated wrk shows its need: a saturated one takes all it is given, so its µs per request is a floor.
 function generatorPaced(all: ResultRecord[]): Coefficient {
-  const rs = all.filter(
-    (r) => wrkKnown(r, "paced") && (r.measurements.cpu.generatorOfItsCpusPct ?? 100) < SATURATED * 100,
-  );
+  const rs = all.filter((r) => wrkKnown(r, "paced") && wrkUnsaturated(r));
   const p = pooled(
     rs,
     (r) => ((r.measurements.cpu.generatorUsPerRequest ?? 0) * r.measurements.rps) / r.load.connections,
@@ -146,7 +148,7 @@ function p99OverStub(all: ResultRecord[], utilisation: number): Coefficients["p9
     (r) =>
       isPlaced(r) &&
       r.load.mode === "paced" &&
-      (r.measurements.cpu.generatorOfItsCpusPct ?? 100) < SATURATED * 100 &&
+      wrkUnsaturated(r) &&
       !r.verdict.reasons.some((x) => x.rule === "errors") &&
       (r.measurements.cpu.serverOfItsCpusPct ?? 101) <= utilisation * 100,
   );
