@@ -5,9 +5,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { freePort } from "../../scripts/lib/processes/server.ts";
 import { portHolder } from "../../server/port-holders.ts";
-import { REPO, run, runCli } from "../helpers/cli.ts";
+import { type CaptureOptions, REPO, run, runCli } from "../helpers/cli.ts";
 
 const KEY = "/proc/sys/net/ipv4/ip_local_reserved_ports";
 const ORIGINAL = readFileSync(KEY, "utf8");
@@ -36,31 +35,65 @@ test("tune applies the 20k profile's reserved ports; untune restores the origina
   assert.equal(readFileSync(KEY, "utf8"), ORIGINAL);
 });
 
-// NOTE: the client binds its local port without SO_REUSEADDR, as wrk's autobound sockets are; it closes first,
-// so its side of the connection (local port P) sits in TIME_WAIT for 60 s.
+// NOTE: the client closes first, so its side (local port P) sits in TIME_WAIT for 60 s; P is autobound without
+// SO_REUSEADDR, as wrk's sockets are. All of it runs in a namespace of the test's own: its TCP table holds only
+// this test's sockets, so no other test's TIME_WAIT load (past tcp_max_tw_buckets the kernel drops new ones
+// silently) or socket churn can hide the one under test.
 const TIME_WAIT_CLIENT = `
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.connect(("127.0.0.1", int(sys.argv[2])))
-s.close()
+import socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen()
+c = socket.socket(); c.bind(("127.0.0.1", 0)); c.connect(srv.getsockname())
+a, _ = srv.accept()
+port = c.getsockname()[1]
+c.close()
+assert a.recv(1) == b""
+a.close()
+print(port)
 `;
+const NS = `pt${process.pid % 100_000}`;
+const ROOT_USER = process.getuid?.() === 0;
+// NOTE: bounded, so a server that does start (the port was free after all) fails the test instead of hanging it.
+const inNs = (argv: string[]): [string, string[], CaptureOptions] => [
+  "ip",
+  ["netns", "exec", NS, ...argv],
+  { timeoutMs: 20_000 },
+];
 
-test("a port held only by a TIME_WAIT client socket is named as such; a listener as a server", async () => {
-  const srv = createServer((c) => c.on("end", () => c.end()));
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const target = (srv.address() as { port: number }).port;
-  const port = await freePort();
-  const client = await run("/usr/bin/python3", ["-c", TIME_WAIT_CLIENT, String(port), String(target)]);
+test("a port held only by a TIME_WAIT client socket is named as such (in a namespace of its own)", {
+  skip: ROOT_USER ? false : "needs root (network namespaces)",
+  timeout: 60_000,
+}, async (t) => {
+  assert.equal((await run("ip", ["netns", "add", NS])).code, 0);
+  t.after(() => run("ip", ["netns", "del", NS]));
+  assert.equal((await run("ip", ["-n", NS, "link", "set", "lo", "up"])).code, 0);
+  const client = await run(...inNs(["/usr/bin/python3", "-c", TIME_WAIT_CLIENT]));
   assert.equal(client.code, 0, client.stderr);
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(portHolder(port), "time-wait");
-  const tw = await cli("server/main.ts", "--workers", "1", "--port", String(port));
-  assert.equal(tw.code, 2, tw.stderr);
-  assert.match(tw.stderr, new RegExp(`port ${port} .*TIME_WAIT.*wait up to 60 s`));
+  const port = Number(client.stdout.trim());
+  const tw = await run(
+    ...inNs([
+      process.execPath,
+      "--import",
+      "tsx",
+      "server/main.ts",
+      "--workers",
+      "1",
+      "--port",
+      String(port),
+    ]),
+  );
+  const sockets = (await run(...inNs(["ss", "-tan"]))).stdout;
+  assert.equal(tw.code, 2, `${tw.stderr}\nsockets in ${NS}:\n${sockets}`);
+  assert.match(tw.stderr, new RegExp(`port ${port} .*TIME_WAIT.*wait up to 60 s`), sockets);
   assert.equal(tw.stderr.trim().split("\n").length, 1, tw.stderr);
+});
 
+test("a port with a listener is named as a server's", async (t) => {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => srv.close(() => r())));
+  const target = (srv.address() as { port: number }).port;
   assert.equal(portHolder(target), "listener");
   const busy = await cli("server/main.ts", "--workers", "1", "--port", String(target));
-  srv.close();
   assert.equal(busy.code, 2, busy.stderr);
   assert.match(busy.stderr, new RegExp(`port ${target} .*already in use \\(a server listens there\\)`));
 });
