@@ -236,8 +236,8 @@ check: deps ## type-check and lint/format check
 	npx biome ci .
 
 # NOTE: a failed assertion can leave a handle (a server, a timer) open, and node --test then waits for that file
-# forever (CI hit its 90-min limit so): --test-force-exit ends each file once its tests are done, and
-# --test-timeout fails a stuck test after 5 min (the longest takes ~80 s).
+# forever (one CI run sat so until its 90-min limit): --test-force-exit ends each file once its tests are done,
+# and --test-timeout fails a stuck test after 5 min (the longest takes ~80 s).
 TEST_FLAGS = --test --test-concurrency=1 --test-force-exit --test-timeout=300000 --test-reporter=spec
 test: check sshd chromium ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd)
 	$(RAISE_NOFILE) && $(NODE) $(TEST_FLAGS) $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts)
