@@ -1,5 +1,4 @@
 // Capacity notes, the charts: Vega-Lite specs rendered to SVG headless (vega View, renderer "none").
-
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { littleCeilingRps } from "../contract/little.ts";

@@ -1,5 +1,4 @@
 // The sweep's grid (workers × connections × mode), its resumable state file, and the ETA of what is left.
-
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { littleCeilingRps } from "../contract/little.ts";
