@@ -37,11 +37,12 @@ function neighbourRows(s: PlacementShape): Check[] {
     if (!byPid.has(t.pid) || t.tid === t.pid) byPid.set(t.pid, { comm: t.comm, nice: t.nice });
   const procs = [...byPid].map(([pid, p]) => `${p.comm} (pid ${pid}, nice ${p.nice})`);
   const names = procs.slice(0, 4).join(", ") + (procs.length > 4 ? ` and ${procs.length - 4} more` : "");
-  const left = existsSync(shieldStatePath());
+  const state = shieldStatePath();
+  const left = existsSync(state);
   return [
     row(
       "shield",
-      left ? `left up by a killed run (${shieldStatePath()})` : "none up",
+      left ? `left up by a killed run (${state})` : "none up",
       "none left up",
       left ? "WARN" : "OK",
       "make unshield puts those tasks back on their CPUs",
