@@ -5,7 +5,7 @@ import { cpusToGive, generatorFit, generatorRule } from "../load/generator-capac
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
-import { neighbours, shieldStatePath } from "../placement/shield.ts";
+import { sharers, shieldStatePath } from "../placement/shield.ts";
 import type { Check } from "./doctor-checks.ts";
 import { row } from "./doctor-row.ts";
 import { ipLocalPortRange, readSysctl } from "./limits.ts";
@@ -25,11 +25,12 @@ export function placementChecks(s: PlacementShape): Check[] {
   return [placementRow(s), ...serverCpuRows(s), ...neighbourRows(s), ...gen, reservedPortRow(s.port)];
 }
 
-// NOTE: on this VM its agent (PID 1, nice −10) preempts the server for 8–17 ms at a time (docs/generator.md).
+// NOTE: a system task at higher priority can preempt the server for 8–17 ms at a time (docs/generator.md).
+// NOTE: named whoever owns them; the shield moves only user tasks, never PID 1 (the fix says so).
 function neighbourRows(s: PlacementShape): Check[] {
   const cpus = s.placement.serverCpus;
   if (!cpus) return [];
-  const all = neighbours(cpus);
+  const all = sharers(cpus);
   const above = all.filter((t) => t.nice < 0);
   // NOTE: one name per process (its main thread's), most favoured first: a VM agent has many threads.
   const byPid = new Map<number, { comm: string; nice: number }>();
@@ -52,7 +53,9 @@ function neighbourRows(s: PlacementShape): Check[] {
       `${all.length} may run on CPUs ${formatCpuList(cpus)}${above.length ? `; above the server's priority: ${names}` : ""}`,
       "none above the server's priority",
       above.length > 0 ? "WARN" : "OK",
-      "make lab SHIELD=1 keeps every other task off the server's CPUs for the run",
+      above.some((t) => t.pid === 1)
+        ? "SHIELD=1 keeps other user tasks off the server's CPUs, never PID 1: give the server CPUs PID 1 is not allowed on (its owner's call)"
+        : "make lab SHIELD=1 keeps every other user task off the server's CPUs for the run",
     ),
   ];
 }

@@ -27,6 +27,8 @@ export function readText(path: string): string | null {
 }
 
 export interface ProcStat {
+  /** the parent's pid (0 for PID 1 and kernel roots) */
+  ppid: number;
   cpuUs: number;
   /** Process start time in clock ticks since boot; with pid it identifies a process despite pid reuse. */
   startTicks: number;
@@ -42,13 +44,14 @@ export function procStat(pid: number): ProcStat | null {
   const text = readText(`/proc/${pid}/stat`);
   if (text === null) return null;
   // NOTE: comm (field 2) may contain spaces and ')' — only split what follows the LAST ')'.
-  // After it: [0]=state(3) ... [6]=flags(9) ... [11]=utime(14) [12]=stime(15) ... [16]=nice(19) ... [19]=starttime(22).
+  // After it: [0]=state(3) [1]=ppid(4) ... [6]=flags(9) ... [11]=utime(14) [12]=stime(15) ... [16]=nice(19) ... [19]=starttime(22).
   const end = text.lastIndexOf(")");
   const f = text.slice(end + 2).split(" ");
   const utime = Number(f[11]);
   const stime = Number(f[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
   return {
+    ppid: Number(f[1]),
     cpuUs: ((utime + stime) * 1e6) / clockTicks(),
     startTicks: Number(f[19]),
     comm: text.slice(text.indexOf("(") + 1, end),
