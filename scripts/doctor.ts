@@ -7,6 +7,7 @@ import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { textTable } from "./lib/core/format.ts";
 import { options } from "./lib/core/options.ts";
+import { checkUrl } from "./lib/load/checks.ts";
 import { fetchLabStats } from "./lib/load/lab-stats.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
 import { hostsChecks } from "./lib/machine/doctor-hosts.ts";
@@ -43,7 +44,7 @@ await runMain(async () => {
     wrkThreads: a.threads,
     shards: a.shards,
   };
-  const notes = a.url === undefined ? [] : await probeServer(a.url, shape);
+  const notes = a.url === undefined ? [] : await probeServer(checkUrl(a.url).url, shape);
   const placed = placementChecks({
     placement: localPlacement(a),
     rps: { paced: a["target-rps"], saturate: littleCeilingRps(a.connections, slo.stubMs) },

@@ -1,5 +1,6 @@
 // Emulated hosts on this machine: netns-up/-down/clean (namespaces only), up/down (a fleet with sshd), check.
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
@@ -8,9 +9,10 @@ import { options } from "./lib/core/options.ts";
 import { fleetDown, fleetUp } from "./lib/placement/fleet.ts";
 import { checkHost, sshFor } from "./lib/placement/host-check.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
-import { loadNetConfig } from "./lib/placement/net-config.ts";
-import { netnsDown, netnsUp } from "./lib/placement/netns.ts";
+import { loadNetConfig, TEST_PREFIX } from "./lib/placement/net-config.ts";
+import { netnsCleanup, netnsDown, netnsUp } from "./lib/placement/netns.ts";
 import { probeConnect } from "./lib/placement/probe.ts";
+import { guardInventory } from "./lib/placement/reach.ts";
 import { ensureDir, fleetDir, loadTopology, saveTopology, topologyPath } from "./lib/placement/state.ts";
 import { hostsOf, type NetnsOptions, type Topology } from "./lib/placement/topology.ts";
 
@@ -94,6 +96,7 @@ async function fleetUpCmd(opts: NetnsOptions, doProbe: boolean): Promise<number>
 
 async function checkCmd(path: string): Promise<number> {
   const inv = loadInventory(path);
+  guardInventory(inv);
   const dir = ensureDir(fleetDir(loadNetConfig().prefix));
   for (const c of inv.clients) {
     const ssh = sshFor(inv, c, dir);
@@ -107,6 +110,16 @@ async function checkCmd(path: string): Promise<number> {
     }
   }
   return 0;
+}
+
+/** Namespaces, links and /run state dirs of killed test runs (prefix TEST_PREFIX). */
+async function sweepTestLeftovers(): Promise<string[]> {
+  const removed = await netnsCleanup(TEST_PREFIX);
+  for (const f of readdirSync("/run").filter((n) => n.startsWith(TEST_PREFIX))) {
+    rmSync(join("/run", f), { recursive: true, force: true });
+    removed.push(`/run/${f}`);
+  }
+  return removed;
 }
 
 await runMain(async () => {
@@ -149,8 +162,10 @@ await runMain(async () => {
     if (!a.hosts) throw new InvalidRun("check needs --hosts FILE (the inventory make fleet-up prints)");
     return checkCmd(a.hosts);
   }
-  // NOTE: clean and down are the same sweep (sshds, every prefixed namespace and link, the state dir).
+  // NOTE: clean and down are the same sweep (sshds, every prefixed namespace and link, the state dir); clean
+  // also sweeps what a killed test left (the tests' fixed "labt" prefix), unless a prefix of its own was asked.
   const removed = await fleetDown();
+  if (cmd === "clean" && !process.env.LAB_NETNS_PREFIX) removed.push(...(await sweepTestLeftovers()));
   say(removed.length ? `removed: ${removed.join(", ")}` : "nothing to remove");
   return 0;
 });

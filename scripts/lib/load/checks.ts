@@ -3,11 +3,10 @@ import { InvalidRun } from "../core/cli.ts";
 import { blocking, runChecks } from "../machine/doctor-checks.ts";
 import { FD_RESERVE, nofileLimits, planShards } from "../machine/limits.ts";
 import { isLabAddress } from "../placement/net-config.ts";
+import { guardTarget, remoteAllowed } from "../placement/reach.ts";
 import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-/** `labAddress`: the placement made this address inside its own network namespaces (configs/net.json). */
+/** Parse and guard a load target. `labAddress`: the placement made this address inside its own network namespaces (configs/net.json). */
 export function checkUrl(raw: string, labAddress = false): { base: string; url: string } {
   let u: URL;
   try {
@@ -16,11 +15,11 @@ export function checkUrl(raw: string, labAddress = false): { base: string; url: 
     throw new InvalidRun(`--url "${raw}" is not a URL — e.g. http://127.0.0.1:8000/ping/`);
   }
   if (u.protocol !== "http:") throw new InvalidRun(`--url must be http://, got ${u.protocol}`);
-  if (!LOOPBACK.has(u.hostname) && !(labAddress && isLabAddress(u.hostname))) {
-    throw new InvalidRun(
-      `--url must point at 127.0.0.1 or [::1] (load stays on loopback), got ${u.hostname}`,
-    );
-  }
+  // NOTE: an address of the lab's namespaces is reached only from inside them, i.e. when a placement made it.
+  const lab = isLabAddress(u.hostname);
+  if (lab && !labAddress)
+    throw new InvalidRun(`--url ${u.hostname} exists only inside the lab's namespaces — use PLACEMENT=netns`);
+  if (!lab) guardTarget("--url", u.hostname, remoteAllowed());
   return { base: u.origin, url: u.href };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { InvalidRun } from "../core/cli.ts";
 import { checkHost, sshFor } from "../placement/host-check.ts";
 import { type ClientHost, type Inventory, loadInventory } from "../placement/inventory.ts";
+import { guardInventory } from "../placement/reach.ts";
 import type { Check } from "./doctor-checks.ts";
 import { fmt, row } from "./doctor-row.ts";
 import { FD_RESERVE } from "./limits.ts";
@@ -10,6 +11,7 @@ import { FD_RESERVE } from "./limits.ts";
 /** One row per client host; an unreachable host or a missing wrk is a FAIL naming it (the run would be invalid). */
 export async function hostsChecks(inventoryPath: string, connections: number): Promise<Check[]> {
   const inv = loadInventory(inventoryPath);
+  guardInventory(inv); // NOTE: before any ssh: a refused address is one line, exit 2, no packet
   // NOTE: every host holds at least connections / hosts of the load (shards go round-robin over the hosts).
   const perHost = Math.ceil(connections / inv.clients.length) + FD_RESERVE;
   const stateDir = mkdtempSync("/tmp/labx-ssh-");

@@ -7,7 +7,7 @@ import { ROOT, type RunningServer, startServer } from "../processes/server.ts";
 import { tasksetPrefix } from "./cpus.ts";
 import { checkHost, sshFor } from "./host-check.ts";
 import { type ClientHost, type Inventory, loadInventory } from "./inventory.ts";
-import { isLabAddress, loadNetConfig } from "./net-config.ts";
+import { guardInventory } from "./reach.ts";
 import { sharesPids, startRemoteServer } from "./remote-server.ts";
 import { type ClientSlot, remoteShards } from "./remote-shards.ts";
 import { hostsGeneratorCpus, type PlacementRequest } from "./run-placement.ts";
@@ -27,26 +27,6 @@ export interface HostsLab {
   request: PlacementRequest;
   output: () => string;
   stop: () => Promise<void>;
-}
-
-const hostOf = (sshTarget: string): string => sshTarget.replace(/^[^@]*@/, "");
-
-// NOTE: the lab's traffic rule (lab contract): load and ssh go only to loopback or the lab's own namespaces
-// (configs/net.json's /24, which exists nowhere else). An inventory naming other machines is refused here.
-function guardAddresses(inv: Inventory): void {
-  const cfg = loadNetConfig();
-  const ok = (a: string): boolean => isLoopback(a) || isLabAddress(a, cfg);
-  const named: [string, string][] = [
-    [inv.server.name, inv.server.address],
-    ...(inv.server.ssh ? [[inv.server.name, hostOf(inv.server.ssh)] as [string, string]] : []),
-    ...inv.clients.map((c): [string, string] => [c.name, hostOf(c.ssh)]),
-  ];
-  for (const [name, a] of named) {
-    if (!ok(a))
-      throw new InvalidRun(
-        `host ${name}: address ${a} is outside loopback and the lab's namespaces (${cfg.subnet}) — this lab sends traffic nowhere else; use make fleet-up's inventory`,
-      );
-  }
 }
 
 /** Check a client host (reachable, wrk there), make its temp dir and copy the wrk scripts into it. */
@@ -73,7 +53,7 @@ async function readyClient(inv: Inventory, c: ClientHost, stateDir: string, undo
 /** Start everything; on any failure what was made is undone and the error (one line naming the host) rethrown. */
 export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
   const inventory = loadInventory(s.inventory);
-  guardAddresses(inventory);
+  guardInventory(inventory);
   // NOTE: our own ssh state (control sockets, known_hosts) in a fresh short dir: ControlPath must fit a unix
   // socket path, and a user's inventory must not write into the fleet's state dir.
   const stateDir = mkdtempSync("/tmp/labx-ssh-");

@@ -31,6 +31,8 @@ export interface Inventory {
   path: string;
   /** namespace the lab runs ssh/scp from (emulated hosts are reachable only inside the lab's namespaces) */
   controlNetns: string | null;
+  /** the user's opt-in for real machines ("allowRemote": true); never set by a test or a lab run */
+  allowRemote: boolean;
   server: ServerHost;
   clients: ClientHost[];
 }
@@ -162,9 +164,12 @@ export function parseInventory(raw: unknown, path: string): Inventory {
   }
   if (!Array.isArray(top.clients) || top.clients.length === 0)
     throw r.fail("clients", "must be a non-empty list");
+  const allowRemote = top.allowRemote ?? false;
+  if (typeof allowRemote !== "boolean") throw r.fail("allowRemote", "must be true or false");
   const inv: Inventory = {
     path,
     controlNetns: controlNetns as string | null,
+    allowRemote,
     server: server(r, top.server, key),
     clients: top.clients.map((c, i) => client(r, c, i, key)),
   };

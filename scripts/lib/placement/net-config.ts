@@ -1,5 +1,6 @@
 // configs/net.json: the emulated hosts' name prefix, private subnet, host numbers and per-namespace sysctls.
 import { readFileSync } from "node:fs";
+import { BlockList, isIP } from "node:net";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../processes/group.ts";
@@ -20,6 +21,9 @@ export interface NetConfig {
 }
 
 export const NET_CONFIG = join(ROOT, "configs", "net.json");
+
+/** Every namespace, link and /run entry the tests make starts with it (test/helpers/netns.ts); netns-clean sweeps it. */
+export const TEST_PREFIX = "labt";
 
 // NOTE: interface names are at most 15 bytes; the longest the lab makes is `${prefix}hub` / `${prefix}c99`.
 const PREFIX_RE = /^[a-z][a-z0-9]{0,9}-$/;
@@ -105,7 +109,10 @@ export function loadNetConfig(path = NET_CONFIG, env = process.env): NetConfig {
   };
 }
 
-/** An address of the lab's own namespaces (the configured /24): the only non-loopback place load may go. */
+/** An IP address inside the lab's own namespaces (configs/net.json's subnet, as a CIDR; names never match). */
 export function isLabAddress(host: string, cfg: NetConfig = loadNetConfig()): boolean {
-  return host.startsWith(`${cfg.net24}.`);
+  const [net, bits] = cfg.subnet.split("/");
+  const lab = new BlockList();
+  lab.addSubnet(net ?? "", Number(bits), "ipv4");
+  return isIP(host) === 4 && lab.check(host, "ipv4");
 }
