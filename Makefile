@@ -84,7 +84,6 @@ test-paced: deps ## paced at TARGET_RPS over CONNECTIONS: the SLO question witho
 # --- tuning: is the box ready, and the sysctl profiles (configs/tuning/*.conf) ----------------------
 PROFILE ?= 20k
 PERSIST ?= 0
-TUNE_STATE := results/.tune-saved.json
 
 # NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 2 (LAB_WORKERS) unless WORKERS is given.
 doctor: node_modules/.package-lock.json ## can this box hold CONNECTIONS? limits + sysctls, exit 2 on a FAIL
@@ -205,8 +204,8 @@ fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of
 	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
 
 # --- the main job -----------------------------------------------------------------------------------
-# NOTE: unless the box is already tuned (a saved state exists), the lab applies PROFILE for its runs and
-# restores the previous values afterwards, also when a run fails or is interrupted. PROFILE=none skips it.
+# NOTE: unless the box is already tuned (a saved state exists), lab.ts applies PROFILE for its runs and restores
+# the previous values afterwards, also when a run fails or is interrupted (one place undoes everything). PROFILE=none skips it.
 # NOTE: 2 = the planning model's shape for 20k connections (the fd rule's minimum, and the lowest server CPU per
 # request in the split sweep: 21–30 µs with 2 workers, 28–31 with 4, 35–42 with 8 — results/capacity.md).
 LAB_WORKERS ?= 2
@@ -219,13 +218,9 @@ LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
 # SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent preempts the server).
 LAB_SHIELD = $(if $(filter 1,$(SHIELD)),--shield)
 lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
-	@$(RAISE_NOFILE); tuned=0; \
-	if [ "$(PROFILE)" != none ] && [ ! -f $(TUNE_STATE) ]; then \
-	  $(NODE) scripts/tune.ts tune --profile $(PROFILE) && tuned=1 || echo "lab: running untuned (see make doctor)"; fi; \
-	$(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) $(PLACE) $(LAB_SHIELD) $(LAB_HOSTS) $(LAB_SHAPE); rc=$$?; \
-	if [ $$tuned = 1 ]; then $(NODE) scripts/tune.ts untune; fi; \
-	echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; \
-	exit $$rc
+	@$(RAISE_NOFILE) && $(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) \
+		--profile $(PROFILE) $(PLACE) $(LAB_SHIELD) $(LAB_HOSTS) $(LAB_SHAPE) || { rc=$$?; \
+		echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; exit $$rc; }
 
 unshield: node_modules/.package-lock.json ## put back the tasks a killed `make lab SHIELD=1` left off the server's CPUs (safe twice)
 	$(NODE) scripts/unshield.ts
@@ -239,5 +234,11 @@ check: deps ## type-check and lint/format check
 # forever (one CI run sat so until its 90-min limit): --test-force-exit ends each file once its tests are done,
 # and --test-timeout fails a stuck test after 5 min (the longest takes ~80 s).
 TEST_FLAGS = --test --test-concurrency=1 --test-force-exit --test-timeout=300000 --test-reporter=spec
-test: check sshd chromium ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd)
-	$(RAISE_NOFILE) && $(NODE) $(TEST_FLAGS) $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts)
+# NOTE: machine-guard.ts wraps the whole run: it snapshots namespaces, links, sshd, the lab's sysctls and /run/lab*
+# before, samples PID 1's CPU set every 100 ms throughout, and fails the suite on any difference after.
+# BUSY=1 keeps one CPU busy the whole time (the tests assert mechanics, not a quiet machine).
+BUSY ?= 0
+test: check sshd chromium ## type-check, lint, then the tests (real server, real wrk, loopback; namespaces + sshd); BUSY=1
+	@guard=$$(mktemp -d /tmp/lab-guard-XXXXXX) && $(NODE) test/machine-guard.ts start $$guard $(if $(filter 1,$(BUSY)),--busy) && \
+	{ $(RAISE_NOFILE) && $(NODE) $(TEST_FLAGS) $(wildcard test/unit/*.test.ts) $(wildcard test/integration/*.test.ts); rc=$$?; \
+	  $(NODE) test/machine-guard.ts check $$guard || rc=1; rm -rf $$guard; exit $$rc; }

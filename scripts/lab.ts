@@ -1,4 +1,5 @@
 // `make lab`: start the server (LAB_WORKERS, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
+import { existsSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ruleList } from "./lib/contract/reasons.ts";
@@ -10,12 +11,16 @@ import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/i
 import { options } from "./lib/core/options.ts";
 import { sleep } from "./lib/load/live.ts";
 import { runLoad } from "./lib/load/run.ts";
+import { tune, untune } from "./lib/machine/tune.ts";
+import { statePath } from "./lib/machine/tune-state.ts";
 import { formatCpuList } from "./lib/placement/cpus.ts";
 import { startHostsLab } from "./lib/placement/hosts-lab.ts";
+import { loadInventory } from "./lib/placement/inventory.ts";
 import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
 import { startNetnsLab } from "./lib/placement/netns-lab.ts";
+import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
-import { lowerShield, raiseShield } from "./lib/placement/shield.ts";
+import { loweredText, lowerShield, raiseShield } from "./lib/placement/shield.ts";
 import { startServer } from "./lib/processes/server.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
@@ -54,6 +59,10 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
   return [table, "", ...runs.map((r) => `${r.mode}: ${r.dir}/result.json`)].join("\n");
 }
 
+// NOTE: first, before any await: from here a Ctrl-C unwinds through the cleanup below (untune, shield, server),
+// instead of killing this process with the server and the tuned sysctls left behind.
+const signal = interruptSignal();
+
 await runMain(async () => {
   const slo = loadSlo();
   // NOTE: every option is parsed before the server starts: a bad value is one line, nothing started.
@@ -65,6 +74,7 @@ await runMain(async () => {
       [
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
         ...["placement", "server-cpus", "generator-cpus", "shield", "clients", "hosts", "results-dir"],
+        "profile",
       ] as const,
       { modes: "paced,saturate" },
       slo,
@@ -73,8 +83,12 @@ await runMain(async () => {
   const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
   const base = { threads: a.threads, shards: 0, warmupS: a.warmup, timeoutS: 2, slo: runSlo };
   let target: Target | null = null;
+  refuseEarly(a);
+  const tuned = tuneForRun(a.profile);
   try {
+    checkInterrupted(signal);
     target = await startTarget(a, slo.stubMs);
+    checkInterrupted(signal);
     process.stderr.write(`server: ${target.output().trim()}\n`);
     const { url, request, statsBase } = target;
     const runs = await runModes(a.modes as Mode[], (mode) =>
@@ -85,8 +99,23 @@ await runMain(async () => {
     return paced ? verdictOutcome(paced.record) : 1;
   } finally {
     await (target as Target | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
+    if (tuned && untune() !== 0) process.stderr.write(`lab: sysctls not all restored — make untune\n`);
   }
 });
+
+/** What can be refused before anything changes on the machine: a shield off split, an inventory's addresses. */
+function refuseEarly(a: LabArgs): void {
+  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
+  if (a.placement === "hosts" && a.hosts) guardInventory(loadInventory(a.hosts));
+}
+
+/** PROFILE for the runs unless the box is tuned already (a saved state) or PROFILE=none; true = undo after. */
+function tuneForRun(profile: string): boolean {
+  if (profile === "none" || existsSync(statePath())) return false;
+  if (process.getuid?.() === 0 && tune(profile, false) === 0) return true;
+  process.stderr.write("lab: running untuned (see make doctor)\n");
+  return false;
+}
 
 type LabArgs = PlacementArgs & {
   workers: number;
@@ -109,7 +138,6 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
   const failed = (e: Error): never => {
     throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
   };
-  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   const spec = { workers: a.workers, port: a.port, stubMs };
   if (a.placement === "netns") {
     const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
@@ -144,7 +172,7 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
   }
   // NOTE: the shield comes down before the server drains: put back even when the stop fails.
   const stop = () => {
-    if (request.shieldedTasks !== undefined) lowerShield();
+    if (request.shieldedTasks !== undefined) process.stderr.write(`shield: ${loweredText(lowerShield())}\n`);
     return server.stop().then(() => {});
   };
   return { output: server.output, url: `${server.url}/ping/`, statsBase: server.statsBase, request, stop };
@@ -169,7 +197,6 @@ async function runModes(
   modes: Mode[],
   run: (mode: Mode) => Promise<{ record: ResultRecord; dir: string }>,
 ): Promise<LabRun[]> {
-  const signal = interruptSignal();
   const runs: LabRun[] = [];
   for (const mode of modes) {
     checkInterrupted(signal);

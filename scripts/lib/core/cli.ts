@@ -1,6 +1,6 @@
 // CLI plumbing shared by the drivers: yargs settings, one-line user errors, and the exit line every run ends with.
 import type { Argv } from "yargs";
-import { Interrupted } from "./interrupt.ts";
+import { Interrupted, wasInterrupted } from "./interrupt.ts";
 
 /** A user mistake or an environment that makes the run meaningless: one line, exit 2, no stack. */
 export class InvalidRun extends Error {}
@@ -50,12 +50,13 @@ export async function runMain(main: () => Promise<number | Outcome>): Promise<vo
     process.stderr.write(`${exitLine(o)}\n`);
     process.exitCode = o.code;
   } catch (e) {
-    if (e instanceof InvalidRun) usageExit(e.message);
-    if (e instanceof Interrupted) {
+    // NOTE: after a Ctrl-C, whatever broke on the way down (a server killed mid-start) is the interrupt's doing.
+    if (e instanceof Interrupted || wasInterrupted()) {
       process.stderr.write("\ninterrupted: every wrk and server stopped, no result written\n");
       process.stderr.write(`${exitLine({ code: 130, says: "interrupted" })}\n`);
       process.exit(130);
     }
+    if (e instanceof InvalidRun) usageExit(e.message);
     const err = e instanceof Error ? e : new Error(String(e));
     process.stderr.write(`${err.stack ?? err.message}\n`);
     process.stderr.write(`${exitLine({ code: 1, says: `crashed — ${err.message.split("\n")[0]}` })}\n`);

@@ -22,6 +22,11 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
+/** Whether a Ctrl-C / SIGTERM has come (false before interruptSignal() installed the handlers). */
+export function wasInterrupted(): boolean {
+  return controller?.signal.aborted ?? false;
+}
+
 const pending = new WeakMap<AbortSignal, Promise<never>>();
 
 /** Rejects with Interrupted when the signal fires; race it against the work. */
