@@ -18,9 +18,10 @@ import {
 } from "../../scripts/lib/processes/server.ts";
 import { isLoopback } from "../../server/options.ts";
 import { run } from "../helpers/cli.ts";
+import { testPrefix } from "../helpers/netns.ts";
 
 // NOTE: a namespace prefix of this run's own (as netns.test.ts), so a user's fleet (labx-) is never touched.
-const PREFIX = `ad${process.pid % 100_000}-`;
+const PREFIX = testPrefix("a");
 process.env.LAB_NETNS_PREFIX = PREFIX;
 const ROOT_USER = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), "lab-admin-"));
@@ -158,7 +159,7 @@ test("beyond loopback without --admin-socket, or with an unusable one: exit 2, o
 describe("a server inside a lab network namespace", {
   skip: ROOT_USER ? false : "needs root (network namespaces)",
 }, () => {
-  const sock = `/run/lab-admin-test-${process.pid}.sock`;
+  const sock = `/run/${testPrefix("a")}admin.sock`;
   const port = 8001;
   let t: Topology;
   let s: RunningServer | null = null;

@@ -14,8 +14,9 @@ import { listNamespaces, rootLinks } from "../../scripts/lib/placement/netns.ts"
 import type { SshHost } from "../../scripts/lib/placement/ssh.ts";
 import { fleetDir } from "../../scripts/lib/placement/state.ts";
 import { ROOT } from "../../scripts/lib/processes/group.ts";
+import { testPrefix } from "../helpers/netns.ts";
 
-const PREFIX = `ft${process.pid % 100_000}-`;
+const PREFIX = testPrefix("f");
 process.env.LAB_NETNS_PREFIX = PREFIX;
 const cfg = loadNetConfig();
 const DIR = fleetDir(PREFIX);

@@ -14,9 +14,10 @@ import {
 } from "../../scripts/lib/placement/netns.ts";
 import { probeConnect } from "../../scripts/lib/placement/probe.ts";
 import { inNetns, type Topology } from "../../scripts/lib/placement/topology.ts";
+import { testPrefix } from "../helpers/netns.ts";
 
 // NOTE: a prefix of this run's own, so a user's fleet (labx-) is never touched and two runs never collide.
-const PREFIX = `nt${process.pid % 100_000}-`;
+const PREFIX = testPrefix("n");
 process.env.LAB_NETNS_PREFIX = PREFIX;
 const ROOT_USER = process.getuid?.() === 0;
 const cfg = loadNetConfig();

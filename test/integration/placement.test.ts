@@ -46,7 +46,7 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
       "--generator-cpus",
       "0",
     );
-    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr); // a verdict either way: mechanics are under test
     const pl = r.record?.placement;
     assert.equal(pl?.kind, "split");
     assert.deepEqual(pl?.server.cpus, [1]);
@@ -92,7 +92,7 @@ test("an unpinned server: a split request becomes shared, flagged in the output 
   const s = await startServer({ workers: 2, stubMs: 50 });
   try {
     const r = await loadtest(s, "--mode", "paced", "-c", "200", "-R", "500", "-d", "2s");
-    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr); // a verdict either way: mechanics are under test
     assert.equal(r.record?.placement?.kind, "shared");
     assert.equal(r.record?.placement?.server.cpus, null);
     assert.match(r.stderr, /placement: shared, not split — the server runs unpinned/);

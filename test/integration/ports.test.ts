@@ -7,32 +7,40 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { portHolder } from "../../server/port-holders.ts";
 import { type CaptureOptions, REPO, run, runCli } from "../helpers/cli.ts";
+import { ownNetns, testPrefix } from "../helpers/netns.ts";
 
 const KEY = "/proc/sys/net/ipv4/ip_local_reserved_ports";
-const ORIGINAL = readFileSync(KEY, "utf8");
+const ROOT_BEFORE = readFileSync(KEY, "utf8");
 const dir = mkdtempSync(join(tmpdir(), "ports-test-"));
 const env = { LAB_TUNING_DIR: dir, LAB_TUNE_STATE: join(dir, "state.json") };
+const ROOT_USER = process.getuid?.() === 0;
 
 after(() => {
-  if (readFileSync(KEY, "utf8") !== ORIGINAL) writeFileSync(KEY, ORIGINAL === "\n" ? "\n" : ORIGINAL);
   rmSync(dir, { recursive: true, force: true });
-  assert.equal(readFileSync(KEY, "utf8"), ORIGINAL, "reserved ports not restored");
+  assert.equal(readFileSync(KEY, "utf8"), ROOT_BEFORE, "the machine's reserved ports changed");
 });
 
-const cli = (script: string, ...args: string[]) => runCli(script, args, { env });
-
-test("tune applies the 20k profile's reserved ports; untune restores the original list exactly", async () => {
+// NOTE: in a namespace of the test's own: the reservation is per namespace, and the machine's stays as it was.
+test("tune applies the 20k profile's reserved ports; untune restores the original list exactly", {
+  skip: ROOT_USER ? false : "needs root (network namespaces)",
+}, async (t) => {
+  const ns = await ownNetns("r");
+  t.after(ns.remove);
+  const cli = (...args: string[]) =>
+    run(...ns.exec([process.execPath, "--import", "tsx", "scripts/tune.ts", ...args]), { env });
+  const read = async () => (await run(...ns.exec(["cat", KEY]))).stdout;
+  const original = await read();
   const line = readFileSync(join(REPO, "configs/tuning/20k.conf"), "utf8")
     .split("\n")
     .find((l) => l.startsWith("net.ipv4.ip_local_reserved_ports"));
   assert.ok(line, "the 20k profile reserves no ports");
   writeFileSync(join(dir, "ports.conf"), `${line}\n`);
-  const t = await cli("scripts/tune.ts", "tune", "--profile", "ports");
-  assert.equal(t.code, 0, t.stderr);
-  assert.match(readFileSync(KEY, "utf8"), /(^|,)8000-8099(,|\n)/);
-  const u = await cli("scripts/tune.ts", "untune");
+  const tuned = await cli("tune", "--profile", "ports");
+  assert.equal(tuned.code, 0, tuned.stderr);
+  assert.match(await read(), /(^|,)8000-8099(,|\n)/);
+  const u = await cli("untune");
   assert.equal(u.code, 0, u.stderr);
-  assert.equal(readFileSync(KEY, "utf8"), ORIGINAL);
+  assert.equal(await read(), original);
 });
 
 // NOTE: the client closes first, so its side (local port P) sits in TIME_WAIT for 60 s; P is autobound without
@@ -50,8 +58,7 @@ assert a.recv(1) == b""
 a.close()
 print(port)
 `;
-const NS = `pt${process.pid % 100_000}`;
-const ROOT_USER = process.getuid?.() === 0;
+const NS = `${testPrefix("p")}ns`;
 // NOTE: bounded, so a server that does start (the port was free after all) fails the test instead of hanging it.
 const inNs = (argv: string[]): [string, string[], CaptureOptions] => [
   "ip",
@@ -93,7 +100,7 @@ test("a port with a listener is named as a server's", async (t) => {
   t.after(() => new Promise<void>((r) => srv.close(() => r())));
   const target = (srv.address() as { port: number }).port;
   assert.equal(portHolder(target), "listener");
-  const busy = await cli("server/main.ts", "--workers", "1", "--port", String(target));
+  const busy = await runCli("server/main.ts", ["--workers", "1", "--port", String(target)]);
   assert.equal(busy.code, 2, busy.stderr);
   assert.match(busy.stderr, new RegExp(`port ${target} .*already in use \\(a server listens there\\)`));
 });

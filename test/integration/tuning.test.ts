@@ -11,17 +11,19 @@ import { runChecks } from "../../scripts/lib/machine/doctor-checks.ts";
 import { planShards } from "../../scripts/lib/machine/limits.ts";
 import { sysctlPath } from "../../scripts/lib/machine/sysctl-raw.ts";
 import { startServer } from "../../scripts/lib/processes/server.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, run as runCmd } from "../helpers/cli.ts";
+import { testPrefix } from "../helpers/netns.ts";
 
-// NOTE: harmless knobs only (the lead benchmarks on this box): FIN_WAIT_2 timeout, the per-CPU backlog raised,
-// and ping_group_range, which /proc shows tab-separated — the byte-for-byte case that matters.
-const KEYS = [
-  "net.ipv4.tcp_fin_timeout",
-  "net.core.netdev_max_backlog",
-  "net.ipv4.ping_group_range",
-] as const;
-const raw = (k: string): string => readFileSync(sysctlPath(k), "utf8");
+// NOTE: tune/untune run inside a network namespace of the test's own, so the machine's sysctls are never touched:
+// per-namespace knobs only (FIN_WAIT_2 timeout, somaxconn, and ping_group_range, which /proc shows
+// tab-separated — the byte-for-byte case that matters). The namespace goes, with its values, in after().
+const KEYS = ["net.ipv4.tcp_fin_timeout", "net.core.somaxconn", "net.ipv4.ping_group_range"] as const;
+const NS = `${testPrefix("u")}ns`;
+execFileSync("ip", ["netns", "add", NS]);
+const raw = (k: string): string =>
+  execFileSync("ip", ["netns", "exec", NS, "cat", sysctlPath(k)], { encoding: "utf8" });
 const ORIGINAL = new Map<string, string>(KEYS.map((k) => [k, raw(k)]));
+const ROOT_BEFORE = new Map<string, string>(KEYS.map((k) => [k, readFileSync(sysctlPath(k), "utf8")]));
 const orig = (k: string): string => ORIGINAL.get(k) ?? "";
 const norm = (v: string): string => v.trim().replace(/\s+/g, " ");
 const dir = mkdtempSync(join(tmpdir(), "tuning-test-"));
@@ -32,18 +34,19 @@ const ENV = {
 };
 
 after(() => {
-  // NOTE: written back with sysctl(8) itself, whatever happened above; only keys that differ are touched.
-  for (const [k, v] of ORIGINAL) {
-    if (raw(k) !== v) execFileSync("sysctl", ["-q", "-w", `${k}=${v.replace(/\n$/, "")}`]);
-  }
+  execFileSync("ip", ["netns", "del", NS]);
   rmSync(dir, { recursive: true, force: true });
-  for (const [k, v] of ORIGINAL) assert.equal(raw(k), v, `${k} not restored`);
+  for (const [k, v] of ROOT_BEFORE)
+    assert.equal(readFileSync(sysctlPath(k), "utf8"), v, `${k} changed outside ${NS}`);
 });
 
 const run = (script: string, args: string[], opts: { uid?: number; env?: NodeJS.ProcessEnv } = {}) =>
   runCli(script, args, { uid: opts.uid, env: { ...ENV, ...opts.env } });
 
-const tuneCli = (...args: string[]) => run("scripts/tune.ts", args);
+const tuneCli = (...args: string[]) =>
+  runCmd("ip", ["netns", "exec", NS, process.execPath, "--import", "tsx", "scripts/tune.ts", ...args], {
+    env: ENV,
+  });
 const doctorJson = async (...args: string[]) => {
   const r = await run("scripts/doctor.ts", ["--json", ...args]);
   return { ...r, report: JSON.parse(r.stdout) as { shape: RunShape; checks: Check[]; blocking: string[] } };
@@ -134,7 +137,7 @@ function profile(name: string, lines: string[]): void {
 
 test("tune, tune again, untune: originals restored byte for byte; persist file removed", async () => {
   const fin = Number(orig("net.ipv4.tcp_fin_timeout"));
-  const nd = Number(orig("net.core.netdev_max_backlog"));
+  const nd = Number(orig("net.core.somaxconn"));
   const pings = ["0 0", "4 4", "5 5"].filter((v) => v !== norm(orig("net.ipv4.ping_group_range")));
   const a = { fin: fin + 7, nd: nd + 1, ping: pings[0] ?? "" };
   const b = { fin: fin + 3, nd: nd + 2, ping: pings[1] ?? "" };
@@ -144,7 +147,7 @@ test("tune, tune again, untune: originals restored byte for byte; persist file r
   ] as const) {
     profile(name, [
       `net.ipv4.tcp_fin_timeout = ${v.fin}   # trailing comment`,
-      `net.core.netdev_max_backlog=${v.nd}`,
+      `net.core.somaxconn=${v.nd}`,
       `net.ipv4.ping_group_range = ${v.ping}`,
     ]);
   }
@@ -196,7 +199,7 @@ test("a value the kernel stores differently fails the tune and rolls it back", a
 });
 
 test("bad input exits 2: unknown profile, malformed line, not root", async () => {
-  profile("test-bad", ["net.ipv4.tcp_fin_timeout = 30", "net.core.netdev_max_backlog 5000"]);
+  profile("test-bad", ["net.ipv4.tcp_fin_timeout = 30", "net.core.somaxconn 5000"]);
   const [unknown, bad, notRoot] = await Promise.all([
     tuneCli("tune", "--profile", "nope"),
     tuneCli("tune", "--profile", "test-bad"),
