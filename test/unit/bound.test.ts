@@ -183,3 +183,49 @@ test("a side whose CPU was not read (other hosts) is not cleared: none says so; 
   assert.equal(findBound(input(cpu(95, 0), { sides, cpuUnknown: ["generator"] })).bound, "server");
   assert.doesNotMatch(findBound(input(cpu(50, 0), { sides })).why, /not measured/);
 });
+
+const side = (otherTasksCpuPct: number, runQueueWaitPct: number) => ({
+  cpus: [1],
+  threads: 3,
+  runQueueWaitUs: runQueueWaitPct * 10_000 * 30,
+  runQueueWaitPct,
+  worstIntervalWaitUs: 20_000,
+  otherTasksCpuPct,
+  irqCpuPct: 1,
+  stealCpuPct: 0,
+});
+const thresholds = { runQueueWaitPct: 10, otherTasksCpuPct: 5 };
+
+test("contention: other tasks past the threshold on a side's CPUs bound the run; below it they do not", () => {
+  const busy = findBound(
+    input((m) => Object.assign(m, { contention: { server: side(40, 1), generator: side(0, 1) } }), {
+      contention: thresholds,
+    }),
+  );
+  assert.equal(busy.bound, "contention");
+  assert.match(
+    busy.why,
+    /^server: other tasks took 40\.0 % of CPUs 1 \(≥ 5 %\) — this run speaks of the machine/,
+  );
+  assert.match(busy.why, /\(without it: none, no resource saturated/);
+  const calm = input((m) => Object.assign(m, { contention: { server: side(4, 9), generator: side(0, 9) } }), {
+    contention: thresholds,
+  });
+  assert.equal(findBound(calm).bound, "none");
+  const waited = input(
+    (m) => Object.assign(m, { contention: { server: side(0, 1), generator: side(0, 12) } }),
+    {
+      contention: thresholds,
+    },
+  );
+  assert.match(findBound(waited).why, /^wrk: run-queue wait 12\.0 % of the window \(≥ 10 %\)/);
+  // NOTE: the contract: a saturated generator is the bound whatever else happened.
+  const gen = input(
+    (m) => {
+      cpu(50, 195)(m);
+      Object.assign(m, { contention: { server: side(40, 1), generator: null } });
+    },
+    { contention: thresholds },
+  );
+  assert.equal(findBound(gen).bound, "generator");
+});

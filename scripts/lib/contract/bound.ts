@@ -1,4 +1,5 @@
 // Which side limited a run: server CPU, the load generator, file descriptors, the listen backlog, or none.
+import { type ContentionThresholds, contendedSides } from "./contention.ts";
 import type { Bound, Measurements } from "./record.ts";
 
 /** A side is saturated (and is the bound) at this share of its CPUs: the contract's 90 %. */
@@ -15,12 +16,17 @@ export interface BoundInput {
   sides?: { serverCpus: number; generatorCpus: number };
   /** sides whose CPU this machine cannot read (hosts placement: wrk, or the server, on other machines) */
   cpuUnknown?: readonly ("server" | "generator")[];
+  /** configs/slo.json's contention thresholds; absent: contention is not judged */
+  contention?: ContentionThresholds;
 }
 
 const OTHER_WARN_PCT = 30;
 
 export function findBound(input: BoundInput): { bound: Bound; why: string } {
-  const b = serverOwnView(unknownSides(limitingSide(input), input.cpuUnknown ?? []), input.m);
+  const b = serverOwnView(
+    unknownSides(contended(input, limitingSide(input)), input.cpuUnknown ?? []),
+    input.m,
+  );
   const other = input.m.cpu.otherPct;
   // NOTE: "other" is machine CPU that neither the server nor wrk was charged for: loopback softirq work
   // (typically 10–20 % here) plus any other process; much more means the run was not alone on the machine.
@@ -30,6 +36,18 @@ export function findBound(input: BoundInput): { bound: Bound; why: string } {
         why: `${b.why}; WARNING: ${other.toFixed(0)} % CPU went to softirq/other processes — rerun on a quiet machine`,
       }
     : b;
+}
+
+// NOTE: the contract: a saturated generator (or too few fds) is the bound whatever else happened; otherwise a side
+// whose CPUs other tasks took, or whose threads waited on a run queue, past the thresholds, bounds the run.
+function contended(input: BoundInput, b: { bound: Bound; why: string }): { bound: Bound; why: string } {
+  if (!input.contention || b.bound === "generator" || b.bound === "fd-limit") return b;
+  const sides = contendedSides(input.m, input.contention);
+  if (sides.length === 0) return b;
+  return {
+    bound: "contention",
+    why: `${sides.join("; ")} — this run speaks of the machine, not the server (without it: ${b.bound}, ${b.why})`,
+  };
 }
 
 // NOTE: a generator-bound run's latency is wrk's as much as the server's; the server's own timing says its part.

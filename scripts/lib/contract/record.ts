@@ -5,7 +5,7 @@ import type { Placement } from "./placement.ts";
 import type { Slo } from "./slo.ts";
 
 export type Mode = "saturate" | "paced";
-export type Bound = "server" | "generator" | "fd-limit" | "backlog" | "none";
+export type Bound = "server" | "generator" | "contention" | "fd-limit" | "backlog" | "none";
 
 export interface Latency {
   min: number;
@@ -108,6 +108,16 @@ export interface Measurements {
     beyondUs: number;
     beyond: number;
   } | null;
+  /**
+   * Whose CPU was it, per side, over the steady window (lab contract, "Contention"): null for a side this machine
+   * cannot read (another host). Absent in earlier records, null without a steady window.
+   */
+  contention?: {
+    server: SideContention | null;
+    generator: SideContention | null;
+    /** configs/slo.json's thresholds the bound was judged with */
+    thresholds?: { runQueueWaitPct: number; otherTasksCpuPct: number };
+  } | null;
   rssBytes: number;
   littleCeilingRps: number;
   paced: { late: number; maxLateUs: number } | null;
@@ -122,6 +132,25 @@ export interface Measurements {
   samples?: RunSample[];
   /** ms from the last wrk exit to the record (report parsing, merge, verdict), without the settle wait */
   pipelineMs: number;
+}
+
+/** One side's contention over the steady window: its threads' run-queue wait and other tasks' CPU on its CPUs. */
+export interface SideContention {
+  cpus: number[];
+  /** threads of this side at the window's end whose wait is counted (the server: its event loops) */
+  threads: number;
+  /** summed over its threads */
+  runQueueWaitUs: number;
+  /** runQueueWaitUs as a % of the window (one thread waiting the whole window = 100) */
+  runQueueWaitPct: number;
+  /** the worst sampling interval's summed wait (the live line's cadence: 1 s) */
+  worstIntervalWaitUs: number;
+  /** CPU of tasks that are neither side (nor ksoftirqd's network work) on its CPUs, % of those CPUs */
+  otherTasksCpuPct: number;
+  /** interrupts and ksoftirqd on its CPUs (network work for both sides), % of those CPUs */
+  irqCpuPct: number;
+  /** time the hypervisor gave its CPUs to other guests, % of those CPUs */
+  stealCpuPct: number;
 }
 
 /** A rule of the verdict (the lab contract's "what pass means"); every failed one is a reason. */

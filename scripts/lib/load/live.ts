@@ -3,6 +3,7 @@
 import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { CpuSampler } from "../machine/cpu-sampler.ts";
+import type { ContentionReading, ContentionSampler } from "./contention.ts";
 import { count2xx, fetchLabStats, loadConnections } from "./lab-stats.ts";
 
 export interface Sample {
@@ -15,6 +16,8 @@ export interface Sample {
   /** CPU µs each side had used by then (cumulative), for the steady window's CPU */
   serverCpuUs: number;
   wrkCpuUs: number;
+  /** each side's cumulative run-queue wait and its CPUs' times, when a contention sampler runs */
+  contention?: ContentionReading;
 }
 
 export class LiveSampler {
@@ -32,6 +35,7 @@ export class LiveSampler {
     private readonly log: (line: string) => void,
     /** false: the server's pids are another machine's (hosts placement): its CPU is not sampled here */
     private readonly serverVisible = true,
+    private readonly contention?: ContentionSampler,
   ) {
     this.serverCpu = new CpuSampler(() => this.serverPids);
     this.wrkCpu = new CpuSampler(typeof wrkPids === "function" ? wrkPids : () => wrkPids);
@@ -41,6 +45,7 @@ export class LiveSampler {
     const t0 = performance.now();
     this.serverCpu.sample();
     this.wrkCpu.sample();
+    this.contention?.sample();
     this.loop = (async () => {
       let prev: Sample | null = null;
       let logged = 0;
@@ -63,14 +68,16 @@ export class LiveSampler {
           inFlight: s.inFlight,
           serverCpuUs: this.serverCpu.cpuUsTotal(),
           wrkCpuUs: this.wrkCpu.cpuUsTotal(),
+          contention: this.contention?.sample(),
         };
         this.samples.push(cur);
         const live = prev ? (cur.r2xx - prev.r2xx) / (cur.t - prev.t) : 0;
+        const other = this.otherLine(prev, cur);
         prev = cur;
         if (Math.floor(cur.t) <= logged) continue;
         logged = Math.floor(cur.t);
         this.log(
-          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %`,
+          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %${other}`,
         );
       }
     })();
@@ -83,6 +90,19 @@ export class LiveSampler {
     this.wrkCpu.sample();
   }
 
+  /** " · other tasks: server CPUs 3 % wrk CPUs 0 %" between two samples, "" without a contention sampler. */
+  private otherLine(prev: Sample | null, cur: Sample): string {
+    if (!this.contention || !prev?.contention || !cur.contention) return "";
+    const c = this.contention.over([prev.contention, cur.contention], cur.t - prev.t);
+    const pct = (x: { otherTasksCpuPct: number } | null) => (x ? `${x.otherTasksCpuPct.toFixed(0)} %` : "?");
+    return ` · other tasks: server CPUs ${pct(c.server)} wrk CPUs ${pct(c.generator)}`;
+  }
+
+  /** The server's pids as of the last sample (its workers may be revived mid-run). */
+  serverPidsNow(): number[] {
+    return this.serverPids;
+  }
+
   established(): number {
     return Math.max(0, ...this.samples.map((s) => s.open));
   }
@@ -93,14 +113,32 @@ export class LiveSampler {
     return t === undefined ? null : round3(t);
   }
 
-  /** After every connection is up and one settle period has passed, until just before wrk stopped. */
-  steadyWindow(conns: number, settleS: number, endS: number): Measurements["steadyWindow"] {
+  /** The samples of the steady window: after every connection is up and one settle period, until wrk stops. */
+  private steadySamples(conns: number, settleS: number, endS: number): Sample[] {
     const peak = this.established();
     const upAt = this.samples.find((s) => s.open >= Math.min(conns, peak))?.t ?? 0;
     const inside = this.samples.filter((s) => s.t >= upAt + settleS && s.t <= endS - 0.25);
     const a = inside[0];
     const b = inside[inside.length - 1];
-    if (!a || !b || b.t - a.t < 0.9) return null;
+    return a && b && b.t - a.t >= 0.9 ? inside : [];
+  }
+
+  /** Each side's contention over the steady window; null without one (or without a contention sampler). */
+  contentionOver(conns: number, settleS: number, endS: number): Measurements["contention"] {
+    const inside = this.steadySamples(conns, settleS, endS);
+    const rs = inside.flatMap((s) => (s.contention ? [s.contention] : []));
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (!this.contention || !a || !b || rs.length !== inside.length) return null;
+    return this.contention.over(rs, b.t - a.t);
+  }
+
+  /** After every connection is up and one settle period has passed, until just before wrk stopped. */
+  steadyWindow(conns: number, settleS: number, endS: number): Measurements["steadyWindow"] {
+    const inside = this.steadySamples(conns, settleS, endS);
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (!a || !b) return null;
     // NOTE: CPU over the same window: the connect storm and the drain at the end are not what a side sustains.
     const pct = (us: number): number => us / 1e4 / (b.t - a.t);
     return {

@@ -42,6 +42,7 @@ export interface Collected {
   /** samples wrk's coordinated-omission correction had added, summed over the shards */
   coSyntheticRemoved: number;
   window: Measurements["steadyWindow"];
+  contention: Measurements["contention"];
   server: ServerDelta;
   serverLate: Measurements["serverLateUs"];
   cpu: CpuFigures;
@@ -81,6 +82,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     connectedAtS: c.connectedAtS,
     cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
     serverLateUs: c.serverLate,
+    contention: c.contention,
     rssBytes: c.rssBytes,
     littleCeilingRps: littleCeilingRps(conns, slo.stubMs),
     paced: merged.paced ? { late: merged.paced.late, maxLateUs: merged.paced.max_late_us } : null,

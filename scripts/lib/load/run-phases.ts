@@ -17,6 +17,7 @@ import {
 } from "../placement/run-placement.ts";
 import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
+import { contentionFor } from "./contention.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
 import { count2xx, type LabStats } from "./lab-stats.ts";
@@ -168,7 +169,9 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const machine0 = machineCpuTicks();
   const serverVisible = !p.o.placement?.remote?.cpuUnknown.includes("server");
   const pids = serverVisible ? [before.primaryPid, ...before.pids] : [];
-  const live = new LiveSampler(p.base, pids, wrkPids, p.slo.durationS, p.log, serverVisible);
+  const unknown = p.o.placement?.remote?.cpuUnknown ?? [];
+  const contention = contentionFor(p.placement, unknown, () => live.serverPidsNow(), wrkPids);
+  const live = new LiveSampler(p.base, pids, wrkPids, p.slo.durationS, p.log, serverVisible, contention);
   live.start();
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
   const pinned = Promise.all([sleep(PIN_READ_DELAY_MS), run.ready]).then(() => pinningOf(wrkPids()));
@@ -206,6 +209,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     merged: mergeReports(r.raw),
     coSyntheticRemoved: r.reports.reduce((a, x) => a + x.co_synthetic, 0),
     window: r.live.steadyWindow(p.conns, settleS, wrkEndS),
+    contention: r.live.contentionOver(p.conns, settleS, wrkEndS),
     server: serverDelta(r.before, r.after),
     serverLate: serverLateness(r.before, r.after),
     cpu: {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { findBound } from "../contract/bound.ts";
+import { latencyUnderContention, loadContentionThresholds } from "../contract/contention.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { judge } from "../contract/verdict.ts";
 import { whenInterrupted } from "../core/interrupt.ts";
@@ -48,7 +49,8 @@ async function finish(
   x: Measured,
 ): Promise<{ record: ResultRecord; dir: string }> {
   const m = buildMeasurements(x.collected, p.slo, p.conns);
-  const verdict = judge(m, p.slo, p.conns);
+  const thresholds = loadContentionThresholds();
+  if (m.contention) m.contention.thresholds = thresholds;
   const bound = findBound({
     m,
     connections: p.conns,
@@ -57,7 +59,10 @@ async function finish(
     workerNofile: Math.min(...p.cap.workerNofile.map((w) => w.soft)),
     sides: p.placement.kind === "shared" ? undefined : sideCpuCounts(p.placement),
     cpuUnknown: p.o.placement?.remote?.cpuUnknown,
+    contention: thresholds,
   });
+  const judged = judge(m, p.slo, p.conns);
+  const verdict = bound.bound === "contention" ? latencyUnderContention(judged) : judged;
   // NOTE: from the last wrk exit to the record, without the deliberate settle wait: parse + merge + verdict.
   m.pipelineMs = Math.round(performance.now() - x.tExit - x.settleMs);
   const record = buildRecord({

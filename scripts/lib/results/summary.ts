@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { reasonText, ruleList } from "../contract/reasons.ts";
-import type { ResultRecord } from "../contract/record.ts";
+import type { ResultRecord, SideContention } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
 import { formatCpuList } from "../placement/cpus.ts";
@@ -20,6 +20,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
     `  placement  ${placementLine(r)}`,
+    ...contentionLines(r),
     `  bound      ${r.bound}: ${r.boundWhy}`,
     ...r.verdict.reasons.map((x) => `  reason     ${reasonText(x)}`),
     `  result     ${dir}/result.json`,
@@ -38,6 +39,17 @@ function serverLateLine(r: ResultRecord): string[] {
   return [
     `  server     its own lateness past the stub: p50 ≤ ${ms(l.p50)} · p99 ≤ ${ms(l.p99)} · p99.9 ≤ ${ms(l.p99_9)} · max ≤ ${ms(l.max)} ms over ${int(l.count)} answers${beyond} (wrk saw p99 ${ms(r.measurements.overStubUs.p99)} ms over)`,
   ];
+}
+
+/** One line per side: whose CPU was it over the steady window (lab contract, Contention). */
+function contentionLines(r: ResultRecord): string[] {
+  const c = r.measurements.contention;
+  if (!c) return [];
+  const line = (head: string, s: SideContention | null): string =>
+    s
+      ? `${head}CPUs ${formatCpuList(s.cpus)}: run-queue wait ${s.runQueueWaitPct.toFixed(1)} % of the window (worst interval ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms) · other tasks ${s.otherTasksCpuPct.toFixed(1)} % · irq ${s.irqCpuPct.toFixed(1)} % · steal ${s.stealCpuPct.toFixed(1)} %`
+      : `${head}not readable here (another host)`;
+  return [line("  contention server ", c.server), line("             wrk    ", c.generator)];
 }
 
 /** "split · server CPUs 1: 24 % of them (15.2 µs/request) · wrk CPUs 0: 94 % of them (47.0 µs/request)" */
