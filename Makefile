@@ -30,14 +30,17 @@ help: ## list the targets
 
 # --- install -----------------------------------------------------------------------------------------
 # NOTE: npm ci comes first: the apt steps are a zx driver (scripts/deps.ts), which needs node_modules.
-deps: node_modules/.package-lock.json ## install npm packages (npm ci), wrk and the Python peers (apt) when missing
+# NOTE: Debian's wrk stays installed beside the lab's build (WRK=/usr/bin/wrk runs it; the tests run both).
+deps: node_modules/.package-lock.json ## install npm packages (npm ci), Debian's wrk and the Python peers (apt) when missing; build the lab's wrk (wrk/)
 	@$(NODE) scripts/deps.ts wrk peers
+	@wrk/build.sh
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-wrk: node_modules/.package-lock.json
+wrk: node_modules/.package-lock.json ## Debian's wrk (apt) and the lab's build of it: Debian's source + wrk/patches (wrk/README.md)
 	@$(NODE) scripts/deps.ts wrk
+	@wrk/build.sh
 
 # --- the server under test --------------------------------------------------------------------------
 # NOTE: the server is pinned to its side of PLACEMENT (taskset; every worker inherits it), so a load test from

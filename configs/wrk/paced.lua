@@ -7,8 +7,10 @@
 --       evenly spaced slots are already lockstep-free and keep the rate exact.
 -- NOTE: a slot claimed late fires at once (catch-up burst, open-loop). Slots are claimed late only when every
 --       connection is busy, i.e. the server is slower than connections/rate; watch paced.late in the report.
--- NOTE: wrk measures latency from the write after delay() ends, so client-side queueing (lateness) is not in
---       the histogram; it is only visible as paced.late / paced.max_late_us.
+-- NOTE: Debian's wrk measures latency from the write after delay() ends, so client-side queueing (lateness) is
+--       not in its histogram: only paced.late / paced.max_late_us show it. The lab's build (wrk/,
+--       wrk.schedule_latency) times each request from its slot (now + delay()) and keeps the send lateness as a
+--       histogram of its own; delay() then returns exact fractional ms, negative when the slot is already past.
 local ffi = require("ffi")
 
 ffi.cdef([[
@@ -28,6 +30,7 @@ local function now_us()
   return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
 end
 
+local exact = wrk.schedule_latency -- nil on Debian's wrk, which truncates a delay to whole ms (and a negative one wraps)
 local rate = tonumber(os.getenv("PACED_RATE") or "")
 local nthreads = tonumber(os.getenv("PACED_THREADS") or "")
 local interval_us, t0, k
@@ -54,6 +57,9 @@ function delay()
   if wait < -1000 then
     paced_late = paced_late + 1
     paced_max_late_us = math.max(paced_max_late_us, math.floor(-wait))
+  end
+  if exact then
+    return wait / 1000
   end
   return wait > 0 and math.ceil(wait / 1000) or 0
 end

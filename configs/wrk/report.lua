@@ -1,6 +1,8 @@
 -- report.lua: wrk done() hook writing summary + every non-empty latency bucket as one JSON file (wrk-report/1).
 -- Env: WRK_REPORT=<path> (unset: JSON on stdout), WRK_REPORT_EXPORT=ffi (default) | latency_i | both.
 -- NOTE: done() runs once, in the main Lua state, after wrk printed its text output; it never sees the `--` args.
+-- NOTE: the lab's wrk build passes a 4th argument to done(): the send lateness (slot -> written, us), a stats object
+--       like latency; its paced latency then runs from each request's slot. Debian's passes 3 (from the write).
 -- NOTE: an error() inside done()/setup()/init() is unprotected: wrk prints "PANIC: ..." and exits 1 (loud).
 --       An error at file top level is only printed and wrk runs anyway, so never validate there.
 local ffi = require("ffi")
@@ -92,7 +94,7 @@ local function write_histogram(out, vals, cnts)
   out:write(ffi.string(buf, pos + 1))
 end
 
-function done(summary, latency, _requests)
+function done(summary, latency, _requests, lateness)
   local mode = os.getenv("WRK_REPORT_EXPORT") or "ffi"
   local vals, cnts, export = nil, nil, "ffi"
   local count
@@ -141,6 +143,18 @@ function done(summary, latency, _requests)
   if mode == "both" then
     out:write(',"histogram_latency_i":[')
     write_histogram(out, export_latency_i(latency))
+  end
+  out:write(',"latency_from":"', lateness and "schedule" or "write", '"')
+  if lateness then
+    local lv, lc, ltotal, lcount = export_ffi(lateness)
+    if ltotal ~= lcount then
+      lv, lc = export_latency_i(lateness)
+    end
+    out:write(',"lateness":{"count":', int(lcount), ',"histogram":[')
+    write_histogram(out, lv, lc)
+    out:write("}")
+  else
+    out:write(',"lateness":null')
   end
   if paced then
     out:write(',"paced":{"rate":', real(paced.rate), ',"threads":', int(paced.threads))

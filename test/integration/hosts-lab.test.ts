@@ -9,6 +9,7 @@ import { fleetDown } from "../../scripts/lib/placement/fleet.ts";
 import { loadNetConfig } from "../../scripts/lib/placement/net-config.ts";
 import { listNamespaces } from "../../scripts/lib/placement/netns.ts";
 import { fleetDir } from "../../scripts/lib/placement/state.ts";
+import { wrkPath } from "../../scripts/lib/processes/generator-build.ts";
 import { run, runCli } from "../helpers/cli.ts";
 import { testPrefix } from "../helpers/netns.ts";
 
@@ -73,7 +74,7 @@ test("fleet up, a paced run with wrk on two hosts over ssh, merged exactly; an u
   assert.ok((pl?.startSkewUs ?? -1) >= 0 && (pl?.startSkewUs ?? 1e9) < 1e6, `skew ${pl?.startSkewUs}`);
   assert.deepEqual(pl?.cpuUnknown, [], "the fleet shares this kernel: CPU read from /proc");
   for (const [i, c] of rec.load.commands.entries())
-    assert.match(c, new RegExp(`^ssh c${i + 1}: PACED_RATE=200 PACED_THREADS=2 /usr/bin/wrk -t2 -c200 `));
+    assert.match(c, new RegExp(`^ssh c${i + 1}: PACED_RATE=200 PACED_THREADS=2 ${wrkPath()} -t2 -c200 `));
   for (const f of ["wrk-0.txt", "wrk-1.txt"]) assert.ok(existsSync(join(dir, runDir, f)), f);
   const m = rec.measurements;
   assert.equal(r.code, rec.verdict.pass ? 0 : 1, "the exit code is the recorded verdict's");

@@ -1,4 +1,5 @@
 // The real wrk with configs/wrk/{report,paced}.lua against a local node:http server: exports, pacing, ranks, shards.
+// NOTE: Debian's wrk (on PATH) for the exports, ranks and shards; the paced template with both it and the lab's build.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import {
 } from "../../scripts/lib/load/histogram.ts";
 import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
 import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
+import { LAB_WRK } from "../../scripts/lib/processes/generator-build.ts";
 import { type Captured, start } from "../helpers/cli.ts";
 
 const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));
@@ -61,22 +63,30 @@ async function startServer(delayMs: (n: number) => number | null = () => 20): Pr
 }
 
 /** Runs wrk (killed after limitMs). Inherited WRK_REPORT* / PACED_* are dropped; env adds the wanted ones. */
-function runWrk(args: string[], env: Record<string, string>, limitMs = 8000): Promise<Captured> {
+function runWrk(args: string[], env: Record<string, string>, limitMs = 8000, bin = "wrk"): Promise<Captured> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(WRK_REPORT|PACED_)/.test(k)),
   ) as NodeJS.ProcessEnv;
-  const wrk = start("wrk", args, { baseEnv: base, env, timeoutMs: limitMs, killSignal: "SIGKILL" });
+  const wrk = start(bin, args, { baseEnv: base, env, timeoutMs: limitMs, killSignal: "SIGKILL" });
   children.add(wrk.child);
   return wrk.done.finally(() => children.delete(wrk.child));
 }
 
-async function runReport(lab: Lab, name: string, wrkArgs: string[], env: Record<string, string> = {}) {
+async function runReport(
+  lab: Lab,
+  name: string,
+  wrkArgs: string[],
+  env: Record<string, string> = {},
+  bin = "wrk",
+) {
   const out = join(tmp, `${name}.json`);
   const script = "PACED_RATE" in env ? PACED_LUA : REPORT_LUA;
-  const run = await runWrk([...wrkArgs, "--timeout", "2s", "-s", script, lab.url], {
-    WRK_REPORT: out,
-    ...env,
-  });
+  const run = await runWrk(
+    [...wrkArgs, "--timeout", "2s", "-s", script, lab.url],
+    { WRK_REPORT: out, ...env },
+    8000,
+    bin,
+  );
   assert.equal(run.code, 0, `wrk failed: ${run.stderr}`);
   return parseReport(await readFile(out, "utf8"));
 }
@@ -171,37 +181,53 @@ test("report.lua: empty run prints JSON to stdout with min 0", async () => {
   assert.deepEqual(r.wrk_percentiles, { "50": 0, "90": 0, "99": 0, "99.9": 0 });
 });
 
-test("paced.lua: 200 req/s over 40 connections, spread out, report has paced stats", async () => {
-  const lab = await startServer();
-  const rate = 200;
-  const r = await runReport(lab, "paced", ["-t2", "-c40", "-d3s"], {
-    PACED_RATE: `${rate}`,
-    PACED_THREADS: "2",
+for (const [build, bin] of [
+  ["Debian's wrk", "wrk"],
+  ["the lab's wrk", LAB_WRK],
+] as const)
+  test(`paced.lua on ${build}: 200 req/s over 40 connections, spread out, report has paced stats`, async () => {
+    const lab = await startServer();
+    const rate = 200;
+    const env = { PACED_RATE: `${rate}`, PACED_THREADS: "2" };
+    const r = await runReport(
+      lab,
+      `paced-${bin === "wrk" ? "debian" : "lab"}`,
+      ["-t2", "-c40", "-d3s"],
+      env,
+      bin,
+    );
+    const t = lab.arrivals;
+    const t0 = t[0] ?? 0;
+    const steady = t.filter((x) => x >= t0 + 500 && x < t0 + 2500).length / 2;
+    assert.ok(Math.abs(steady - rate) <= rate * 0.03, `steady rate ${steady}/s`);
+    const bins = new Array<number>(Math.floor(((t[t.length - 1] ?? 0) - t0) / 100)).fill(0);
+    for (const x of t) {
+      const i = Math.floor((x - t0) / 100);
+      if (i < bins.length) bins[i] = (bins[i] ?? 0) + 1;
+    }
+    assert.ok(Math.max(...bins) <= 3 * (rate / 10), `100 ms bins not lockstep-free: ${bins.join(",")}`);
+    const perConn = [...lab.perConn.values()];
+    const mean = t.length / 40;
+    assert.equal(perConn.length, 40, "every connection used");
+    assert.ok(
+      perConn.every((n) => n >= mean * 0.5 && n <= mean * 1.5),
+      `per connection: ${perConn.join(",")}`,
+    );
+    assert.equal(r.paced?.rate, rate);
+    assert.equal(r.paced?.threads, 2);
+    assert.ok((r.paced?.late ?? 1) <= r.summary.requests * 0.01, `late ${r.paced?.late}`);
+    assert.equal(r.co_synthetic, 0);
+    assert.equal(histCount(r.histogram), r.summary.requests - r.summary.errors.timeout);
+    assertMatchesWrk(r);
+    // NOTE: the lab's build times each paced request from its slot and exports the send lateness of every one
+    const lab_ = bin !== "wrk";
+    assert.equal(r.latency_from ?? "write", lab_ ? "schedule" : "write");
+    // NOTE: lateness is taken at the write, latency at the answer: the requests in flight at the end have only the first
+    const sent = r.lateness?.count ?? -1;
+    const answered = histCount(r.histogram);
+    if (lab_) assert.ok(sent >= answered && sent <= answered + 40, `lateness ${sent}, latency ${answered}`);
+    else assert.equal(r.lateness ?? null, null);
   });
-  const t = lab.arrivals;
-  const t0 = t[0] ?? 0;
-  const steady = t.filter((x) => x >= t0 + 500 && x < t0 + 2500).length / 2;
-  assert.ok(Math.abs(steady - rate) <= rate * 0.03, `steady rate ${steady}/s`);
-  const bins = new Array<number>(Math.floor(((t[t.length - 1] ?? 0) - t0) / 100)).fill(0);
-  for (const x of t) {
-    const i = Math.floor((x - t0) / 100);
-    if (i < bins.length) bins[i] = (bins[i] ?? 0) + 1;
-  }
-  assert.ok(Math.max(...bins) <= 3 * (rate / 10), `100 ms bins not lockstep-free: ${bins.join(",")}`);
-  const perConn = [...lab.perConn.values()];
-  const mean = t.length / 40;
-  assert.equal(perConn.length, 40, "every connection used");
-  assert.ok(
-    perConn.every((n) => n >= mean * 0.5 && n <= mean * 1.5),
-    `per connection: ${perConn.join(",")}`,
-  );
-  assert.equal(r.paced?.rate, rate);
-  assert.equal(r.paced?.threads, 2);
-  assert.ok((r.paced?.late ?? 1) <= r.summary.requests * 0.01, `late ${r.paced?.late}`);
-  assert.equal(r.co_synthetic, 0);
-  assert.equal(histCount(r.histogram), r.summary.requests - r.summary.errors.timeout);
-  assertMatchesWrk(r);
-});
 
 test("paced.lua: missing or bad PACED_RATE / PACED_THREADS makes wrk fail", async () => {
   const lab = await startServer();

@@ -108,6 +108,20 @@ export interface Measurements {
     beyondUs: number;
     beyond: number;
   } | null;
+  /** paced latency from each request's scheduled slot (the lab's wrk) or from its write (Debian's); absent: write */
+  latencyFrom?: "schedule" | "write";
+  /**
+   * The generator's send lateness (scheduled slot → written), µs, every paced request of every shard merged
+   * exactly: the lab's wrk only (null otherwise; Debian's counts only the late ones: paced.late).
+   */
+  sendLatenessUs?: {
+    count: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    p99_9: number;
+    max: number;
+  } | null;
   /**
    * Whose CPU was it, per side, over the steady window (lab contract, "Contention"): null for a side this machine
    * cannot read (another host). Absent in earlier records, null without a steady window.
@@ -168,6 +182,19 @@ export interface Verdict {
   reasons: Reason[];
 }
 
+/** The load generator that ran: the lab's wrk build (wrk/) or another, named so runs of different builds never pool. */
+export interface GeneratorBuild {
+  path: string;
+  /** e.g. "4.1.0-lab" (the lab's) or "4.1.0" (Debian's) */
+  version: string;
+  /** `wrk -v`'s first line, without the copyright */
+  versionLine: string;
+  /** hash of the lab's patch set (wrk/build.sh --patch-hash); null for another build */
+  patchSet: string | null;
+  /** paced latency measured from each request's scheduled slot (the lab's) or from its write (Debian's) */
+  latencyFrom: "schedule" | "write";
+}
+
 export interface ResultRecord {
   id: string;
   startedAt: string;
@@ -203,6 +230,8 @@ export interface ResultRecord {
     timeoutS: number;
     targetRps: number;
     commands: string[];
+    /** absent in records made before the lab built its own wrk (Debian's 4.1.0 then) */
+    generator?: GeneratorBuild;
   };
   slo: Slo;
   measurements: Measurements;

@@ -4,11 +4,11 @@ import { METRIC, show, showDelta, UNIT } from "./metrics.ts";
 import type { Diff, Shape } from "./rows.ts";
 import type { Checked } from "./thresholds.ts";
 
-/** "paced · 200 conns · 200 req/s · 2 workers · stub 200 ms · 3 s · split" */
+/** "paced · 200 conns · 200 req/s · 2 workers · stub 200 ms · 3 s · split · lab wrk e03e287e6f33" */
 export function shapeText(s: Shape): string {
   const rate = s.mode === "paced" ? ` · ${int(s.targetRps)} req/s` : "";
   const impl = s.server === "uws" ? "" : ` · ${s.server}`;
-  return `${s.mode} · ${int(s.connections)} conns${rate} · ${s.workers} workers · stub ${s.stubMs} ms · ${s.durationS} s · ${s.placement}${impl}`;
+  return `${s.mode} · ${int(s.connections)} conns${rate} · ${s.workers} workers · stub ${s.stubMs} ms · ${s.durationS} s · ${s.placement}${impl} · ${s.generator}`;
 }
 
 function pct(x: number | null): string {

@@ -33,6 +33,8 @@ export interface Shape {
   durationS: number;
   placement: string;
   server: string;
+  /** the wrk build: "lab <patch set>" or "wrk <version>" (records before the lab's build: Debian's 4.1.0) */
+  generator: string;
 }
 
 export interface Diff {
@@ -56,7 +58,14 @@ export function shapeOf(r: ResultRecord): Shape {
     durationS: r.load.durationS,
     placement: r.placement?.kind ?? "shared",
     server: r.server.impl ?? "uws",
+    generator: generatorName(r),
   };
+}
+
+export function generatorName(r: ResultRecord): string {
+  const g = r.load.generator;
+  if (!g) return "wrk 4.1.0";
+  return g.patchSet ? `lab wrk ${g.patchSet}` : `wrk ${g.version}`;
 }
 
 export function metricRow(metric: Metric, ra: ResultRecord, rb: ResultRecord): MetricRow {

@@ -2,7 +2,7 @@
 import { littleCeilingRps } from "../contract/little.ts";
 import type { Measurements, RunSample } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
-import { percentile, reduceHistogram } from "./histogram.ts";
+import { type Bucket, histCount, percentile, reduceHistogram } from "./histogram.ts";
 import { count2xx, countResponses, type LabStats } from "./lab-stats.ts";
 import type { MergedReport } from "./wrk-report.ts";
 
@@ -82,6 +82,8 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     connectedAtS: c.connectedAtS,
     cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
     serverLateUs: c.serverLate,
+    latencyFrom: merged.latencyFrom,
+    sendLatenessUs: merged.lateness ? latenessSummary(merged.lateness) : null,
     contention: c.contention,
     rssBytes: c.rssBytes,
     littleCeilingRps: littleCeilingRps(conns, slo.stubMs),
@@ -90,6 +92,18 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     kernel: c.kernel,
     samples: c.samples,
     pipelineMs: 0,
+  };
+}
+
+function latenessSummary(h: Bucket[]): NonNullable<Measurements["sendLatenessUs"]> {
+  const at = (p: number) => percentile(h, p);
+  return {
+    count: histCount(h),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p99_9: at(99.9),
+    max: h.at(-1)?.[0] ?? 0,
   };
 }
 

@@ -1,7 +1,7 @@
 // A run's ResultRecord, built purely from its parts: setup, environment, shards, measurements, verdict, bound.
 
 import type { Placement } from "../contract/placement.ts";
-import type { Bound, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
+import type { Bound, GeneratorBuild, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import type { Capacity } from "./checks.ts";
 import type { LabStats } from "./lab-stats.ts";
@@ -16,7 +16,7 @@ export interface RecordParts {
   base: string;
   before: LabStats;
   cap: Capacity;
-  load: { mode: Mode; threads: number; warmupS: number; timeoutS: number };
+  load: { mode: Mode; threads: number; warmupS: number; timeoutS: number; generator?: GeneratorBuild };
   shardSpecs: Pick<ShardSpec, "connections" | "command">[];
   slo: Slo;
   m: Measurements;
@@ -53,6 +53,7 @@ export function buildRecord(p: RecordParts): ResultRecord {
       timeoutS: p.load.timeoutS,
       targetRps: p.slo.targetRps,
       commands: p.shardSpecs.map((s) => s.command),
+      ...(p.load.generator ? { generator: p.load.generator } : {}),
     },
     slo: p.slo,
     measurements: p.m,

@@ -2,7 +2,7 @@
 import os from "node:os";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { SidePinning } from "../contract/placement.ts";
-import type { Mode } from "../contract/record.ts";
+import type { GeneratorBuild, Mode } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
 import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
@@ -15,6 +15,7 @@ import {
   resolveRunPlacement,
   sideCpuCounts,
 } from "../placement/run-placement.ts";
+import { requireGenerator } from "../processes/generator-build.ts";
 import { runId } from "../results/run-dir.ts";
 import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
 import { contentionFor } from "./contention.ts";
@@ -26,14 +27,7 @@ import { type Collected, serverDelta } from "./measurements.ts";
 import { runSamples } from "./samples.ts";
 import { serverLateness } from "./server-late.ts";
 import { drainTimeWait } from "./time-wait.ts";
-import {
-  buildShards,
-  type LoadPlan,
-  requireWrk,
-  type ShardSpec,
-  type ShardsRun,
-  startShards,
-} from "./wrk.ts";
+import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "./wrk.ts";
 import { mergeReports, type WrkReport } from "./wrk-report.ts";
 
 export interface RunOptions {
@@ -62,7 +56,8 @@ export interface Prepared {
   o: RunOptions;
   log: (line: string) => void;
   signal: AbortSignal;
-  wrk: string;
+  /** the wrk build that runs here (the lab's unless WRK=) */
+  generator: GeneratorBuild;
   /** where the stats are read (the URL's origin, or the admin socket) */
   base: string;
   /** the server's origin as the load sees it: http://127.0.0.1:8000, http://10.77.0.10:8000 */
@@ -82,7 +77,7 @@ const PIN_READ_DELAY_MS = 500;
 export async function prepare(o: RunOptions): Promise<Prepared> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = interruptSignal();
-  const wrk = requireWrk();
+  const generator = requireGenerator();
   const { base: origin, url } = checkUrl(
     o.url,
     o.placement?.kind === "netns" || o.placement?.kind === "hosts",
@@ -109,8 +104,9 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
     timeoutS: o.timeoutS,
     targetRps: slo.targetRps,
     prefix: req.shardPrefix ?? (() => tasksetPrefix(placement.generatorCpus)),
+    wrk: generator.path,
   };
-  return { o, log, signal, wrk, base, origin, slo, conns, cap, startedAt, id, plan, placement };
+  return { o, log, signal, generator, base, origin, slo, conns, cap, startedAt, id, plan, placement };
 }
 
 /** Before any load: say when the plan needs more wrk CPU than the generator side was given. */

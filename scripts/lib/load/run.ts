@@ -68,11 +68,18 @@ async function finish(
   const record = buildRecord({
     id: p.id,
     startedAt: p.startedAt,
-    env: { git: gitInfo(), machine: machineInfo(p.wrk), tuning: tuningSnapshot() },
+    env: { git: gitInfo(), machine: machineInfo(p.generator.version), tuning: tuningSnapshot() },
     base: p.origin,
     before: x.before,
     cap: p.cap,
-    load: { mode: p.o.mode, threads: p.o.threads, warmupS: p.o.warmupS, timeoutS: p.o.timeoutS },
+    load: {
+      mode: p.o.mode,
+      threads: p.o.threads,
+      warmupS: p.o.warmupS,
+      timeoutS: p.o.timeoutS,
+      // NOTE: hosts placement runs each host's own wrk (its path is in the commands), not this build
+      generator: p.placement.kind === "hosts" ? undefined : p.generator,
+    },
     shardSpecs: x.shardSpecs,
     slo: p.slo,
     m,

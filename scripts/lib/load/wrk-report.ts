@@ -27,6 +27,10 @@ export interface WrkReport {
   /** Present only with WRK_REPORT_EXPORT=both. */
   histogram_latency_i?: Bucket[];
   paced: PacedStats | null;
+  /** "schedule": the lab's wrk timed paced requests from their slots; "write" (or absent, older reports): Debian's */
+  latency_from?: "schedule" | "write";
+  /** the lab's wrk: the send lateness (slot → written, µs) of every paced request; null otherwise */
+  lateness?: { count: number; histogram: Bucket[] } | null;
 }
 export interface MergedReport {
   requests: number;
@@ -37,6 +41,9 @@ export interface MergedReport {
   histogram: Bucket[];
   latency: LatencySummary;
   paced: PacedStats | null;
+  latencyFrom: "schedule" | "write";
+  /** every shard's send lateness merged exactly; null unless every shard had one */
+  lateness: Bucket[] | null;
 }
 
 const ERROR_KEYS = ["connect", "read", "write", "status", "timeout"] as const;
@@ -119,6 +126,14 @@ export function parseReport(text: string): WrkReport {
       max_late_us: num(p, "max_late_us", "paced"),
     };
   }
+  if (r.latency_from === "schedule" || r.latency_from === "write") report.latency_from = r.latency_from;
+  if (r.lateness !== undefined && r.lateness !== null) {
+    const l = obj(r.lateness, "lateness");
+    const h = buckets(l.histogram, "lateness.histogram");
+    if (histCount(h) !== num(l, "count", "lateness"))
+      fail("lateness.histogram does not hold lateness.count samples");
+    report.lateness = { count: num(l, "count", "lateness"), histogram: h };
+  }
   const total = histCount(report.histogram);
   if (total !== report.latency.count)
     fail(`histogram holds ${total} samples but latency.count is ${report.latency.count}`);
@@ -144,6 +159,10 @@ export function mergeReports(rs: WrkReport[]): MergedReport {
   if (shards.length !== 0 && shards.length !== rs.length) {
     throw new Error("mergeReports: mixing paced and unpaced shards");
   }
+  const fromSchedule = rs.filter((r) => r.latency_from === "schedule").length;
+  if (fromSchedule !== 0 && fromSchedule !== rs.length) {
+    throw new Error("mergeReports: mixing wrk builds (latency from the schedule and from the write)");
+  }
   return {
     requests: rs.reduce((a, r) => a + r.summary.requests, 0),
     bytes: rs.reduce((a, r) => a + r.summary.bytes, 0),
@@ -153,5 +172,9 @@ export function mergeReports(rs: WrkReport[]): MergedReport {
     histogram,
     latency: summarize(histogram),
     paced,
+    latencyFrom: rs.every((r) => r.latency_from === "schedule") ? "schedule" : "write",
+    lateness: rs.every((r) => r.lateness)
+      ? mergeHistograms(rs.map((r) => r.lateness?.histogram ?? []))
+      : null,
   };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ProcessOutput, ProcessPromise } from "zx/core";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT, sh, shSync } from "../processes/shell.ts";
+import { ROOT, sh } from "../processes/shell.ts";
 import { parseReport, type WrkReport } from "./wrk-report.ts";
 
 export interface ShardSpec {
@@ -20,6 +20,8 @@ export interface ShardSpec {
   command: string;
   /** what runs wrk: [] or e.g. ["taskset", "-c", "0"] */
   prefix: string[];
+  /** the wrk binary (generator-build.ts: the lab's build unless WRK=) */
+  wrk: string;
 }
 
 export interface LoadPlan {
@@ -35,19 +37,8 @@ export interface LoadPlan {
   tag?: string;
   /** argv before wrk for shard i: where it runs (taskset -c 0, ip netns exec NS …); none = here, unpinned */
   prefix?: (shard: number) => string[];
-}
-
-/** wrk's version from `wrk -v` (which exits 1), null when the shell cannot find or run wrk. */
-export function wrkVersion(): string | null {
-  const o = shSync`wrk -v`;
-  if (o.cause || o.exitCode === 126 || o.exitCode === 127) return null;
-  return /wrk (\S+)/.exec(o.stdall)?.[1] ?? "unknown";
-}
-
-export function requireWrk(): string {
-  const v = wrkVersion();
-  if (v === null) throw new InvalidRun("wrk is not installed — run `make deps` (apt-get install -y wrk)");
-  return v;
+  /** the wrk binary */
+  wrk: string;
 }
 
 /** Split the connections over the shards; each shard keeps -t threads (never more than its connections). */
@@ -88,8 +79,9 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
       env,
       reportPath,
       rawPath,
-      command: `${envText}${[...prefix, "wrk"].join(" ")} ${args.join(" ")}`,
+      command: `${envText}${[...prefix, p.wrk].join(" ")} ${args.join(" ")}`,
       prefix,
+      wrk: p.wrk,
     };
   });
 }
@@ -119,7 +111,7 @@ export function startShards(shards: ShardSpec[]): ShardsRun {
       sh({
         env: { ...process.env, ...s.env },
         stdio: ["ignore", "pipe", "pipe"],
-      })`exec ${s.prefix} wrk ${s.args}`,
+      })`exec ${s.prefix} ${s.wrk} ${s.args}`,
   );
   const exited = procs.map((p) => p.then(() => undefined));
   const lastExit = Promise.all(exited).then(() => performance.now());

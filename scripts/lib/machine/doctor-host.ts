@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { basename } from "node:path";
 import { loadUws } from "../../../server/native-uws.ts";
-import { wrkVersion } from "../load/wrk.ts";
+import { generatorBuild, LAB_WRK, wrkPath } from "../processes/generator-build.ts";
 import type { Check, RunShape } from "./doctor-checks.ts";
 import { KiB, MiB, mib, row } from "./doctor-row.ts";
 
@@ -70,14 +70,19 @@ function memoryCheck(s: RunShape, shards: number): Check {
       );
 }
 
+// NOTE: the lab's own build (wrk/) by default: Debian's pays ~2.5× the CPU per paced request (wrk/README.md).
 function wrkCheck(): Check {
-  const v = wrkVersion();
+  const path = wrkPath();
+  const b = generatorBuild(path);
+  const lab = path === LAB_WRK;
   return row(
     "wrk",
-    v === null ? "missing" : v,
-    "installed (wrk 4.x)",
-    v === null ? "FAIL" : "OK",
-    "make deps",
+    b === null ? `missing (${path})` : `${b.versionLine} at ${path}`,
+    "the lab's build (wrk/), or WRK=<path>",
+    b === null ? "FAIL" : lab || b.patchSet ? "OK" : "WARN",
+    b === null && !lab
+      ? "fix WRK=<path>, or unset it"
+      : "make deps builds the lab's wrk; WRK=/usr/bin/wrk selects Debian's",
   );
 }
 

@@ -1,7 +1,9 @@
 // A fleet of emulated hosts: the netns topology, a lab key, sshd in every host namespace, and its inventory file.
+
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkInterrupted } from "../core/interrupt.ts";
+import { wrkPath } from "../processes/generator-build.ts";
 import { loadNetConfig, type NetConfig } from "./net-config.ts";
 import { netnsCleanup, netnsUp } from "./netns.ts";
 import { ensureKey, type SshdInfo, startSshd, stopSshd } from "./sshd.ts";
@@ -16,12 +18,12 @@ export interface Fleet {
   inventoryPath: string;
 }
 
-/** Where the wrk shards of an emulated client find wrk: the machine's own, shared by every namespace. */
-const WRK = "/usr/bin/wrk";
-
 const target = (h: NsHost): string => `root@${h.address}`;
 
-/** The inventory of a fleet: every host reached over ssh from the hub namespace with the lab key. */
+/**
+ * The inventory of a fleet: every host reached over ssh from the hub namespace with the lab key. Its clients run
+ * the wrk this machine runs (the lab's build unless WRK=): emulated hosts share its filesystem.
+ */
 export function fleetInventory(t: Topology, key: string, sshPort: number): object {
   return {
     $comment: `written by make fleet-up: emulated hosts in network namespaces (${t.subnet} exists only inside them); ssh runs from ${t.hub.ns}`,
@@ -34,7 +36,13 @@ export function fleetInventory(t: Topology, key: string, sshPort: number): objec
       port: sshPort,
       cpus: t.server.cpus,
     },
-    clients: t.clients.map((c) => ({ name: c.name, ssh: target(c), port: sshPort, cpus: c.cpus, wrk: WRK })),
+    clients: t.clients.map((c) => ({
+      name: c.name,
+      ssh: target(c),
+      port: sshPort,
+      cpus: c.cpus,
+      wrk: wrkPath(),
+    })),
   };
 }
 

@@ -31,7 +31,21 @@ export const isPlaced = (r: ResultRecord): boolean => kindOf(r) !== "shared";
 
 const cpuSet = (cpus: number[] | null | undefined): string => (cpus?.length ? cpus.join(",") : "all");
 
+// NOTE: runs of different wrk builds are never pooled: the lab's costs ~2.5× less per paced request than Debian's
+// and measures latency from the schedule. A record without a build ran Debian's 4.1.0 (no suffix: notes unchanged).
+const generatorOf = (r: ResultRecord): string => {
+  const g = r.load.generator;
+  if (!g || (!g.patchSet && g.version === "4.1.0")) return "";
+  return g.patchSet ? ` · lab wrk ${g.patchSet}` : ` · wrk ${g.version}`;
+};
+
 function placementOf(r: ResultRecord): { key: string; label: string } {
+  const p = placementOnly(r);
+  const gen = generatorOf(r);
+  return { key: p.key + gen, label: p.label + gen };
+}
+
+function placementOnly(r: ResultRecord): { key: string; label: string } {
   const kind = kindOf(r);
   if (kind === "shared" || !r.placement)
     return { key: "shared", label: "shared (server and wrk float over every CPU)" };

@@ -27,6 +27,12 @@ function placementFacts(r: ResultRecord): [string, string][] {
   return rows;
 }
 
+function generatorText(r: ResultRecord): string {
+  const g = r.load.generator;
+  if (!g) return r.machine.wrk ?? "not recorded";
+  return `${g.versionLine} at ${g.path} — paced latency from the ${g.latencyFrom === "schedule" ? "scheduled slot" : "write"}`;
+}
+
 function machineFacts(r: ResultRecord): [string, string][] {
   const m = r.machine;
   return [
@@ -34,7 +40,7 @@ function machineFacts(r: ResultRecord): [string, string][] {
     ["RAM", `${(m.ramBytes / 2 ** 30).toFixed(1)} GiB`],
     ["kernel", m.kernel],
     ["node", m.node],
-    ["wrk", m.wrk ?? "not recorded"],
+    ["wrk", generatorText(r)],
     ["git commit", `${r.git?.commit ?? "unknown"}${r.git?.dirty ? " (uncommitted changes)" : ""}`],
     ["server", `${r.server.impl ?? "uws"} · ${r.server.workers} workers · native uWS ${r.server.nativeUws}`],
     ["server RSS (peak)", `${int(r.measurements.rssBytes / 2 ** 20)} MiB`],

@@ -16,6 +16,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  rps        ${int(m.rps)} steady (target ${int(r.slo.targetRps)}), ${int(m.rpsWholeRun)} whole run, ${(m.rps / m.littleCeilingRps).toFixed(3)} of the ${int(m.littleCeilingRps)} Little ceiling`,
     `  latency    p50 ${ms(m.latencyUs.p50)} · p90 ${ms(m.latencyUs.p90)} · p99 ${ms(m.latencyUs.p99)} · p99.9 ${ms(m.latencyUs.p99_9)} · max ${ms(m.latencyUs.max)} ms (over stub p99 ${ms(m.overStubUs.p99)} ms, limit ${r.slo.stubMs + r.slo.overheadBudgetMs} ms)`,
     ...serverLateLine(r),
+    ...partsLine(r),
     `  errors     connect ${int(e.connect)} · read ${int(e.read)} · write ${int(e.write)} · timeout ${int(e.timeout)} · status ${int(e.status)} · server non-2xx ${int(e.non2xx)}`,
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
@@ -29,6 +30,18 @@ export function summaryText(r: ResultRecord, dir: string): string {
       : []),
   ];
   return lines.join("\n");
+}
+
+/** The p99 over the stub beside its parts, each at its own p99 (they overlap: not a sum). */
+function partsLine(r: ResultRecord): string[] {
+  const m = r.measurements;
+  if (r.load.mode !== "paced") return [];
+  const send = m.sendLatenessUs
+    ? `wrk's send lateness p99 ${ms(m.sendLatenessUs.p99)} ms (max ${ms(m.sendLatenessUs.max)})`
+    : `wrk's send lateness not measured (Debian's wrk: ${int(m.paced?.late ?? 0)} requests > 1 ms late)`;
+  const own = m.serverLateUs ? `the server's own ≤ ${ms(m.serverLateUs.p99)} ms` : "the server's own not reported";
+  const from = m.latencyFrom === "schedule" ? "from each request's scheduled slot" : "from its write";
+  return [`  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${own} · ${send} — each its own p99, not a sum`];
 }
 
 /** The server's own view: how late its answers went out past the stub, beside wrk's over-stub p99. */

@@ -1,0 +1,97 @@
+// Whose CPU was it: a busy loop on the server's CPU shows in the record as other tasks' CPU and run-queue wait.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
+import { runCli } from "../helpers/cli.ts";
+
+const root = process.getuid?.() === 0;
+const skip = os.cpus().length < 2 ? "needs 2 CPUs" : !root && "needs root (a PID namespace)";
+const dir = mkdtempSync(join(os.tmpdir(), "contention-test-"));
+const loops: ChildProcess[] = [];
+after(() => {
+  for (const l of loops) l.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One small split run (server CPU 1, wrk CPU 0); its record. */
+async function labRun(tag: string, port: number): Promise<ResultRecord> {
+  const out = join(dir, tag);
+  const args = [
+    "--placement",
+    "split",
+    "--server-cpus",
+    "1",
+    "--generator-cpus",
+    "0",
+    "--port",
+    String(port),
+  ];
+  const shape = [
+    "--modes",
+    "paced",
+    "-c",
+    "400",
+    "-R",
+    "400",
+    "-d",
+    "4s",
+    "--warmup",
+    "0",
+    "--profile",
+    "none",
+  ];
+  const r = await runCli("scripts/lab.ts", [...args, "--workers", "2", ...shape, "--results-dir", out], {
+    timeoutMs: 90_000,
+  });
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const run = readdirSync(out).find((d) => d.includes("-paced-"));
+  assert.ok(run, r.stderr);
+  return JSON.parse(readFileSync(join(out, run, "result.json"), "utf8")) as ResultRecord;
+}
+
+test("a busy loop on the server's CPU reads contention; the same shape without it reads less", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const quiet = await labRun("quiet", 8076);
+  // NOTE: the loop is this test's own, in a PID namespace of its own, pinned to CPU 1 and bounded (30 s).
+  const loop = spawn("unshare", [
+    "--pid",
+    "--fork",
+    "taskset",
+    "-c",
+    "1",
+    "timeout",
+    "30",
+    "sh",
+    "-c",
+    "while :; do :; done",
+  ]);
+  loops.push(loop);
+  const busy = await labRun("busy", 8077);
+  loop.kill("SIGKILL");
+  const [q, b] = [quiet.measurements.contention?.server, busy.measurements.contention?.server];
+  assert.ok(q && b, "contention recorded for the server side");
+  const t = busy.measurements.contention?.thresholds;
+  assert.ok(t, "the thresholds are recorded");
+  assert.ok(b.otherTasksCpuPct >= 40, `other tasks on CPU 1 with the loop: ${b.otherTasksCpuPct} %`);
+  assert.ok(
+    b.otherTasksCpuPct - q.otherTasksCpuPct >= 30,
+    `quiet ${q.otherTasksCpuPct} %, busy ${b.otherTasksCpuPct} %`,
+  );
+  assert.ok(
+    b.runQueueWaitPct > q.runQueueWaitPct,
+    `wait quiet ${q.runQueueWaitPct} %, busy ${b.runQueueWaitPct} %`,
+  );
+  assert.equal(busy.bound, "contention", busy.boundWhy);
+  assert.match(busy.boundWhy ?? "", /^server: other tasks took [\d.]+ % of CPUs 1/);
+  for (const r of busy.verdict.reasons.filter((x) => x.rule === "latency"))
+    assert.match(r.detail, /the machine's, not the server's/);
+  // NOTE: mechanics, not a quiet machine: the quiet run's bound agrees with its own measurements.
+  const over = q.otherTasksCpuPct >= t.otherTasksCpuPct || q.runQueueWaitPct >= t.runQueueWaitPct;
+  assert.equal(quiet.bound === "contention", over, `${quiet.bound}: ${quiet.boundWhy}`);
+});
