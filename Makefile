@@ -215,7 +215,7 @@ LAB_WORKERS ?= 2
 # NOTE: the shape knobs reach the lab only when given (its defaults: the SLO's, both modes paced first).
 given = $(if $(filter command line environment,$(origin $(1))),$(2) $($(1)))
 LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call given,DURATION,-d) \
-	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t)
+	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t) $(call given,REPEATS,--repeats)
 # PLACEMENT=hosts HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one).
 LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
 # SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent preempts the server).

@@ -22,6 +22,7 @@ import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
 import { loweredText, lowerShield, raiseShield } from "./lib/placement/shield.ts";
 import { startServer } from "./lib/processes/server.ts";
+import { repeatsOutcome, repeatsText } from "./lib/results/repeats.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 const COOL_DOWN_MS = 5000;
@@ -75,6 +76,7 @@ await runMain(async () => {
         ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
         ...["placement", "server-cpus", "generator-cpus", "shield", "clients", "hosts", "results-dir"],
         "profile",
+        "repeats",
       ] as const,
       { modes: "paced,saturate" },
       slo,
@@ -91,12 +93,18 @@ await runMain(async () => {
     checkInterrupted(signal);
     process.stderr.write(`server: ${target.output().trim()}\n`);
     const { url, request, statsBase } = target;
-    const runs = await runModes(a.modes as Mode[], (mode) =>
+    const runs = await runModes(a.modes as Mode[], a.repeats, (mode) =>
       runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: request, statsBase }),
     );
-    process.stdout.write(`\n${sideBySide(runs)}\n`);
-    const paced = runs.find((r) => r.mode === "paced") ?? runs[0];
-    return paced ? verdictOutcome(paced.record) : 1;
+    if (a.repeats === 1) {
+      const paced = runs.find((r) => r.mode === "paced") ?? runs[0];
+      process.stdout.write(`\n${sideBySide(runs)}\n`);
+      return paced ? verdictOutcome(paced.record) : 1;
+    }
+    process.stdout.write(
+      `\n${repeatsText(runs)}\n\n${runs.map((r) => `${r.mode}: ${r.dir}/result.json`).join("\n")}\n`,
+    );
+    return repeatsOutcome(runs);
   } finally {
     await (target as Target | null)?.stop(); // drains, then exits; also on failure and Ctrl-C
     if (tuned && untune() !== 0) process.stderr.write(`lab: sysctls not all restored — make untune\n`);
@@ -192,13 +200,14 @@ async function startHostsTarget(a: LabArgs, spec: { workers: number; port: numbe
 
 type LabRun = { mode: Mode; record: ResultRecord; dir: string };
 
-/** Each mode in turn, a cool-down between; every run's summary as it lands. */
+/** Each mode in turn, `repeats` rounds interleaved (paced, saturate, paced, …), a cool-down between; each summary. */
 async function runModes(
   modes: Mode[],
+  repeats: number,
   run: (mode: Mode) => Promise<{ record: ResultRecord; dir: string }>,
 ): Promise<LabRun[]> {
   const runs: LabRun[] = [];
-  for (const mode of modes) {
+  for (const mode of Array.from({ length: repeats }, () => modes).flat()) {
     checkInterrupted(signal);
     if (runs.length > 0) await Promise.race([sleep(COOL_DOWN_MS), whenInterrupted(signal)]);
     const { record, dir } = await run(mode);

@@ -95,3 +95,38 @@ test("a busy loop on the server's CPU reads contention; the same shape without i
   const over = q.otherTasksCpuPct >= t.otherTasksCpuPct || q.runQueueWaitPct >= t.runQueueWaitPct;
   assert.equal(quiet.bound === "contention", over, `${quiet.bound}: ${quiet.boundWhy}`);
 });
+
+test("make lab REPEATS=2: two interleaved runs and a summary with n = 2", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const out = join(dir, "repeats");
+  const args = ["--placement", "split", "--server-cpus", "1", "--generator-cpus", "0", "--port", "8078"];
+  const shape = [
+    "--modes",
+    "paced",
+    "-c",
+    "200",
+    "-R",
+    "200",
+    "-d",
+    "3s",
+    "--warmup",
+    "0",
+    "--profile",
+    "none",
+  ];
+  const r = await runCli(
+    "scripts/lab.ts",
+    [...args, "--workers", "2", ...shape, "--repeats", "2", "--results-dir", out],
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  assert.equal(readdirSync(out).filter((d) => d.includes("-paced-")).length, 2, "two runs written");
+  assert.match(r.stdout, /median \(min–max\) +\| paced \(n 2\)/);
+  assert.match(r.stdout, /runs passed +\| [012] of 2/);
+  assert.match(r.stdout, /p99 ms +\| [\d.]+( \([\d.]+–[\d.]+\))?/);
+  assert.match(r.stderr, /exit [01]: (PASS|FAIL) \([012] of 2 paced runs passed\)/);
+});

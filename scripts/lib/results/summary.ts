@@ -39,9 +39,13 @@ function partsLine(r: ResultRecord): string[] {
   const send = m.sendLatenessUs
     ? `wrk's send lateness p99 ${ms(m.sendLatenessUs.p99)} ms (max ${ms(m.sendLatenessUs.max)})`
     : `wrk's send lateness not measured (Debian's wrk: ${int(m.paced?.late ?? 0)} requests > 1 ms late)`;
-  const own = m.serverLateUs ? `the server's own ≤ ${ms(m.serverLateUs.p99)} ms` : "the server's own not reported";
+  const own = m.serverLateUs
+    ? `the server's own ≤ ${ms(m.serverLateUs.p99)} ms`
+    : "the server's own not reported";
   const from = m.latencyFrom === "schedule" ? "from each request's scheduled slot" : "from its write";
-  return [`  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${own} · ${send} — each its own p99, not a sum`];
+  return [
+    `  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${own} · ${send} — each its own p99, not a sum`,
+  ];
 }
 
 /** The server's own view: how late its answers went out past the stub, beside wrk's over-stub p99. */
