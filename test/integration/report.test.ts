@@ -10,7 +10,7 @@ import { type RunningServer, startServer } from "../../scripts/lib/processes/ser
 import { chromiumMissing, openReport } from "../../scripts/lib/report/browser.ts";
 import { runCli } from "../helpers/cli.ts";
 
-const CHARTS = ["rps", "connections", "cpu", "spectrum", "histogram"];
+const CHARTS = ["rps", "connections", "cpu", "contention", "spectrum", "histogram"];
 // NOTE: where chromium cannot be installed (make chromium) the browser tests are reported as skipped, with this line.
 const NO_BROWSER = chromiumMissing() ?? undefined;
 

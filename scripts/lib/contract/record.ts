@@ -44,6 +44,13 @@ export interface RunSample {
   /** each side's CPU over the interval as a % of the CPUs it was given; null = not readable here (hosts) */
   serverOfItsCpusPct: number | null;
   generatorOfItsCpusPct: number | null;
+  /** per side over the interval: other tasks' CPU on its CPUs (% of them) and its run-queue wait (ms per s) */
+  contention?: {
+    serverOtherPct: number | null;
+    generatorOtherPct: number | null;
+    serverWaitMsPerS: number | null;
+    generatorWaitMsPerS: number | null;
+  };
 }
 
 export interface Measurements {

@@ -25,6 +25,12 @@ interface SideReading {
 
 export type ContentionReading = Record<"server" | "generator", SideReading | null>;
 
+/** Both sides' contention between readings, the first and last `dt` seconds apart (ContentionSampler.over). */
+export type ContentionBetween = (
+  rs: ContentionReading[],
+  dt: number,
+) => Record<"server" | "generator", SideContention | null>;
+
 export class ContentionSampler {
   private readonly run: Record<"server" | "generator", SchedSampler>;
   private readonly wait: Record<"server" | "generator", SchedSampler>;

@@ -3,7 +3,7 @@
 import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { CpuSampler } from "../machine/cpu-sampler.ts";
-import type { ContentionReading, ContentionSampler } from "./contention.ts";
+import type { ContentionBetween, ContentionReading, ContentionSampler } from "./contention.ts";
 import { count2xx, fetchLabStats, loadConnections } from "./lab-stats.ts";
 
 export interface Sample {
@@ -96,6 +96,12 @@ export class LiveSampler {
     const c = this.contention.over([prev.contention, cur.contention], cur.t - prev.t);
     const pct = (x: { otherTasksCpuPct: number } | null) => (x ? `${x.otherTasksCpuPct.toFixed(0)} %` : "?");
     return ` · other tasks: server CPUs ${pct(c.server)} wrk CPUs ${pct(c.generator)}`;
+  }
+
+  /** How the record's per-interval samples turn two readings into contention; undefined without a sampler. */
+  contentionBetween(): ContentionBetween | undefined {
+    const c = this.contention;
+    return c ? (rs, dt) => c.over(rs, dt) : undefined;
   }
 
   /** The server's pids as of the last sample (its workers may be revived mid-run). */

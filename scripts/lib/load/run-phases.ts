@@ -220,7 +220,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     rssBytes: r.live.serverCpu.peakRssBytes(),
     connectionsEstablished: r.live.established(),
     connectedAtS: r.live.connectedAtS(p.conns),
-    samples: runSamples(r.live.samples, count2xx(r.before), sides),
+    samples: runSamples(r.live.samples, count2xx(r.before), sides, r.live.contentionBetween()),
     kernel: {
       netstatDelta: counterDelta(r.netBefore, readNetstat(r.before.primaryPid)),
       sockstatBefore: r.sockBefore,

@@ -1,5 +1,6 @@
 // The record's time series: the live sampler's cumulative readings turned into rates per interval.
-import type { RunSample } from "../contract/record.ts";
+import type { RunSample, SideContention } from "../contract/record.ts";
+import type { ContentionBetween } from "./contention.ts";
 import type { Sample } from "./live.ts";
 
 /** How many CPUs each side was given, and the sides whose CPU this machine cannot read (hosts placement). */
@@ -17,8 +18,9 @@ export function runSamples(
   readings: readonly Sample[],
   r2xxAtStart: number,
   sides: SampleSides,
+  between?: ContentionBetween,
 ): RunSample[] {
-  let prev: Pick<Sample, "t" | "r2xx" | "serverCpuUs" | "wrkCpuUs"> = {
+  let prev: Pick<Sample, "t" | "r2xx" | "serverCpuUs" | "wrkCpuUs" | "contention"> = {
     t: 0,
     r2xx: r2xxAtStart,
     serverCpuUs: 0,
@@ -41,10 +43,23 @@ export function runSamples(
       generatorOfItsCpusPct: sides.cpuUnknown.includes("generator")
         ? null
         : share(s.wrkCpuUs - prev.wrkCpuUs, sides.generatorCpus),
+      ...(between && prev.contention && s.contention
+        ? { contention: perInterval(between([prev.contention, s.contention], dt), dt) }
+        : {}),
     });
     prev = s;
   }
   return out;
+}
+
+function perInterval(c: Record<"server" | "generator", SideContention | null>, dt: number) {
+  const wait = (x: SideContention | null) => (x ? round1(x.runQueueWaitUs / 1000 / dt) : null);
+  return {
+    serverOtherPct: c.server ? round1(c.server.otherTasksCpuPct) : null,
+    generatorOtherPct: c.generator ? round1(c.generator.otherTasksCpuPct) : null,
+    serverWaitMsPerS: wait(c.server),
+    generatorWaitMsPerS: wait(c.generator),
+  };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

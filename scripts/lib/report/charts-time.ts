@@ -160,3 +160,48 @@ export function cpuChart(r: ResultRecord): ChartPlan {
 }
 
 const fmtPct = (x: number | undefined): string => (x === undefined ? "?" : `${x.toFixed(0)} %`);
+
+/** Whose CPU was it, per second: other tasks on each side's CPUs, and each side's run-queue wait. */
+export function contentionChart(r: ResultRecord): ChartPlan {
+  const title = "Whose CPU was it: other tasks and run-queue wait per side";
+  const caption =
+    "Other tasks: CPU that neither side nor the kernel's network work (ksoftirqd) used on that side's CPUs, % of them. Wait: ms per second that side's event loops spent runnable but waiting for a CPU (behind their own threads too).";
+  const samples = (r.measurements.samples ?? []).filter((s) => s.contention);
+  if (samples.length === 0)
+    return noChart(
+      "contention",
+      title,
+      "no contention samples in this run (recorded before they were kept)",
+      caption,
+    );
+  const c = r.measurements.contention;
+  const sub = c
+    ? `steady window: other tasks ${fmtPct(c.server?.otherTasksCpuPct)} of the server's CPUs, ${fmtPct(c.generator?.otherTasksCpuPct)} of wrk's · bound: ${r.bound}`
+    : `bound: ${r.bound}`;
+  const all: Series[] = [
+    { label: "other tasks, server CPUs (%)", y: (s) => s.contention?.serverOtherPct ?? null },
+    { label: "other tasks, wrk CPUs (%)", y: (s) => s.contention?.generatorOtherPct ?? null },
+    { label: "server wait (ms/s)", y: (s) => s.contention?.serverWaitMsPerS ?? null },
+    { label: "wrk wait (ms/s)", y: (s) => s.contention?.generatorWaitMsPerS ?? null },
+  ];
+  const series = all.filter((s) => samples.some((x) => s.y(x) !== null));
+  const t = c?.thresholds;
+  const refs = t
+    ? [
+        {
+          at: t.otherTasksCpuPct,
+          label: `contention: other tasks ${t.otherTasksCpuPct} %`,
+          color: COLOR.muted,
+        },
+      ]
+    : [];
+  const spec = timeChart(r, {
+    id: "contention",
+    title,
+    subtitle: sub,
+    yTitle: "% of its CPUs · ms per s",
+    series,
+    refs,
+  });
+  return { id: "contention", title, caption, spec };
+}

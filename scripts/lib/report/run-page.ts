@@ -3,17 +3,18 @@ import type { ResultRecord } from "../contract/record.ts";
 import { int, ms } from "../core/format.ts";
 import type { ChartPlan } from "./chart-plan.ts";
 import { histogramChart, spectrumChart } from "./charts-latency.ts";
-import { connectionsChart, cpuChart, rpsChart } from "./charts-time.ts";
+import { connectionsChart, contentionChart, cpuChart, rpsChart } from "./charts-time.ts";
 import { esc, figure, page, table } from "./html.ts";
 import { detailsHtml } from "./run-details.ts";
 import { chartSvg } from "./svg.ts";
 import { ruleRows } from "./verdict-rows.ts";
 
-/** The charts of a run page, in order (ids: rps, connections, cpu, spectrum, histogram). */
+/** The charts of a run page, in order (ids: rps, connections, cpu, contention, spectrum, histogram). */
 export const runCharts = (r: ResultRecord): ChartPlan[] => [
   rpsChart(r),
   connectionsChart(r),
   cpuChart(r),
+  contentionChart(r),
   spectrumChart(r),
   histogramChart(r),
 ];

@@ -34,7 +34,7 @@ const EXPLAIN: Record<Rule, Explain> = {
   },
   latency: (r) => ({
     requirement: `p${r.slo.percentile} ≤ ${r.slo.stubMs + r.slo.overheadBudgetMs} ms (stub ${r.slo.stubMs} + budget ${r.slo.overheadBudgetMs})`,
-    measured: `p${r.slo.percentile} ${ms(r.measurements.judgedUs ?? r.measurements.latencyUs.p99)} ms (${int(r.measurements.requests)} requests)`,
+    measured: `p${r.slo.percentile} ${ms(r.measurements.judgedUs ?? r.measurements.latencyUs.p99)} ms (${int(r.measurements.requests)} requests)${p99Parts(r)}`,
   }),
   crosscheck: (r) => {
     const s = r.measurements.serverCounted;
@@ -58,6 +58,17 @@ const EXPLAIN: Record<Rule, Explain> = {
     };
   },
 };
+
+// NOTE: the p99 over the stub beside its parts, each at its own p99: they overlap, so they are not a sum.
+function p99Parts(r: ResultRecord): string {
+  const m = r.measurements;
+  const parts = [
+    m.serverLateUs ? `the server's own ≤ ${ms(m.serverLateUs.p99)}` : null,
+    m.sendLatenessUs ? `wrk's send lateness ${ms(m.sendLatenessUs.p99)}` : null,
+  ].filter(Boolean);
+  const from = m.latencyFrom === "schedule" ? "from the schedule" : "from the write";
+  return `; over the stub ${ms(m.overStubUs.p99)} ms ${from}${parts.length ? ` — parts at their own p99: ${parts.join(", ")} ms` : ""}`;
+}
 
 export function ruleRows(r: ResultRecord): RuleRow[] {
   return RULES.map((rule) => {
