@@ -1,8 +1,9 @@
-// `make diff A=<id> B=<id>`: two runs side by side with deltas; THRESHOLDS judge B against A (exit 1 on a regression).
+// `make diff A=<id> B=<id>`: two runs (or A=id,id… B=id,id…: two groups of repeats) side by side; THRESHOLDS judge B.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
+import { diffGroupRuns, groupDiffText } from "./lib/diff/groups.ts";
 import { diffJson, diffText } from "./lib/diff/render.ts";
 import { diffRuns } from "./lib/diff/rows.ts";
 import { findRun } from "./lib/results/find-run.ts";
@@ -24,6 +25,19 @@ await runMain(async () => {
       "give both runs: --a <baseline id> --b <id> (make diff A=<id> B=<id>; ls results/ lists them)",
     );
   const dir = a["results-dir"];
+  // NOTE: A=id,id,… B=id,id,…: two groups of repeats, judged against their noise (docs/diff.md)
+  const [ga, gb] = [a.a.split(","), a.b.split(",")];
+  if (ga.length > 1 || gb.length > 1) {
+    const g = diffGroupRuns(
+      ga.map((id) => findRun(dir, id, "a").record),
+      gb.map((id) => findRun(dir, id, "b").record),
+      a.thresholds,
+    );
+    process.stdout.write(a.json ? `${JSON.stringify(g, null, 1)}\n` : groupDiffText(g));
+    return g.regression
+      ? { code: 1, says: "REGRESSION beyond the noise" }
+      : { code: 0, says: "no regression beyond the noise" };
+  }
   const d = diffRuns(findRun(dir, a.a, "a").record, findRun(dir, a.b, "b").record, a.thresholds);
   process.stdout.write(a.json ? diffJson(d) : diffText(d));
   const broken = d.thresholds.filter((c) => !c.pass).map((c) => c.text);

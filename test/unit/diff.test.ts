@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
+import { diffGroupRuns, groupDiffText, minP } from "../../scripts/lib/diff/groups.ts";
 import { diffText } from "../../scripts/lib/diff/render.ts";
 import { diffRuns } from "../../scripts/lib/diff/rows.ts";
 import { check, parseThreshold, parseThresholds } from "../../scripts/lib/diff/thresholds.ts";
@@ -150,5 +151,33 @@ describe("diffRuns on fixtures", () => {
       diffText(d),
       /warning: not the same shape \(connections 200 → 400, targetRps 200 → 400, workers 2 → 4\)/,
     );
+  });
+});
+
+describe("groups of repeats (make diff A=id,id B=id,id)", () => {
+  const runs = (p99s: number[], at: number) =>
+    p99s.map((p99Ms, i) =>
+      fixtureRecord({ at: at + i, workers: 2, mode: "paced", connections: 20_000, rps: 20_000, p99Ms }),
+    );
+  const row = (d: ReturnType<typeof diffGroupRuns>, m: string) => d.rows.find((r) => r.metric === m);
+
+  test("a shift larger than the spread is beyond the noise; overlapping groups are within it", () => {
+    const a = runs([210, 211, 212, 213, 214], 0);
+    const far = diffGroupRuns(a, runs([230, 231, 232, 233, 234], 100), [parseThreshold("p99<+5%")]);
+    assert.equal(row(far, "p99")?.says, "beyond the noise");
+    assert.ok((row(far, "p99")?.p ?? 1) < 0.05);
+    assert.deepEqual(row(far, "p99")?.b, { median: 232_000, min: 230_000, max: 234_000, n: 5 });
+    assert.equal(far.regression, true, "p99 +9 % beyond the noise breaks p99<+5%");
+    const near = diffGroupRuns(a, runs([209, 212, 215, 211, 216], 100), [parseThreshold("p99<+1%")]);
+    assert.equal(row(near, "p99")?.says, "within the noise");
+    assert.equal(near.regression, false, "a broken threshold within the noise is not a regression");
+    assert.match(groupDiffText(near), /p99 \(ms\) +\| 212\.0 \(210\.0–214\.0\) +\| 212\.0 \(209\.0–216\.0\)/);
+  });
+
+  test("too few runs: 2 + 2 can never reach p < 0.05, and says so", () => {
+    const d = diffGroupRuns(runs([210, 211], 0), runs([250, 251], 100), []);
+    assert.match(row(d, "p99")?.says ?? "", /^too few runs to tell \(2 \+ 2 cannot reach p < 0\.05\)$/);
+    assert.equal(minP(2, 2), 2 / 6);
+    assert.ok(minP(5, 5) < 0.05);
   });
 });
