@@ -145,7 +145,7 @@ compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS
 # --- comparing and exporting runs (docs/diff.md) -------------------------------------------------------
 # NOTE: THRESHOLDS holds < and >: it reaches the driver in single quotes. Unset, the driver's default applies
 # (p99<+5%,rps>-2%); THRESHOLDS=none prints the table only. JSON=1: the diff as JSON on stdout.
-diff: node_modules/.package-lock.json ## A=<id> B=<id>: B against A side by side; THRESHOLDS=p99<+5%,rps>-2% (metrics rps p50 p90 p99 p99_9 errors server_us_per_req generator_us_per_req; none = table only), exit 1 on a regression; JSON=1
+diff: node_modules/.package-lock.json ## A=<id> B=<id> (or A=id,id,… B=id,id,…: groups of repeats against their noise): B against A; THRESHOLDS=p99<+5%,rps>-2% (metrics rps p50 p90 p99 p99_9 errors server_us_per_req generator_us_per_req; none = table only), exit 1 on a regression; JSON=1
 	@$(NODE) scripts/diff.ts $(if $(A),--a '$(A)') $(if $(B),--b '$(B)') $(if $(THRESHOLDS),--thresholds '$(THRESHOLDS)') \
 		$(if $(filter 1,$(JSON)),--json) --results-dir $(RESULTS_DIR)
 
