@@ -60,7 +60,7 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
     assert.deepEqual(gen?.cpus, [0]);
     assert.equal(gen?.pinned?.length, r.record?.load.shards);
     for (const p of gen?.pinned ?? []) assert.deepEqual(p.cpus, [0], `wrk pid ${p.pid}`);
-    for (const c of r.record?.load.commands ?? []) assert.match(c, /taskset -c 0 wrk /);
+    for (const c of r.record?.load.commands ?? []) assert.match(c, /taskset -c 0 \S+\/wrk /);
     const cpu = r.record?.measurements.cpu;
     const steady = r.record?.measurements.steadyWindow?.serverPct ?? cpu?.serverPct;
     assert.equal(cpu?.serverOfItsCpusPct, steady, "one CPU: its share is its % of one core (steady window)");

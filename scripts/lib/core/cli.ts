@@ -51,6 +51,8 @@ export async function runMain(main: () => Promise<number | Outcome>): Promise<vo
     process.exitCode = o.code;
   } catch (e) {
     // NOTE: after a Ctrl-C, whatever broke on the way down (a server killed mid-start) is the interrupt's doing.
+    // A Ctrl-C that came during a synchronous child (wrk -v) has its handler still queued: let it run first.
+    await new Promise((r) => setImmediate(r));
     if (e instanceof Interrupted || wasInterrupted()) {
       process.stderr.write("\ninterrupted: every wrk and server stopped, no result written\n");
       process.stderr.write(`${exitLine({ code: 130, says: "interrupted" })}\n`);
