@@ -38,9 +38,9 @@ test("knobs: one side given takes its CPUs, the other gets the rest; overlap or 
   assert.throws(() => L("9"), /SERVER_CPUS names CPU 9/);
 });
 
-test("generator fit: paced wrk's need follows its connections (10k fit one CPU, 20k do not at any rate)", () => {
+test("generator fit: Debian's paced wrk's need follows its connections (10k fit one CPU, 20k do not at any rate)", () => {
   const paced = (connections: number, rps: number, cpus: number) =>
-    generatorFit({ mode: "paced", connections, rps }, cpus);
+    generatorFit({ mode: "paced", connections, rps, build: "debian" }, cpus);
   const ok = paced(5_000, 5_000, 1);
   assert.equal(ok.fit, "ok");
   assert.equal(generatorWarning(ok), null);
@@ -54,7 +54,7 @@ test("generator fit: paced wrk's need follows its connections (10k fit one CPU, 
     assert.match(
       generatorWarning(over) ?? "",
       new RegExp(
-        `paced ${rps} RPS over 20000 connections needs ≈ \\d\\.\\d+ generator CPUs at 90 µs of wrk per paced connection per second.* gives 1: wrk cannot keep up.*give it 2 CPUs .*or fewer connections`,
+        `paced ${rps} RPS over 20000 connections needs ≈ \\d\\.\\d+ generator CPUs at 90 µs of Debian's wrk per paced connection per second.* gives 1: wrk cannot keep up.*give it 2 CPUs .*or fewer connections`,
       ),
     );
   }
@@ -67,6 +67,17 @@ test("generator fit: paced wrk's need follows its connections (10k fit one CPU, 
     /saturate \(up to 100000 RPS\) .* 13 µs of wrk per request.*or a lower rate/,
   );
   assert.equal(sat(2).fit, "ok");
+});
+
+test("generator fit: the lab's paced wrk pays per request: 20k RPS fits one CPU, 65k is at its edge", () => {
+  const lab = (rps: number) => generatorFit({ mode: "paced", connections: rps, rps }, 1);
+  assert.equal(lab(20_000).fit, "ok");
+  assert.equal(lab(20_000).cpusNeeded, 0.3);
+  assert.equal(lab(65_000).fit, "edge");
+  assert.match(
+    generatorWarning(lab(70_000)) ?? "",
+    /at 15 µs of the lab's wrk per paced request.*or a lower rate/,
+  );
 });
 
 test("hosts: client CPUs add up across machines; emulated hosts on this one count each CPU once", () => {

@@ -94,7 +94,8 @@ export async function prepare(o: RunOptions): Promise<Prepared> {
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
   const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
   const rps = o.mode === "paced" ? slo.targetRps : littleCeilingRps(conns, slo.stubMs);
-  warnGeneratorFit({ mode: o.mode, connections: conns, rps }, placement, log);
+  const build = generator.patchSet ? "lab" : "debian";
+  warnGeneratorFit({ mode: o.mode, connections: conns, rps, build }, placement, log);
   const plan = {
     url,
     mode: o.mode,

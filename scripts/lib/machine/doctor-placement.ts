@@ -6,6 +6,7 @@ import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
 import { sharers, shieldStatePath } from "../placement/shield.ts";
+import { generatorBuild } from "../processes/generator-build.ts";
 import type { Check } from "./doctor-checks.ts";
 import { row } from "./doctor-row.ts";
 import { ipLocalPortRange, readSysctl } from "./limits.ts";
@@ -91,11 +92,12 @@ function serverCpuRows(s: PlacementShape): Check[] {
 
 function generatorRow(s: PlacementShape, mode: Mode): Check {
   const given = s.placement.request.generatorCpus?.length ?? onlineCpus().length;
-  const f = generatorFit({ mode, connections: s.connections, rps: s.rps[mode] }, given);
+  const build = generatorBuild()?.patchSet ? "lab" : "debian";
+  const f = generatorFit({ mode, connections: s.connections, rps: s.rps[mode], build }, given);
   const asked = mode === "paced" ? `${s.connections} connections` : `${Math.round(f.rps)} RPS`;
   return row(
     `generator capacity (${mode})`,
-    `${given} CPU(s); ${asked} need ≈ ${f.cpusNeeded.toFixed(2)} at ${generatorRule(mode)} (docs/generator.md)`,
+    `${given} CPU(s); ${asked} need ≈ ${f.cpusNeeded.toFixed(2)} at ${generatorRule(mode, build)} (docs/generator.md)`,
     "under 90 % of the generator's CPUs",
     f.fit === "ok" ? "OK" : "WARN",
     `GENERATOR_CPUS with ${cpusToGive(f)} CPUs, or ${mode === "paced" ? "fewer connections" : "a lower rate"} (the run would be generator-bound)`,

@@ -101,8 +101,12 @@ const wrkUnsaturated = (r: ResultRecord): boolean =>
 
 // NOTE: paced wrk's CPU follows its pending delay() timers, i.e. its connections (docs/generator.md), and only an
 // unsaturated wrk shows its need: a saturated one takes all it is given, so its µs per request is a floor.
+// NOTE: one wrk build at a time: the lab's when any run used it (it pays per request, ~6× less at 20k connections),
+// else Debian's; never pooled together (their costs have different shapes).
 function generatorPaced(all: ResultRecord[]): Coefficient {
-  const rs = all.filter((r) => wrkKnown(r, "paced") && wrkUnsaturated(r));
+  const known = all.filter((r) => wrkKnown(r, "paced") && wrkUnsaturated(r));
+  const lab = known.filter((r) => r.load.generator?.patchSet);
+  const rs = lab.length > 0 ? lab : known;
   const p = pooled(
     rs,
     (r) => ((r.measurements.cpu.generatorUsPerRequest ?? 0) * r.measurements.rps) / r.load.connections,
@@ -111,7 +115,7 @@ function generatorPaced(all: ResultRecord[]): Coefficient {
   if (p.runs.length > 0)
     return {
       value: p.value,
-      from: `wrk CPU ÷ connections pooled over ${p.runs.length} placed paced ${runWord(p.runs.length)} with wrk < ${SATURATED * 100} % of its CPUs, ${int(p.n)} connections`,
+      from: `${lab.length > 0 ? "the lab's wrk" : "wrk"} CPU ÷ connections pooled over ${p.runs.length} placed paced ${runWord(p.runs.length)} with wrk < ${SATURATED * 100} % of its CPUs, ${int(p.n)} connections`,
       runs: ids(p.runs),
     };
   return {
