@@ -232,6 +232,7 @@ unshield: node_modules/.package-lock.json ## put back the tasks a killed `make l
 check: deps ## type-check and lint/format check
 	npx tsc --noEmit
 	npx biome ci .
+	npx depcruise scripts server --config .dependency-cruiser.cjs
 
 # NOTE: a failed assertion can leave a handle (a server, a timer) open, and node --test then waits for that file
 # forever (one CI run sat so until its 90-min limit): --test-force-exit ends each file once its tests are done,

@@ -4,10 +4,11 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { runLoad } from "./lib/load/run.ts";
 import { drainTimeWait } from "./lib/load/time-wait.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
+import { runPage } from "./lib/report/run-page-lazy.ts";
+import { runLoad } from "./lib/results/run.ts";
 
 interface Case {
   workers: number;
@@ -38,6 +39,7 @@ async function runCase(c: Case, slo: ReturnType<typeof loadSlo>, resultsDir: str
   try {
     server = await startServer({ workers: c.workers, stubMs: slo.stubMs });
     const { record } = await runLoad({
+      runPage,
       url: `${server.url}/ping/`,
       mode: "saturate",
       threads: 2,

@@ -1,6 +1,7 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { stamp } from "./lib/contract/run-id.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
@@ -8,7 +9,7 @@ import { localPlacement } from "./lib/placement/local.ts";
 import type { CompareRecord } from "./lib/planning/compare-report.ts";
 import { type CompareInput, comparePeers, writeComparison } from "./lib/planning/compare-run.ts";
 import { PEERS, type Peer } from "./lib/processes/peer.ts";
-import { stamp } from "./lib/results/run-dir.ts";
+import { runPage } from "./lib/report/run-page-lazy.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
@@ -40,6 +41,7 @@ await runMain(async () => {
   };
   const startedAt = new Date();
   const input: CompareInput = {
+    runPage,
     id: `${stamp(startedAt)}-w${settings.workers}-c${settings.connections}-${settings.mode}`,
     startedAt,
     peers: a.peers as Peer[],

@@ -6,6 +6,7 @@ import { options } from "./lib/core/options.ts";
 import { diffGroupRuns, groupDiffText } from "./lib/diff/groups.ts";
 import { diffJson, diffText } from "./lib/diff/render.ts";
 import { diffRuns } from "./lib/diff/rows.ts";
+import { parseThresholds } from "./lib/diff/thresholds.ts";
 import { findRun } from "./lib/results/find-run.ts";
 
 await runMain(async () => {
@@ -18,6 +19,7 @@ await runMain(async () => {
             "exit 0: no threshold broken, 1: a regression, 2: a bad option, an unknown id or an unreadable record",
         ),
       ["a", "b", "thresholds", "json", "results-dir"] as const,
+      { thresholds: { parse: parseThresholds } },
     ),
   );
   if (a.a === undefined || a.b === undefined)

@@ -7,12 +7,12 @@ import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { textTable } from "./lib/core/format.ts";
 import { options } from "./lib/core/options.ts";
+import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor/doctor-checks.ts";
+import { hostsChecks } from "./lib/doctor/doctor-hosts.ts";
+import { placementChecks } from "./lib/doctor/doctor-placement.ts";
 import { checkUrl } from "./lib/load/checks.ts";
-import { fetchLabStats } from "./lib/load/lab-stats.ts";
-import { blocking, type Check, type RunShape, runChecks } from "./lib/machine/doctor-checks.ts";
-import { hostsChecks } from "./lib/machine/doctor-hosts.ts";
-import { placementChecks } from "./lib/machine/doctor-placement.ts";
 import { localPlacement } from "./lib/placement/local.ts";
+import { fetchLabStats } from "./lib/processes/lab-stats.ts";
 
 const COLUMNS = ["setting", "current", "needed", "status", "fix"] as const;
 

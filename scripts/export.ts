@@ -2,9 +2,9 @@
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { writeAtomic } from "./lib/core/atomic.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { writeAtomic } from "./lib/results/atomic.ts";
 import { findRun } from "./lib/results/find-run.ts";
 import { hgrmText } from "./lib/results/hgrm.ts";
 import { rewriteIndex } from "./lib/results/index-files.ts";

@@ -9,8 +9,7 @@ import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { options } from "./lib/core/options.ts";
-import { sleep } from "./lib/load/live.ts";
-import { runLoad } from "./lib/load/run.ts";
+import { sleep } from "./lib/core/sleep.ts";
 import { tune, untune } from "./lib/machine/tune.ts";
 import { statePath } from "./lib/machine/tune-state.ts";
 import { formatCpuList } from "./lib/placement/cpus.ts";
@@ -22,7 +21,9 @@ import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
 import { loweredText, lowerShield, raiseShield } from "./lib/placement/shield.ts";
 import { startServer } from "./lib/processes/server.ts";
+import { runPage } from "./lib/report/run-page-lazy.ts";
 import { repeatsOutcome, repeatsText } from "./lib/results/repeats.ts";
+import { runLoad } from "./lib/results/run.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 const COOL_DOWN_MS = 5000;
@@ -94,7 +95,7 @@ await runMain(async () => {
     process.stderr.write(`server: ${target.output().trim()}\n`);
     const { url, request, statsBase } = target;
     const runs = await runModes(a.modes as Mode[], a.repeats, (mode) =>
-      runLoad({ ...base, url, mode, resultsDir: a["results-dir"], placement: request, statsBase }),
+      runLoad({ ...base, runPage, url, mode, resultsDir: a["results-dir"], placement: request, statsBase }),
     );
     if (a.repeats === 1) {
       const paced = runs.find((r) => r.mode === "paced") ?? runs[0];

@@ -5,8 +5,9 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { runLoad } from "./lib/load/run.ts";
 import { localPlacement } from "./lib/placement/local.ts";
+import { runPage } from "./lib/report/run-page-lazy.ts";
+import { runLoad } from "./lib/results/run.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
 await runMain(async () => {
@@ -27,6 +28,7 @@ await runMain(async () => {
     ),
   );
   const { record, dir } = await runLoad({
+    runPage,
     // NOTE: the server was started elsewhere: its CPUs are read back from its processes, not taken from here.
     placement: localPlacement(a).request,
     url: a.url,

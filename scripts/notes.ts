@@ -4,15 +4,16 @@ import { basename, dirname, join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
+import { writeAtomic } from "./lib/core/atomic.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
+import { renderSvg } from "./lib/core/render-svg.ts";
 import { buildNotes } from "./lib/planning/notes-build.ts";
 import { p99VsRpsSpec } from "./lib/planning/notes-chart-p99.ts";
-import { renderSvg, rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
+import { rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
 import { capacityJson } from "./lib/planning/notes-json.ts";
 import { capacityMarkdown } from "./lib/planning/notes-render.ts";
 import { skippedCells } from "./lib/planning/notes-skipped.ts";
-import { writeAtomic } from "./lib/results/atomic.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {

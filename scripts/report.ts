@@ -3,13 +3,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { writeAtomic } from "./lib/core/atomic.ts";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
+import { sweepPageData } from "./lib/planning/sweep-page-data.ts";
 import { readState } from "./lib/planning/sweep-plan.ts";
 import { chromiumMissing, screenshot } from "./lib/report/browser.ts";
 import { runPageHtml } from "./lib/report/run-page.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
-import { writeAtomic } from "./lib/results/atomic.ts";
 import { findRun } from "./lib/results/find-run.ts";
 
 /** The page of results/<id>/: a run (result.json, read by findRun) or a sweep (state.json). */
@@ -19,7 +20,7 @@ async function pageOf(resultsDir: string, id: string): Promise<string> {
   const state = readState(dir);
   if (state) {
     const repeats = Math.max(1, ...state.cells.map((c) => c.runs.length));
-    return sweepPageHtml(state, resultsDir, repeats);
+    return sweepPageHtml(sweepPageData(state, resultsDir, repeats));
   }
   throw new InvalidRun(
     `no run or sweep "${id}" in ${resultsDir}/ (no result.json or state.json) — ls ${resultsDir}/`,

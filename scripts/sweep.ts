@@ -7,6 +7,8 @@ import { options } from "./lib/core/options.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { buildGrid, type SweepSettings } from "./lib/planning/sweep-plan.ts";
 import { finishSweep, openSweep, SweepRunner } from "./lib/planning/sweep-run.ts";
+import { runPage } from "./lib/report/run-page-lazy.ts";
+import { sweepPageHtml } from "./lib/report/sweep-page.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
@@ -43,7 +45,7 @@ await runMain(async () => {
   const grid = buildGrid(workersList, a["connections-list"], a.modes, settings.stubMs, target);
   const sweep = openSweep({
     ...{ name: a.name, resultsDir: a["results-dir"], force: a.force, settings, slo, repeats: a.repeats },
-    ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement },
+    ...{ cooldownMs: a.cooldown * 1000, workersList, grid, placement, runPage, sweepPage: sweepPageHtml },
   });
   await new SweepRunner(sweep).run();
   await finishSweep(sweep);

@@ -3,10 +3,10 @@
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { shSync } from "../scripts/lib/core/shell.ts";
 import { readRaw } from "../scripts/lib/machine/sysctl-raw.ts";
 import { loadProfile, profileNames } from "../scripts/lib/machine/tuning-profile.ts";
 import { loadNetConfig } from "../scripts/lib/placement/net-config.ts";
-import { shSync } from "../scripts/lib/processes/shell.ts";
 
 type Snapshot = Record<string, string[]>;
 

@@ -1,8 +1,8 @@
 // Scenario: every CLI rejects bad option values — exit 2 and one line naming the option, nothing started.
 import { type Child, spawnTagged, waitNoStrays } from "../lib/chaos/procs.ts";
 import type { ChaosContext, Scenario } from "../lib/chaos/scenario.ts";
+import { shSync } from "../lib/core/shell.ts";
 import { freePort } from "../lib/processes/server.ts";
-import { shSync } from "../lib/processes/shell.ts";
 
 const EXIT_WITHIN_MS = 20_000;
 const PARALLEL = 3;

@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import { startLabServer } from "../lib/chaos/procs.ts";
 import { getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
-import { sleep } from "../lib/load/live.ts";
+import { sleep } from "../lib/core/sleep.ts";
 
 const STUB_MS = 200;
 

@@ -4,7 +4,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { type ChaosServer, spawnTagged, startLabServer, waitNoStrays } from "../lib/chaos/procs.ts";
 import { at, type ChaosContext, type Scenario } from "../lib/chaos/scenario.ts";
-import { sleep } from "../lib/load/live.ts";
+import { sleep } from "../lib/core/sleep.ts";
 import { freePort } from "../lib/processes/server.ts";
 
 const EXIT_WITHIN_MS = 15_000;

@@ -2,7 +2,7 @@
 import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOn, getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, cpuUs, ms, n, pct, type Scenario, stats } from "../lib/chaos/scenario.ts";
-import { sleep } from "../lib/load/live.ts";
+import { sleep } from "../lib/core/sleep.ts";
 
 const PRESSURE_MS = 2000;
 const MAX_CPU_PCT = 25;

@@ -3,7 +3,7 @@ import { PacedLoad, summarize } from "../lib/chaos/client.ts";
 import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOn, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
-import { sleep } from "../lib/load/live.ts";
+import { sleep } from "../lib/core/sleep.ts";
 
 const STUB_MS = 200;
 // NOTE: a request sent just before the signal may reach its worker after the drain message (IPC) did and

@@ -5,8 +5,8 @@ import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
 import { getOnce } from "../lib/chaos/raw.ts";
 import type { Outcome } from "../lib/chaos/result.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
-import type { LabStats } from "../lib/load/lab-stats.ts";
-import { sleep } from "../lib/load/live.ts";
+import { sleep } from "../lib/core/sleep.ts";
+import type { LabStats } from "../lib/processes/lab-stats.ts";
 
 const STUB_MS = 200;
 const REPLACE_WITHIN_MS = 2000;

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fetchLabStats, type LabStats, loadConnections } from "../../scripts/lib/load/lab-stats.ts";
 import { listNamespaces, netnsCleanup, netnsUp } from "../../scripts/lib/placement/netns.ts";
 import { inNetns, type Topology } from "../../scripts/lib/placement/topology.ts";
+import { fetchLabStats, type LabStats, loadConnections } from "../../scripts/lib/processes/lab-stats.ts";
 import {
   freePort,
   type RunningServer,

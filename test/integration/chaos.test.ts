@@ -8,7 +8,7 @@ import { SCENARIOS } from "../../scripts/chaos/index.ts";
 import { killAll, spawnTagged, waitNoStrays } from "../../scripts/lib/chaos/procs.ts";
 import { chaosPlacement, chaosRecord, writeChaos } from "../../scripts/lib/chaos/result.ts";
 import type { ChaosContext } from "../../scripts/lib/chaos/scenario.ts";
-import { sleep } from "../../scripts/lib/load/live.ts";
+import { sleep } from "../../scripts/lib/core/sleep.ts";
 import { defaultSplit } from "../../scripts/lib/placement/cpus.ts";
 import { localPlacement, placementArgs } from "../../scripts/lib/placement/local.ts";
 

@@ -6,8 +6,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
-import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
 import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
+import { fetchLabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { startPeer } from "../../scripts/lib/processes/peer.ts";
 import { type Captured, runCli } from "../helpers/cli.ts";
 

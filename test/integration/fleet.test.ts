@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ROOT } from "../../scripts/lib/core/paths.ts";
 import { fleetDown } from "../../scripts/lib/placement/fleet.ts";
 import { checkHost, sshFor } from "../../scripts/lib/placement/host-check.ts";
 import { type Inventory, loadInventory } from "../../scripts/lib/placement/inventory.ts";
@@ -13,7 +14,6 @@ import { loadNetConfig } from "../../scripts/lib/placement/net-config.ts";
 import { listNamespaces, rootLinks } from "../../scripts/lib/placement/netns.ts";
 import type { SshHost } from "../../scripts/lib/placement/ssh.ts";
 import { fleetDir } from "../../scripts/lib/placement/state.ts";
-import { ROOT } from "../../scripts/lib/processes/group.ts";
 import { testPrefix } from "../helpers/netns.ts";
 
 const PREFIX = testPrefix("f");

@@ -6,11 +6,11 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/contract/histogram.ts";
 import { reasonText } from "../../scripts/lib/contract/reasons.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
-import { summarize, undoCorrection, wrkCorrectionIntervalUs } from "../../scripts/lib/load/histogram.ts";
-import { parseReport } from "../../scripts/lib/load/wrk-report.ts";
 import { freePort, type RunningServer, startServer } from "../../scripts/lib/processes/server.ts";
+import { parseReport } from "../../scripts/lib/processes/wrk-report.ts";
 import { type Captured, type Running, startCli } from "../helpers/cli.ts";
 
 const CONNS = 300;

@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { shSync } from "../../scripts/lib/core/shell.ts";
 import {
   freePort,
   type RunningServer,
   spawnServer,
   startServer,
 } from "../../scripts/lib/processes/server.ts";
-import { shSync } from "../../scripts/lib/processes/shell.ts";
 import type { LabStats } from "../../server/stats.ts";
 
 interface Reply {

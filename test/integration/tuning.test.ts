@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { fetchLabStats } from "../../scripts/lib/load/lab-stats.ts";
-import type { Check, RunShape } from "../../scripts/lib/machine/doctor-checks.ts";
-import { runChecks } from "../../scripts/lib/machine/doctor-checks.ts";
+import type { Check, RunShape } from "../../scripts/lib/doctor/doctor-checks.ts";
+import { runChecks } from "../../scripts/lib/doctor/doctor-checks.ts";
 import { planShards } from "../../scripts/lib/machine/limits.ts";
 import { sysctlPath } from "../../scripts/lib/machine/sysctl-raw.ts";
+import { fetchLabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { startServer } from "../../scripts/lib/processes/server.ts";
 import { runCli, run as runCmd } from "../helpers/cli.ts";
 import { testPrefix } from "../helpers/netns.ts";

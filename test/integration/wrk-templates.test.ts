@@ -15,10 +15,10 @@ import {
   summarize,
   undoCorrection,
   wrkCorrectionIntervalUs,
-} from "../../scripts/lib/load/histogram.ts";
-import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
-import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
+} from "../../scripts/lib/contract/histogram.ts";
+import { wrkRank } from "../../scripts/lib/contract/wrk-rank.ts";
 import { LAB_WRK } from "../../scripts/lib/processes/generator-build.ts";
+import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/processes/wrk-report.ts";
 import { type Captured, start } from "../helpers/cli.ts";
 
 const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));

@@ -1,7 +1,7 @@
 // The exports: latency.hgrm (HdrHistogram's percentile text, as wrk2 prints it) and the results index (README + CSV).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Bucket } from "../../scripts/lib/load/histogram.ts";
+import type { Bucket } from "../../scripts/lib/contract/histogram.ts";
 import { hgrmText, percentileRows } from "../../scripts/lib/results/hgrm.ts";
 import { csvField, indexCsv, indexTable } from "../../scripts/lib/results/index-files.ts";
 import { fixtureResults } from "../helpers/result-fixtures.ts";

@@ -9,9 +9,9 @@ import {
   summarize,
   undoCorrection,
   wrkCorrectionIntervalUs,
-} from "../../scripts/lib/load/histogram.ts";
-import { wrkRank } from "../../scripts/lib/load/wrk-rank.ts";
-import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/load/wrk-report.ts";
+} from "../../scripts/lib/contract/histogram.ts";
+import { wrkRank } from "../../scripts/lib/contract/wrk-rank.ts";
+import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/processes/wrk-report.ts";
 
 /** Port of wrk's stats_correct on a dense array, to check undoCorrection. */
 function applyCorrection(h: Bucket[], e: number): Bucket[] {

@@ -6,12 +6,12 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
+import { ROOT } from "../../scripts/lib/core/paths.ts";
 import { parseCpuList } from "../../scripts/lib/placement/cpus.ts";
 import { loadInventory, parseInventory } from "../../scripts/lib/placement/inventory.ts";
 import { loadNetConfig, NET_CONFIG } from "../../scripts/lib/placement/net-config.ts";
 import { remoteLine } from "../../scripts/lib/placement/ssh.ts";
 import { inNetns, planTopology } from "../../scripts/lib/placement/topology.ts";
-import { ROOT } from "../../scripts/lib/processes/group.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "inventory-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

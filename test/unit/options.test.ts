@@ -19,7 +19,7 @@ import {
   nonEmpty,
   oneOf,
 } from "../../scripts/lib/core/parse.ts";
-import { ROOT } from "../../scripts/lib/processes/server.ts";
+import { ROOT } from "../../scripts/lib/core/paths.ts";
 
 const SLO: Slo = {
   targetRps: 20000,

@@ -1,8 +1,8 @@
 // The report's pure parts: samples from the sampler's readings, the spectrum and bins, the page of an old record.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { type Bucket, percentile } from "../../scripts/lib/contract/histogram.ts";
 import type { ResultRecord, RunSample } from "../../scripts/lib/contract/record.ts";
-import { type Bucket, percentile } from "../../scripts/lib/load/histogram.ts";
 import { runSamples } from "../../scripts/lib/load/samples.ts";
 import { latencyBins, nines, spectrumPoints } from "../../scripts/lib/report/charts-latency.ts";
 import { runPageHtml } from "../../scripts/lib/report/run-page.ts";

@@ -1,8 +1,8 @@
 // The server's own lateness: a worker's histogram, the exact sum across workers, and the delta between two readings.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { LabStats } from "../../scripts/lib/load/lab-stats.ts";
 import { serverLateness } from "../../scripts/lib/load/server-late.ts";
+import type { LabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { addLate, LATE_BUCKETS, LateHistogram } from "../../server/late.ts";
 import { sumWorkers, type WorkerStats } from "../../server/stats.ts";
 

@@ -1,6 +1,6 @@
 // Chaos child processes: tagged spawns (the lab server, drivers), stray detection, cleanup.
 import { readdirSync, readFileSync } from "node:fs";
-import { sleep } from "../load/live.ts";
+import { sleep } from "../core/sleep.ts";
 import { affinityOf, formatCpuList, tasksetPrefix } from "../placement/cpus.ts";
 import { type GroupChild, liveGroups, spawnGroup } from "../processes/group.ts";
 import { type RunningServer, spawnServer, startServer } from "../processes/server.ts";

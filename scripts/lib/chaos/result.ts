@@ -1,10 +1,11 @@
 // Chaos results: the scenario record, the text/markdown table, and results/chaos-<id>/ written atomically.
+import { stamp } from "../contract/run-id.ts";
+
+import { writeDirAtomic } from "../core/atomic.ts";
 import { textTable as table } from "../core/format.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { formatCpuList } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
-import { writeDirAtomic } from "../results/atomic.ts";
-import { stamp } from "../results/run-dir.ts";
 
 export type Scale = "small" | "moderate";
 

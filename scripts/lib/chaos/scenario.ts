@@ -1,8 +1,8 @@
 // What a chaos scenario is, and the small helpers they share (stats consistency, worker CPU, formatting).
 
 import { int } from "../core/format.ts";
-import { countResponses, fetchLabStats, type LabStats } from "../load/lab-stats.ts";
 import { procStat } from "../machine/proc.ts";
+import { countResponses, fetchLabStats, type LabStats } from "../processes/lab-stats.ts";
 import type { Outcome, Scale } from "./result.ts";
 
 export interface ChaosContext {

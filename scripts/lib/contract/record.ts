@@ -1,8 +1,8 @@
 // The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
-import type { Bucket } from "../load/histogram.ts";
-import type { TuningSnapshot } from "../machine/limits.ts";
+import type { Bucket } from "./histogram.ts";
 import type { Placement } from "./placement.ts";
 import type { Slo } from "./slo.ts";
+import type { TuningSnapshot } from "./tuning-snapshot.ts";
 
 export type Mode = "saturate" | "paced";
 export type Bound = "server" | "generator" | "contention" | "fd-limit" | "backlog" | "none";
@@ -162,8 +162,10 @@ export interface SideContention {
   threads: number;
   /** summed over its threads */
   runQueueWaitUs: number;
-  /** runQueueWaitUs as a % of the window (one thread waiting the whole window = 100) */
+  /** runQueueWaitUs as a % of the window (one thread waiting the whole window = 100): behind anything, its own too */
   runQueueWaitPct: number;
+  /** the part of it behind other tasks: the wait × their share of the busy time on its CPUs (absent in early records) */
+  waitBehindOthersPct?: number;
   /** the worst sampling interval's summed wait (the live line's cadence: 1 s) */
   worstIntervalWaitUs: number;
   /** CPU of tasks that are neither side (nor ksoftirqd's network work) on its CPUs, % of those CPUs */

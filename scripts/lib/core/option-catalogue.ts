@@ -1,11 +1,18 @@
 // Every driver option, declared once: name, wrk-style alias, description, default and strict parser.
-import type { Slo } from "../contract/slo.ts";
-import { parseThresholds } from "../diff/thresholds.ts";
-import { parseCpuList } from "../placement/cpus.ts";
+import { parseCpuList } from "./cpu-list.ts";
 import * as p from "./parse.ts";
 
 /** A value as typed on the command line, or a default before it is parsed. */
 export type Raw = string | number | boolean;
+
+/** The SLO fields the defaults come from: contract/slo.ts's Slo (configs/slo.json) is one. */
+export interface SloDefaults {
+  connections: number;
+  durationS: number;
+  targetRps: number;
+  overheadBudgetMs: number;
+  stubMs: number;
+}
 
 export interface Spec<V> {
   desc: string;
@@ -14,7 +21,7 @@ export interface Spec<V> {
   /** how --help shows it; the value itself is always parsed from its text by `parse` */
   type: "number" | "string" | "boolean";
   /** as typed on the command line; a function takes it from configs/slo.json */
-  default?: Raw | ((slo: Slo) => Raw);
+  default?: Raw | ((slo: SloDefaults) => Raw);
   /** a closed set yargs checks itself (--mode, --scale) */
   choices?: readonly string[];
   /** text → value; throws InvalidRun naming the option. `allowed`: a driver's own vocabulary (--peers) */
@@ -48,7 +55,7 @@ export const CATALOGUE = {
     type: "number",
     alias: "c",
     desc: "concurrent connections held open (wrk -c)",
-    default: (s: Slo) => s.connections,
+    default: (s: SloDefaults) => s.connections,
     parse: int(1, 1_000_000),
   },
   "connections-list": {
@@ -74,7 +81,7 @@ export const CATALOGUE = {
     type: "string",
     alias: "d",
     desc: "measured duration, at least 1s (wrk -d): 30s, 2m, 1h; also 500ms or bare seconds",
-    default: (s: Slo) => `${s.durationS}s`,
+    default: (s: SloDefaults) => `${s.durationS}s`,
     parse: dur(1),
   },
   warmup: {
@@ -94,19 +101,19 @@ export const CATALOGUE = {
     type: "number",
     alias: "R",
     desc: "SLO target, requests/s; paced: the rate sent (wrk2 -R)",
-    default: (s: Slo) => s.targetRps,
+    default: (s: SloDefaults) => s.targetRps,
     parse: int(1, 10_000_000),
   },
   "budget-ms": {
     type: "number",
     desc: "allowed p99 above the stub, ms",
-    default: (s: Slo) => s.overheadBudgetMs,
+    default: (s: SloDefaults) => s.overheadBudgetMs,
     parse: int(0, 60_000),
   },
   "stub-ms": {
     type: "number",
     desc: "how long the server's /ping waits, ms",
-    default: (s: Slo) => s.stubMs,
+    default: (s: SloDefaults) => s.stubMs,
     parse: int(1, 60_000),
   },
   "p99-ms": {
@@ -222,7 +229,7 @@ export const CATALOGUE = {
     type: "string",
     desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req; none = only the table",
     default: "p99<+5%,rps>-2%",
-    parse: parseThresholds,
+    // NOTE: no parser here: the driver passes diff/thresholds.ts's parseThresholds in (core imports no diff).
   },
   hosts: {
     type: "string",

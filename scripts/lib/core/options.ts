@@ -1,18 +1,26 @@
 // The option builder: a driver picks options from the catalogue; each value is parsed where it is declared.
 import type { Argv } from "yargs";
-import type { Slo } from "../contract/slo.ts";
-import { CATALOGUE, type Raw, type Spec } from "./option-catalogue.ts";
+import { CATALOGUE, type Raw, type SloDefaults, type Spec } from "./option-catalogue.ts";
 
 type Cat = typeof CATALOGUE;
 export type OptionName = keyof Cat;
 
 /**
  * A driver's change to a catalogue entry: a default of its own (as typed), `null` for none (the option is
- * then `undefined` unless given), or the vocabulary of a list option (--peers, --scenario).
+ * then `undefined` unless given), the vocabulary of a list option (--peers, --scenario), or the parser of an
+ * entry whose parser lives above core (--thresholds: diff/thresholds.ts).
  */
-export type Override = Raw | null | { default?: Raw | null; allowed: readonly string[] };
+export type Override =
+  | Raw
+  | null
+  | { default?: Raw | null; allowed?: readonly string[]; parse?: (name: string, raw: unknown) => unknown };
 
-type ValueOf<K extends OptionName> = Cat[K] extends { parse: (...a: never[]) => infer V }
+type ValueOf<K extends OptionName, O> = K extends keyof O
+  ? O[K] extends { parse: (...a: never[]) => infer V }
+    ? V
+    : CatalogueValue<K>
+  : CatalogueValue<K>;
+type CatalogueValue<K extends OptionName> = Cat[K] extends { parse: (...a: never[]) => infer V }
   ? V
   : Cat[K] extends { choices: readonly (infer C)[] }
     ? C
@@ -37,10 +45,15 @@ type Defaulted<K extends OptionName, O> = (K extends keyof O ? OwnDefault<O[K]> 
 
 /** What the parsed arguments hold: the parsed type, `| undefined` only when the option has no default. */
 export type Values<K extends OptionName, O> = {
-  [P in K]: Defaulted<P, O> extends "set" ? ValueOf<P> : ValueOf<P> | undefined;
+  [P in K]: Defaulted<P, O> extends "set" ? ValueOf<P, O> : ValueOf<P, O> | undefined;
 };
 
-function defaultOf(name: string, spec: Spec<unknown>, o: Override | undefined, slo?: Slo): Raw | undefined {
+function defaultOf(
+  name: string,
+  spec: Spec<unknown>,
+  o: Override | undefined,
+  slo?: SloDefaults,
+): Raw | undefined {
   const own = o !== null && typeof o === "object" ? ("default" in o ? o.default : undefined) : o;
   if (own === null) return undefined;
   if (own !== undefined) return own;
@@ -58,12 +71,13 @@ export function options<
   T,
   K extends OptionName,
   const O extends { [P in K]?: Override } = Record<never, never>,
->(y: Argv<T>, names: readonly K[], overrides?: O, slo?: Slo): Argv<T & Values<K, O>> {
+>(y: Argv<T>, names: readonly K[], overrides?: O, slo?: SloDefaults): Argv<T & Values<K, O>> {
   for (const name of names) {
     const spec: Spec<unknown> = CATALOGUE[name];
     const o = (overrides as Partial<Record<OptionName, Override>> | undefined)?.[name];
-    const allowed = o !== null && typeof o === "object" ? o.allowed : [];
-    const parse = spec.parse;
+    const own = o !== null && typeof o === "object" ? o : undefined;
+    const allowed = own?.allowed ?? [];
+    const parse = own?.parse ?? spec.parse;
     y.option(name, {
       type: spec.type === "boolean" ? "boolean" : "string",
       alias: spec.alias,

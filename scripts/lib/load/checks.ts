@@ -1,10 +1,8 @@
-// Before a load run: loopback URL, server reachable, and the doctor's blocking checks for this run's shape.
+// Before a load run: loopback URL, server reachable, and the type of the doctor's capacity check it is given.
 import { InvalidRun } from "../core/cli.ts";
-import { blocking, runChecks } from "../machine/doctor-checks.ts";
-import { FD_RESERVE, nofileLimits, planShards } from "../machine/limits.ts";
 import { isLabAddress } from "../placement/net-config.ts";
 import { guardTarget, remoteAllowed } from "../placement/reach.ts";
-import { fetchLabStats, type LabStats } from "./lab-stats.ts";
+import { fetchLabStats, type LabStats } from "../processes/lab-stats.ts";
 
 /** Parse and guard a load target. `labAddress`: the placement made this address inside its own network namespaces (configs/net.json). */
 export function checkUrl(raw: string, labAddress = false): { base: string; url: string } {
@@ -38,30 +36,11 @@ export interface Capacity {
   workerNofile: { pid: number; soft: number; hard: number }[];
 }
 
-/** The doctor's checks before every run: a blocking FAIL makes the run invalid (exit 2, one line). */
-export function checkCapacity(
+/** The doctor's capacity check (doctor/capacity.ts), passed in by the caller: load sits below doctor. */
+export type CheckCapacity = (
   s: LabStats,
   conns: number,
   threads: number,
   shards: number,
-  expectNative = true,
-): Capacity {
-  if (conns < threads) throw new InvalidRun(`--connections ${conns} must be ≥ --threads ${threads}`);
-  const checks = runChecks({
-    connections: conns,
-    workers: s.workers,
-    wrkThreads: threads,
-    shards,
-    serverPids: s.pids,
-    // NOTE: a server that does not report nativeUws at all fails too (unless it is a peer, not uWS).
-    serverNativeUws: expectNative ? s.nativeUws === true : undefined,
-  });
-  const fails = blocking(checks);
-  if (fails.length > 0) {
-    throw new InvalidRun(
-      fails.map((f) => `${f.name}: ${f.current}, needs ${f.needed} — ${f.fix}`).join("; "),
-    );
-  }
-  const workerNofile = s.pids.map((pid) => ({ pid, ...nofileLimits(pid) }));
-  return { shards: shards || planShards(conns, nofileLimits("self").soft, FD_RESERVE), workerNofile };
-}
+  expectNative?: boolean,
+) => Capacity;

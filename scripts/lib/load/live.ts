@@ -2,9 +2,10 @@
 
 import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
+import { sleep } from "../core/sleep.ts";
 import { CpuSampler } from "../machine/cpu-sampler.ts";
+import { count2xx, fetchLabStats, loadConnections } from "../processes/lab-stats.ts";
 import type { ContentionBetween, ContentionReading, ContentionSampler } from "./contention.ts";
-import { count2xx, fetchLabStats, loadConnections } from "./lab-stats.ts";
 
 export interface Sample {
   /** seconds since wrk started */
@@ -158,4 +159,3 @@ export class LiveSampler {
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,10 @@
 // A run's Measurements, built purely from what it collected: merged wrk reports, live samples, server counts, CPU.
+import { type Bucket, histCount, percentile, reduceHistogram } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { Measurements, RunSample } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
-import { type Bucket, histCount, percentile, reduceHistogram } from "./histogram.ts";
-import { count2xx, countResponses, type LabStats } from "./lab-stats.ts";
-import type { MergedReport } from "./wrk-report.ts";
+import { count2xx, countResponses, type LabStats } from "../processes/lab-stats.ts";
+import type { MergedReport } from "../processes/wrk-report.ts";
 
 /** What the server counted between two stats readings. */
 export interface ServerDelta {

@@ -3,9 +3,9 @@
 import type { Placement } from "../contract/placement.ts";
 import type { Bound, GeneratorBuild, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
+import type { ShardSpec } from "../processes/wrk.ts";
 import type { Capacity } from "./checks.ts";
-import type { LabStats } from "./lab-stats.ts";
-import type { ShardSpec } from "./wrk.ts";
 
 export interface RecordParts {
   id: string;

@@ -1,10 +1,13 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
+import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { SidePinning } from "../contract/placement.ts";
-import type { GeneratorBuild, Mode } from "../contract/record.ts";
+import type { GeneratorBuild, Mode, ResultRecord } from "../contract/record.ts";
+import { runId } from "../contract/run-id.ts";
 import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
+import { sleep } from "../core/sleep.ts";
 import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
 import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
 import { tasksetPrefix } from "../placement/cpus.ts";
@@ -16,19 +19,17 @@ import {
   sideCpuCounts,
 } from "../placement/run-placement.ts";
 import { requireGenerator } from "../processes/generator-build.ts";
-import { runId } from "../results/run-dir.ts";
-import { type Capacity, checkCapacity, checkUrl, serverStats } from "./checks.ts";
+import { count2xx, type LabStats } from "../processes/lab-stats.ts";
+import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";
+import { mergeReports, type WrkReport } from "../processes/wrk-report.ts";
+import { type Capacity, type CheckCapacity, checkUrl, serverStats } from "./checks.ts";
 import { contentionFor } from "./contention.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
-import { undoCorrection, wrkCorrectionIntervalUs } from "./histogram.ts";
-import { count2xx, type LabStats } from "./lab-stats.ts";
-import { LiveSampler, sleep } from "./live.ts";
+import { LiveSampler } from "./live.ts";
 import { type Collected, serverDelta } from "./measurements.ts";
 import { runSamples } from "./samples.ts";
 import { serverLateness } from "./server-late.ts";
 import { drainTimeWait } from "./time-wait.ts";
-import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "./wrk.ts";
-import { mergeReports, type WrkReport } from "./wrk-report.ts";
 
 export interface RunOptions {
   url: string;
@@ -49,6 +50,8 @@ export interface RunOptions {
   placement?: PlacementRequest;
   /** where /__lab/stats is read (unix:/path for a server in a namespace); default the URL's origin */
   statsBase?: string;
+  /** the run's report.html from its record (report/run-page-lazy.ts; given by the driver: load imports no report) */
+  runPage: (record: ResultRecord) => Promise<string>;
 }
 
 /** What a run settles before any load: the checked target, the SLO with the server's stub, capacity, plan, id. */
@@ -74,7 +77,8 @@ export interface Prepared {
 const WARMUP_MAX_CONNECTIONS = 1000;
 const PIN_READ_DELAY_MS = 500;
 
-export async function prepare(o: RunOptions): Promise<Prepared> {
+/** `checkCapacity`: the doctor's (doctor/capacity.ts), passed in by the caller. */
+export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Promise<Prepared> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = interruptSignal();
   const generator = requireGenerator();

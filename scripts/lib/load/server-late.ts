@@ -1,7 +1,7 @@
 // The server's own lateness past the stub over the measured phase, from two readings of its summed histogram.
 import { addLate, LATE_BUCKET_US, LATE_BUCKETS, type LateBuckets } from "../../../server/late.ts";
 import type { Measurements } from "../contract/record.ts";
-import type { LabStats } from "./lab-stats.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
 
 type ServerLate = NonNullable<Measurements["serverLateUs"]>;
 

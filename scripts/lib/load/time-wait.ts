@@ -1,8 +1,8 @@
 // Before a run: wait for the client ports' TIME_WAIT sockets to drain when they crowd the ephemeral range.
+import { sleep } from "../core/sleep.ts";
 
 import { readSockstat } from "../machine/kernel-counters.ts";
 import { portRangeSize } from "../machine/limits.ts";
-import { sleep } from "./live.ts";
 
 const TIME_WAIT_MAX_WAIT_S = 70;
 

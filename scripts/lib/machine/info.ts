@@ -1,6 +1,7 @@
 // What machine and code a run was made on: CPUs, RAM, kernel, Node, wrk, git commit.
 import os from "node:os";
-import { ROOT, shSync } from "../processes/shell.ts";
+import { ROOT } from "../core/paths.ts";
+import { shSync } from "../core/shell.ts";
 
 export function machineInfo(wrk: string | null) {
   return {

@@ -1,5 +1,6 @@
 // Kernel/process limits (sysctls, RLIMIT_NOFILE) and the fd/backlog arithmetic for sizing wrk shards and workers.
 import { readFileSync } from "node:fs";
+import type { TuningSnapshot } from "../contract/tuning-snapshot.ts";
 
 /** Sysctl value from /proc/sys (trimmed, runs of tabs/spaces collapsed to one space), or null. */
 export function readSysctl(name: string): string | null {
@@ -32,21 +33,6 @@ export function nofileLimits(pid: number | "self"): { soft: number; hard: number
   if (!m) throw new Error(`no "Max open files" line in /proc/${pid}/limits`);
   const num = (s: string | undefined) => (s === "unlimited" ? Number.POSITIVE_INFINITY : Number(s));
   return { soft: num(m[1]), hard: num(m[2]) };
-}
-
-export interface TuningSnapshot {
-  nofileSoft: number | null;
-  nofileHard: number | null;
-  nrOpen: number | null;
-  fileMax: number | null;
-  somaxconn: number | null;
-  tcpMaxSynBacklog: number | null;
-  ipLocalPortRange: [number, number] | null;
-  /** net.ipv4.ip_local_reserved_ports as the kernel lists it ("8000-8099"; "" = none; absent in early records) */
-  ipLocalReservedPorts?: string | null;
-  tcpTwReuse: number | null;
-  netdevMaxBacklog: number | null;
-  tcpFinTimeout: number | null;
 }
 
 /** [lo, hi] of net.ipv4.ip_local_port_range, or null. */

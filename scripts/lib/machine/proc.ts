@@ -1,6 +1,6 @@
 // Process CPU/RSS and whole-machine CPU read synchronously from /proc (Linux only; getconf once, via zx).
 import { readFileSync } from "node:fs";
-import { shSync } from "../processes/shell.ts";
+import { shSync } from "../core/shell.ts";
 
 let clkTck: number | undefined;
 let pageSize: number | undefined;

@@ -1,7 +1,9 @@
 // The lab's system packages (wrk, the Python peers): is each present, and apt-get to install a missing one.
 import { InvalidRun } from "../core/cli.ts";
-import { SYSTEM_PYTHON } from "../processes/peer.ts";
-import { sh } from "../processes/shell.ts";
+import { sh } from "../core/shell.ts";
+
+/** NOTE: Debian's fastapi/uvicorn are importable only by this interpreter, not the python3 first on PATH. */
+export const SYSTEM_PYTHON = "/usr/bin/python3";
 
 interface SystemDep {
   /** what it is for, in the one line printed after an install */

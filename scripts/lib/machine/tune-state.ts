@@ -1,9 +1,9 @@
 // The tune state file: each sysctl's ORIGINAL value (raw /proc/sys bytes) saved before the first tune changed it.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../processes/server.ts";
-import { writeAtomic } from "../results/atomic.ts";
+import { ROOT } from "../core/paths.ts";
 
 export interface TuneState {
   version: 1;

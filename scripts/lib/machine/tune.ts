@@ -1,7 +1,7 @@
 // tune / untune: apply a sysctl profile (saving the original values first), and restore them byte for byte.
 import { existsSync, rmSync } from "node:fs";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { writeAtomic } from "../results/atomic.ts";
 import { normalizeValue, readRaw, writeRaw } from "./sysctl-raw.ts";
 import { persistPath, readState, removeState, statePath, type TuneState, writeState } from "./tune-state.ts";
 import { loadProfile } from "./tuning-profile.ts";

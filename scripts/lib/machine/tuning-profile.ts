@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../processes/server.ts";
+import { ROOT } from "../core/paths.ts";
 import { normalizeValue, profileValueText, sysctlPath } from "./sysctl-raw.ts";
 
 export interface Setting {

@@ -2,7 +2,7 @@
 import type { ProcessOutput, ProcessPromise } from "zx";
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted } from "../core/interrupt.ts";
-import { sh } from "../processes/shell.ts";
+import { sh } from "../core/shell.ts";
 
 export interface RunOpts {
   timeoutMs?: number;

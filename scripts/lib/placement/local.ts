@@ -1,6 +1,6 @@
 // The placement options of a driver on this machine → how the server is started and where wrk runs.
 import { InvalidRun } from "../core/cli.ts";
-import { shSync } from "../processes/shell.ts";
+import { shSync } from "../core/shell.ts";
 import { affinityOf, formatCpuList, resolveSplit, tasksetPrefix } from "./cpus.ts";
 import type { PlacementRequest } from "./run-placement.ts";
 

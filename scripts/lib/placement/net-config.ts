@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { BlockList, isIP } from "node:net";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../processes/group.ts";
+import { ROOT } from "../core/paths.ts";
 
 export interface NetConfig {
   /** every namespace, link and state dir the lab makes starts with it (LAB_NETNS_PREFIX overrides) */

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
-import { fetchLabStats } from "../load/lab-stats.ts";
-import { ROOT } from "../processes/shell.ts";
+import { ROOT } from "../core/paths.ts";
+import { fetchLabStats } from "../processes/lab-stats.ts";
 import type { SshHost } from "./ssh.ts";
 import type { RemoteProc } from "./ssh-remote.ts";
 

@@ -1,7 +1,7 @@
 // One run's placement on this machine: what each side was given, read back from /proc, and its record.
 import os from "node:os";
 import type { Placement, PlacementKind, SidePinning } from "../contract/placement.ts";
-import type { ShardSpec, ShardsRun } from "../load/wrk.ts";
+import type { ShardSpec, ShardsRun } from "../processes/wrk.ts";
 import { affinityOf, formatCpuList, onlineCpus } from "./cpus.ts";
 
 /** hosts: what starts the shards instead of local wrk processes (ssh to the client hosts). */

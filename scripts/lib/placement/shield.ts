@@ -1,10 +1,11 @@
 // The shield: every other task of the machine kept off the server's CPUs for a run, then put back exactly.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
+import { ROOT } from "../core/paths.ts";
+import { shSync } from "../core/shell.ts";
 import { procStat } from "../machine/proc.ts";
-import { ROOT, shSync } from "../processes/shell.ts";
-import { writeAtomic } from "../results/atomic.ts";
 import { affinityOf, formatCpuList } from "./cpus.ts";
 
 // NOTE: why (docs/generator.md): a system task at higher priority preempted the server's CPU for 8–17 ms at a

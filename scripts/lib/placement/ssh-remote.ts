@@ -1,9 +1,8 @@
 // A long-running command over ssh that really stops on the host when we stop it (or die), not when it is done.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProcessOutput, ProcessPromise } from "zx";
-import { sh } from "../processes/shell.ts";
-import { killQuietly } from "./cmd.ts";
-import type { SshHost } from "./ssh.ts";
+import { sh } from "../core/shell.ts";
+import { killQuietly, type RunOpts } from "./cmd.ts";
 
 export interface RemoteProc {
   /** pid file of the remote command, on the host */
@@ -36,7 +35,19 @@ const WRAPPER = [
   "exit $rc",
 ].join("\n");
 
-export function startRemote(host: SshHost, argv: string[], pidFile: string, timeoutMs?: number): RemoteProc {
+// NOTE: structural, so this file need not import ssh.ts (which imports it): an SshHost is one.
+/** What startRemote needs of an SshHost (ssh.ts): the argv that runs a command there, and a short run there. */
+interface SshTarget {
+  sshArgv(remoteArgv: string[]): string[];
+  run(argv: string[], opts: RunOpts): Promise<ProcessOutput>;
+}
+
+export function startRemote(
+  host: SshTarget,
+  argv: string[],
+  pidFile: string,
+  timeoutMs?: number,
+): RemoteProc {
   const remote = ["env", `PF=${pidFile}`, "sh", "-c", WRAPPER, "labx-remote", ...argv];
   const p: ProcessPromise = sh({
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,8 +1,8 @@
 // The fleet's state dir (topology, keys, sshd configs, control sockets): where it is, and the topology file in it.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { writeAtomic } from "../results/atomic.ts";
 import type { Topology } from "./topology.ts";
 
 // NOTE: under /run (root-owned 0755 tmpfs), not /tmp or results/: sshd's StrictModes refuses an

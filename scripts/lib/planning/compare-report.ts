@@ -1,9 +1,9 @@
 // `make compare`'s record and table: one row per server (uWS and its peers), each peer's ratio to uWS.
 import { ruleList } from "../contract/reasons.ts";
 import type { Bound, Reason, ResultRecord } from "../contract/record.ts";
+import { writeDirAtomic } from "../core/atomic.ts";
 import { int, ms } from "../core/format.ts";
 import { PEER_LABEL, type Peer } from "../processes/peer.ts";
-import { writeDirAtomic } from "../results/atomic.ts";
 
 export interface CompareRow {
   peer: Peer;

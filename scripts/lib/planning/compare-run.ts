@@ -3,11 +3,12 @@ import type { Mode } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
-import { sleep } from "../load/live.ts";
-import { runLoad } from "../load/run.ts";
+import { sleep } from "../core/sleep.ts";
+import type { RunOptions } from "../load/run-phases.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { PEER_LABEL, type Peer, startPeer } from "../processes/peer.ts";
 import type { RunningServer } from "../processes/server.ts";
+import { runLoad } from "../results/run.ts";
 import {
   type CompareRecord,
   type CompareRow,
@@ -31,6 +32,8 @@ export interface CompareInput {
   resultsDir: string;
   slo: Slo;
   placement: LocalPlacement;
+  /** each run's report.html (report/run-page-lazy.ts, given by the driver: planning imports no report) */
+  runPage: RunOptions["runPage"];
 }
 
 /** One row per server, in order: measured, or why it could not be. */
@@ -70,6 +73,7 @@ async function measurePeer(i: CompareInput, peer: Peer, server: RunningServer): 
   const s = i.settings;
   try {
     const { record } = await runLoad({
+      runPage: i.runPage,
       placement: i.placement.request,
       url: `${server.url}/ping/`,
       mode: s.mode as Mode,

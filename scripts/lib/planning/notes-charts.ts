@@ -1,6 +1,5 @@
-// Capacity notes, the charts: Vega-Lite specs rendered to SVG headless (vega View, renderer "none").
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+// Capacity notes, the charts: Vega-Lite specs (core/render-svg.ts renders them to SVG headless).
+import type { TopLevelSpec } from "vega-lite";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { CellSummary } from "./notes-data.ts";
 
@@ -11,16 +10,6 @@ export const SLO_RED = "#d62728";
 export const GUIDE = "#555555";
 
 export const workersLabel = (w: number): string => `${w} worker${w === 1 ? "" : "s"}`;
-
-// NOTE: no fetches (data is inline) and no canvas: text is measured by vega's estimate, fine for SVG files.
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 export interface ChartLines {
   stubMs: number;

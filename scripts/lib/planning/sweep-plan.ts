@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { Mode } from "../contract/record.ts";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { writeAtomic } from "../results/atomic.ts";
 
 /** Settings every cell of one sweep shares; a resume with different ones would mix incomparable runs. */
 export interface SweepSettings {

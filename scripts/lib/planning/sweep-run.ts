@@ -3,15 +3,16 @@ import { join } from "node:path";
 import { ruleList } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
+import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
-import { sleep } from "../load/live.ts";
-import { runLoad } from "../load/run.ts";
+import { sleep } from "../core/sleep.ts";
+import type { RunOptions } from "../load/run-phases.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";
-import { sweepPageHtml } from "../report/sweep-page.ts";
-import { writeAtomic } from "../results/atomic.ts";
+import { runLoad } from "../results/run.ts";
+import { type SweepPageData, sweepPageData } from "./sweep-page-data.ts";
 import {
   type Cell,
   type CellState,
@@ -43,6 +44,10 @@ export interface SweepInput {
   workersList: number[];
   grid: Cell[];
   placement: LocalPlacement;
+  /** each run's report.html (report/run-page-lazy.ts, given by the driver: planning imports no report) */
+  runPage: RunOptions["runPage"];
+  /** the sweep's report.html from its data (report/sweep-page.ts, given by the driver: planning imports no report) */
+  sweepPage: (data: SweepPageData) => Promise<string>;
 }
 
 /** An opened sweep: its directory, its saved state, this grid's cells in it, and the ETA of what is left. */
@@ -79,7 +84,7 @@ export function openSweep(i: SweepInput): Sweep {
 export async function finishSweep(s: Sweep): Promise<void> {
   const table = sweepTable(s.state, s.resultsDir, s.repeats);
   writeAtomic(join(s.dir, "sweep.md"), table);
-  writeAtomic(join(s.dir, "report.html"), await sweepPageHtml(s.state, s.resultsDir, s.repeats));
+  writeAtomic(join(s.dir, "report.html"), await s.sweepPage(sweepPageData(s.state, s.resultsDir, s.repeats)));
   process.stdout.write(
     `\n${table}\nsweep ${s.name}: complete — ${s.dir}/sweep.md, ${s.dir}/report.html; \`make notes\` for capacity.md\n`,
   );
@@ -146,6 +151,7 @@ export class SweepRunner {
     const t0 = performance.now();
     try {
       const { record, dir: rd } = await runLoad({
+        runPage: this.s.runPage,
         placement: this.s.placement.request,
         url: `${server.url}/ping/`,
         mode: c.mode,

@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import type { GeneratorBuild } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT, shSync } from "./shell.ts";
+import { ROOT } from "../core/paths.ts";
+import { shSync } from "../core/shell.ts";
 
 /** Where wrk/build.sh installs the lab's build. */
 export const LAB_WRK = join(ROOT, "wrk/build/bin/wrk");

@@ -1,8 +1,7 @@
 // Children in their own process groups, started by zx: output and exit collected, the group stopped whole.
 import type { ProcessOutput, ProcessPromise } from "zx/core";
-import { newStore, ROOT, sh, storeText } from "./shell.ts";
-
-export { ROOT };
+import { ROOT } from "../core/paths.ts";
+import { newStore, sh, storeText } from "../core/shell.ts";
 
 export interface Exit {
   code: number | null;

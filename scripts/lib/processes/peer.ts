@@ -1,7 +1,8 @@
 // Start the lab server or a comparison peer (server/peers/) as a child in its own process group; stop it.
-import { fetchLabStats } from "../load/lab-stats.ts";
-import { sleep } from "../load/live.ts";
+import { sleep } from "../core/sleep.ts";
+import { SYSTEM_PYTHON } from "../machine/system-deps.ts";
 import { spawnGroup } from "./group.ts";
+import { fetchLabStats } from "./lab-stats.ts";
 import { freePort, type RunningServer, startServer } from "./server.ts";
 
 export const PEERS = ["uws", "node-http", "fastapi"] as const;
@@ -12,9 +13,6 @@ export const PEER_LABEL: Record<Peer, string> = {
   "node-http": "node:http cluster",
   fastapi: "FastAPI + uvicorn",
 };
-
-/** NOTE: Debian's fastapi/uvicorn are importable only by this interpreter, not the python3 first on PATH. */
-export const SYSTEM_PYTHON = "/usr/bin/python3";
 
 export interface PeerSpec {
   peer: Peer;

@@ -1,8 +1,8 @@
 // Start the lab server as a child (soft nofile raised), wait for its ready line, stop it without strays.
 import { createServer } from "node:net";
-import { type Exit, type GroupChild, type GroupSpec, ROOT, spawnGroup } from "./group.ts";
+import { type Exit, type GroupChild, type GroupSpec, spawnGroup } from "./group.ts";
 
-export { type Exit, ROOT };
+export type { Exit };
 
 export interface ServerSpec {
   workers?: number;

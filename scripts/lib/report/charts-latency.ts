@@ -1,7 +1,7 @@
 // The run's latency charts from its merged histogram: the percentile spectrum (HdrHistogram style) and the histogram.
+import { type Bucket, histCount, percentile } from "../contract/histogram.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { int, ms } from "../core/format.ts";
-import { type Bucket, histCount, percentile } from "../load/histogram.ts";
 import { type ChartPlan, dataLayer, frame, noChart, refLayers } from "./chart-plan.ts";
 import { COLOR } from "./chart-style.ts";
 

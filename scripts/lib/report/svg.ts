@@ -1,6 +1,6 @@
 // Vega-Lite specs as SVG ready to inline in one HTML page: rendered headless, their ids made unique per chart.
 import type { TopLevelSpec } from "vega-lite";
-import { renderSvg } from "../planning/notes-charts.ts";
+import { renderSvg } from "../core/render-svg.ts";
 
 // NOTE: vega names its clip paths clip1, clip2, … in every SVG it renders; several inlined into one page would
 // share those ids and clip each other, so every id (and every reference to one) gets the chart's own prefix.

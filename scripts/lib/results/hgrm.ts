@@ -1,5 +1,5 @@
 // A run's merged latency histogram as HdrHistogram's percentile distribution (.hgrm), the text wrk2 -L prints.
-import { type Bucket, bucketWidth, histCount, summarize } from "../load/histogram.ts";
+import { type Bucket, bucketWidth, histCount, summarize } from "../contract/histogram.ts";
 
 /** One line of the distribution: the bucket's highest value, the percentile tick (0–100) and the count up to it. */
 export interface HgrmRow {

@@ -2,8 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ruleList } from "../contract/reasons.ts";
+import { writeAtomic } from "../core/atomic.ts";
 import { int, ms } from "../core/format.ts";
-import { writeAtomic } from "./atomic.ts";
 import { type LoadedResult, loadResults } from "./run-dir.ts";
 
 /** One run of the index; null = not in its record (early records, hand-made ones). */

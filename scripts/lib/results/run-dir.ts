@@ -4,17 +4,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { withReasonsAsData } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import { AtomicDir } from "./atomic.ts";
+import { AtomicDir } from "../core/atomic.ts";
 import { hgrmText } from "./hgrm.ts";
-
-/** 2026-11-23T15:49:26Z → 20261123-154926: sorts by time, safe in a path. */
-export function stamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-export function runId(startedAt: Date, mode: string, workers: number, connections: number): string {
-  return `${stamp(startedAt)}-${mode}-w${workers}-c${connections}`;
-}
 
 /** results/<id>/: wrk writes into `tmp` during the run; commit adds result.json + latency.hgrm, renames it. */
 export class RunDir {

@@ -1,8 +1,30 @@
-// Doctor check helpers: one row (OK clears the fix), number formats, and the `make tune` fix for a sysctl.
+// Doctor check rows: the Check, Status and RunShape types, one row (OK clears the fix), number formats, the `make tune` fix.
 
-import type { Check, Status } from "./doctor-checks.ts";
-import { REUSEPORT_SKEW } from "./limits.ts";
-import { profileValue } from "./tuning-profile.ts";
+import { REUSEPORT_SKEW } from "../machine/limits.ts";
+import { profileValue } from "../machine/tuning-profile.ts";
+
+export type Status = "OK" | "WARN" | "FAIL";
+
+export interface Check {
+  name: string;
+  current: string;
+  needed: string;
+  status: Status;
+  fix: string;
+}
+
+export interface RunShape {
+  connections: number;
+  workers: number;
+  /** wrk -t per shard */
+  wrkThreads: number;
+  /** wrk processes; 0 = auto (planShards from our soft open-files limit) */
+  shards: number;
+  /** when a server is running, its worker pids */
+  serverPids?: number[];
+  /** when a server is running, whether it loaded the native uWS binary */
+  serverNativeUws?: boolean;
+}
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

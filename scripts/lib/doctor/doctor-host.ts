@@ -4,7 +4,7 @@ import os from "node:os";
 import { basename } from "node:path";
 import { loadUws } from "../../../server/native-uws.ts";
 import { generatorBuild, LAB_WRK, wrkPath } from "../processes/generator-build.ts";
-import type { Check, RunShape } from "./doctor-checks.ts";
+import type { Check, RunShape } from "./doctor-row.ts";
 import { KiB, MiB, mib, row } from "./doctor-row.ts";
 
 // NOTE: memory estimate from this machine under a 20k paced run: the idle primary (node + tsx) ~82 MB RSS,

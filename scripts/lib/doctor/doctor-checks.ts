@@ -1,32 +1,12 @@
 // Doctor checks: every limit and kernel setting a run of N connections needs, judged OK / WARN / FAIL with a fix.
 
+import { nofileLimits } from "../machine/limits.ts";
 import { fdTableChecks, nofileChecks, shardCheck } from "./doctor-fds.ts";
 import { hostChecks } from "./doctor-host.ts";
 import { backlogChecks, portChecks } from "./doctor-net.ts";
-import { nofileLimits } from "./limits.ts";
+import type { Check, RunShape } from "./doctor-row.ts";
 
-export type Status = "OK" | "WARN" | "FAIL";
-
-export interface Check {
-  name: string;
-  current: string;
-  needed: string;
-  status: Status;
-  fix: string;
-}
-
-export interface RunShape {
-  connections: number;
-  workers: number;
-  /** wrk -t per shard */
-  wrkThreads: number;
-  /** wrk processes; 0 = auto (planShards from our soft open-files limit) */
-  shards: number;
-  /** when a server is running, its worker pids */
-  serverPids?: number[];
-  /** when a server is running, whether it loaded the native uWS binary */
-  serverNativeUws?: boolean;
-}
+export type { Check, RunShape, Status } from "./doctor-row.ts";
 
 /** Every check for a run of this shape, in display order. */
 export function runChecks(shape: RunShape): Check[] {

@@ -7,18 +7,26 @@ import { latencyUnderContention, loadContentionThresholds } from "../contract/co
 import type { ResultRecord } from "../contract/record.ts";
 import { judge } from "../contract/verdict.ts";
 import { whenInterrupted } from "../core/interrupt.ts";
+import { checkCapacity } from "../doctor/capacity.ts";
+import { buildMeasurements } from "../load/measurements.ts";
+import { buildRecord } from "../load/record-build.ts";
+import {
+  type Measured,
+  measure,
+  type Prepared,
+  prepare,
+  type RunOptions,
+  warmUp,
+} from "../load/run-phases.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { tuningSnapshot } from "../machine/limits.ts";
 import { placementRecord, sideCpuCounts } from "../placement/run-placement.ts";
-import { rewriteIndex } from "../results/index-files.ts";
-import { RunDir } from "../results/run-dir.ts";
-import { buildMeasurements } from "./measurements.ts";
-import { buildRecord } from "./record-build.ts";
-import { type Measured, measure, type Prepared, prepare, type RunOptions, warmUp } from "./run-phases.ts";
-import type { ShardsRun } from "./wrk.ts";
+import type { ShardsRun } from "../processes/wrk.ts";
+import { rewriteIndex } from "./index-files.ts";
+import { RunDir } from "./run-dir.ts";
 
 export async function runLoad(o: RunOptions): Promise<{ record: ResultRecord; dir: string }> {
-  const p = await prepare(o);
+  const p = await prepare(o, checkCapacity);
   const runDir = new RunDir(o.resultsDir, p.id);
   const scratch = mkdtempSync(join(os.tmpdir(), "lab-warmup-"));
   const active: { run: ShardsRun | null } = { run: null };
@@ -94,17 +102,19 @@ async function finish(
       p.o.placement?.remote,
     ),
   });
-  const dir = runDir.commit(record, p.o.keepRaw, await reportFiles(record, p.log));
+  const dir = runDir.commit(record, p.o.keepRaw, await reportFiles(record, p.o.runPage, p.log));
   rewriteIndex(p.o.resultsDir);
   return { record, dir };
 }
 
 // NOTE: the page is a view of result.json: when it cannot be drawn the run is still recorded, and says how to retry.
-// NOTE: imported when the run is over: vega is heavy, and a driver must install its Ctrl-C handler fast.
-async function reportFiles(record: ResultRecord, log: (l: string) => void): Promise<Record<string, string>> {
+async function reportFiles(
+  record: ResultRecord,
+  runPage: (record: ResultRecord) => Promise<string>,
+  log: (l: string) => void,
+): Promise<Record<string, string>> {
   try {
-    const { runPageHtml } = await import("../report/run-page.ts");
-    return { "report.html": await runPageHtml(record) };
+    return { "report.html": await runPage(record) };
   } catch (e) {
     log(
       `warning: report.html not written (${(e as Error).message}) — retry with make report ID=${record.id}`,

@@ -1,12 +1,12 @@
 // Doctor rows of an inventory's client hosts, over ssh: wrk there (version) and nofile for their shards (checkHost).
 import { mkdtempSync, rmSync } from "node:fs";
 import { InvalidRun } from "../core/cli.ts";
+import { FD_RESERVE } from "../machine/limits.ts";
 import { checkHost, sshFor } from "../placement/host-check.ts";
 import { type ClientHost, type Inventory, loadInventory } from "../placement/inventory.ts";
 import { guardInventory } from "../placement/reach.ts";
-import type { Check } from "./doctor-checks.ts";
+import type { Check } from "./doctor-row.ts";
 import { fmt, row } from "./doctor-row.ts";
-import { FD_RESERVE } from "./limits.ts";
 
 /** One row per client host; an unreachable host or a missing wrk is a FAIL naming it (the run would be invalid). */
 export async function hostsChecks(inventoryPath: string, connections: number): Promise<Check[]> {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { ProcessOutput, ProcessPromise } from "zx/core";
 import type { Mode } from "../contract/record.ts";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT, sh } from "../processes/shell.ts";
+import { ROOT } from "../core/paths.ts";
+import { sh } from "../core/shell.ts";
 import { parseReport, type WrkReport } from "./wrk-report.ts";
 
 export interface ShardSpec {

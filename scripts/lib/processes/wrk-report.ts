@@ -1,5 +1,11 @@
 // wrk-report/1 JSON (configs/wrk/report.lua): its schema, a strict parser, and the exact merge of shard reports.
-import { type Bucket, histCount, type LatencySummary, mergeHistograms, summarize } from "./histogram.ts";
+import {
+  type Bucket,
+  histCount,
+  type LatencySummary,
+  mergeHistograms,
+  summarize,
+} from "../contract/histogram.ts";
 
 export interface WrkErrors {
   connect: number;

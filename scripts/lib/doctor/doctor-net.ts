@@ -1,15 +1,15 @@
 // Doctor checks, network: accept and SYN backlogs, the ephemeral port range, TIME_WAIT reuse, netdev backlog, conntrack.
 import { readFileSync } from "node:fs";
-import type { Check, RunShape, Status } from "./doctor-checks.ts";
-import { fmt, intOk, row, tuneFix } from "./doctor-row.ts";
+import type { TuningSnapshot } from "../contract/tuning-snapshot.ts";
 import {
   effectiveBacklog,
   portRangeSize,
   readSysctl,
-  type TuningSnapshot,
   tuningSnapshot,
   UWS_LISTEN_BACKLOG,
-} from "./limits.ts";
+} from "../machine/limits.ts";
+import type { Check, RunShape, Status } from "./doctor-row.ts";
+import { fmt, intOk, row, tuneFix } from "./doctor-row.ts";
 
 /** netdev_max_backlog judged against the connect burst, capped here (16 Ki packets ≈ 16 MiB of skbs per CPU). */
 const NETDEV_BACKLOG_CAP = 16384;

@@ -1,6 +1,4 @@
 // Doctor checks, file descriptors: our own open-files limit, each worker's, the wrk shards, fs.nr_open and file-max.
-import type { Check, RunShape } from "./doctor-checks.ts";
-import { busiestWorker, fmt, row } from "./doctor-row.ts";
 import {
   FD_RESERVE,
   fitsPerWorker,
@@ -10,7 +8,9 @@ import {
   REUSEPORT_SKEW,
   readSysctl,
   tuningSnapshot,
-} from "./limits.ts";
+} from "../machine/limits.ts";
+import type { Check, RunShape } from "./doctor-row.ts";
+import { busiestWorker, fmt, row } from "./doctor-row.ts";
 
 type Limits = { soft: number; hard: number };
 

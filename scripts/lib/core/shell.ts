@@ -1,8 +1,5 @@
 // The lab's one zx shell: every shell step (servers, wrk, git, getconf, apt-get) goes through it.
-import { fileURLToPath } from "node:url";
 import { $, type Options } from "zx/core";
-
-export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Output collected by zx while the child runs: read `stdall` (stdout + stderr as they came) any time. */
 export type OutputStore = NonNullable<Options["store"]>;

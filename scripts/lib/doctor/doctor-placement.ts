@@ -2,14 +2,14 @@
 import { existsSync } from "node:fs";
 import type { Mode } from "../contract/record.ts";
 import { cpusToGive, generatorFit, generatorRule } from "../load/generator-capacity.ts";
+import { ipLocalPortRange, readSysctl } from "../machine/limits.ts";
 import { formatCpuList, onlineCpus } from "../placement/cpus.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { pinningOf } from "../placement/run-placement.ts";
 import { sharers, shieldStatePath } from "../placement/shield.ts";
 import { generatorBuild } from "../processes/generator-build.ts";
-import type { Check } from "./doctor-checks.ts";
+import type { Check } from "./doctor-row.ts";
 import { row } from "./doctor-row.ts";
-import { ipLocalPortRange, readSysctl } from "./limits.ts";
 
 export interface PlacementShape {
   placement: LocalPlacement;
