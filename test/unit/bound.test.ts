@@ -218,7 +218,19 @@ test("contention: other tasks past the threshold on a side's CPUs bound the run;
       contention: thresholds,
     },
   );
-  assert.match(findBound(waited).why, /^wrk: run-queue wait 12\.0 % of the window \(≥ 10 %\)/);
+  assert.match(
+    findBound(waited).why,
+    /^wrk: run-queue wait behind other tasks 12\.0 % of the window \(≥ 10 %;/,
+  );
+  // NOTE: a side waiting behind its own threads (or an idle vCPU's wake-up) with no other task is not contended
+  const own = input(
+    (m) =>
+      Object.assign(m, {
+        contention: { server: { ...side(0, 40), waitBehindOthersPct: 0 }, generator: null },
+      }),
+    { contention: thresholds },
+  );
+  assert.equal(findBound(own).bound, "none");
   // NOTE: the contract: a saturated generator is the bound whatever else happened.
   const gen = input(
     (m) => {

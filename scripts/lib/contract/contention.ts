@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../processes/server.ts";
+import { ROOT } from "../core/paths.ts";
 import type { Measurements, SideContention, Verdict } from "./record.ts";
 
 export interface ContentionThresholds {
-  /** a side's summed run-queue wait, % of the steady window */
+  /** a side's run-queue wait behind other tasks (waitBehindOthersPct), % of the steady window */
   runQueueWaitPct: number;
   /** other tasks' CPU on a side's CPUs, % of them */
   otherTasksCpuPct: number;
@@ -33,8 +33,8 @@ export function contendedSides(m: Measurements, t: ContentionThresholds): string
       s.otherTasksCpuPct >= t.otherTasksCpuPct
         ? `other tasks took ${s.otherTasksCpuPct.toFixed(1)} % of CPUs ${s.cpus.join(",")} (≥ ${t.otherTasksCpuPct} %)`
         : "",
-      s.runQueueWaitPct >= t.runQueueWaitPct
-        ? `run-queue wait ${s.runQueueWaitPct.toFixed(1)} % of the window (≥ ${t.runQueueWaitPct} %), worst second ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms`
+      (s.waitBehindOthersPct ?? s.runQueueWaitPct) >= t.runQueueWaitPct
+        ? `run-queue wait behind other tasks ${(s.waitBehindOthersPct ?? s.runQueueWaitPct).toFixed(1)} % of the window (≥ ${t.runQueueWaitPct} %; all wait ${s.runQueueWaitPct.toFixed(1)} %, worst second ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms)`
         : "",
     ].filter(Boolean);
     return over.length ? [`${name}: ${over.join(", ")}`] : [];

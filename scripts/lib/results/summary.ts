@@ -64,7 +64,7 @@ function contentionLines(r: ResultRecord): string[] {
   if (!c) return [];
   const line = (head: string, s: SideContention | null): string =>
     s
-      ? `${head}CPUs ${formatCpuList(s.cpus)}: run-queue wait ${s.runQueueWaitPct.toFixed(1)} % of the window (worst interval ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms) · other tasks ${s.otherTasksCpuPct.toFixed(1)} % · irq ${s.irqCpuPct.toFixed(1)} % · steal ${s.stealCpuPct.toFixed(1)} %`
+      ? `${head}CPUs ${formatCpuList(s.cpus)}: run-queue wait ${s.runQueueWaitPct.toFixed(1)} % of the window, ${(s.waitBehindOthersPct ?? 0).toFixed(1)} % behind other tasks (worst interval ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms) · other tasks ${s.otherTasksCpuPct.toFixed(1)} % · irq ${s.irqCpuPct.toFixed(1)} % · steal ${s.stealCpuPct.toFixed(1)} %`
       : `${head}not readable here (another host)`;
   return [line("  contention server ", c.server), line("             wrk    ", c.generator)];
 }
