@@ -1,12 +1,13 @@
 // Whose CPU was it: a busy loop on the server's CPU shows in the record as other tasks' CPU and run-queue wait.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import { runCli } from "../helpers/cli.ts";
+import { pacedRecord, pacedShape, SPLIT } from "../helpers/lab-run.ts";
 
 const root = process.getuid?.() === 0;
 const skip = os.cpus().length < 2 ? "needs 2 CPUs" : !root && "needs root (a PID namespace)";
@@ -20,37 +21,10 @@ after(() => {
 /** One small split run (server CPU 1, wrk CPU 0); its record. */
 async function labRun(tag: string, port: number): Promise<ResultRecord> {
   const out = join(dir, tag);
-  const args = [
-    "--placement",
-    "split",
-    "--server-cpus",
-    "1",
-    "--generator-cpus",
-    "0",
-    "--port",
-    String(port),
-  ];
-  const shape = [
-    "--modes",
-    "paced",
-    "-c",
-    "400",
-    "-R",
-    "400",
-    "-d",
-    "4s",
-    "--warmup",
-    "0",
-    "--profile",
-    "none",
-  ];
-  const r = await runCli("scripts/lab.ts", [...args, "--workers", "2", ...shape, "--results-dir", out], {
-    timeoutMs: 90_000,
-  });
+  const args = [...SPLIT, "--port", String(port), ...pacedShape(400, "4s"), "--results-dir", out];
+  const r = await runCli("scripts/lab.ts", args, { timeoutMs: 90_000 });
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
-  const run = readdirSync(out).find((d) => d.includes("-paced-"));
-  assert.ok(run, r.stderr);
-  return JSON.parse(readFileSync(join(out, run, "result.json"), "utf8")) as ResultRecord;
+  return pacedRecord(out);
 }
 
 test("a busy loop on the server's CPU reads contention; the same shape without it reads less", {
@@ -101,28 +75,10 @@ test("make lab REPEATS=2: two interleaved runs and a summary with n = 2", {
   timeout: 180_000,
 }, async () => {
   const out = join(dir, "repeats");
-  const args = ["--placement", "split", "--server-cpus", "1", "--generator-cpus", "0", "--port", "8078"];
-  const shape = [
-    "--modes",
-    "paced",
-    "-c",
-    "200",
-    "-R",
-    "200",
-    "-d",
-    "3s",
-    "--warmup",
-    "0",
-    "--profile",
-    "none",
-  ];
-  const r = await runCli(
-    "scripts/lab.ts",
-    [...args, "--workers", "2", ...shape, "--repeats", "2", "--results-dir", out],
-    {
-      timeoutMs: 120_000,
-    },
-  );
+  const args = [...SPLIT, "--port", "8078", ...pacedShape(200, "3s"), "--repeats", "2", "--results-dir", out];
+  const r = await runCli("scripts/lab.ts", args, {
+    timeoutMs: 120_000,
+  });
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
   assert.equal(readdirSync(out).filter((d) => d.includes("-paced-")).length, 2, "two runs written");
   assert.match(r.stdout, /median \(min–max\) +\| paced \(n 2\)/);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { run, start } from "../helpers/cli.ts";
+import { untilStderr } from "../helpers/lab-run.ts";
 import { type OwnNetns, ownNetns } from "../helpers/netns.ts";
 
 // NOTE: the lab runs in a network namespace of the test's own, tuned with a profile of per-namespace keys: its
@@ -69,14 +70,7 @@ async function interruptAt(marker: RegExp, afterMs: number) {
     ]),
     { env, timeoutMs: 90_000 },
   );
-  const hit = new Promise<void>((resolve) => {
-    let text = "";
-    lab.child.stderr?.on("data", (d: Buffer) => {
-      text += d.toString();
-      if (marker.test(text)) resolve();
-    });
-  });
-  await Promise.race([hit, lab.done]);
+  await untilStderr(lab, marker);
   await sleep(afterMs);
   lab.child.kill("SIGINT");
   const r = await lab.done;

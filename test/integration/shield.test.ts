@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import os from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
 import { affinityOf } from "../../scripts/lib/placement/cpus.ts";
 import { lowerShield, raiseShield } from "../../scripts/lib/placement/shield.ts";
 import { run, runCli, startCli } from "../helpers/cli.ts";
+import { pacedRecord, pacedShape, SPLIT, untilStderr } from "../helpers/lab-run.ts";
 
 // NOTE: the shield moves every user task of the machine it sees. Run in the machine's own PID namespace it would
 // move the machine's services (PID 1 included, before it learnt not to). So this file's tests run only inside
@@ -164,32 +164,8 @@ test("make lab SHIELD=1: a task of the machine is off CPU 1 during the run, back
   const path = join(dir, "lab-state.json");
   const sentinel = machineTask();
   await settle();
-  const shape = [
-    "--modes",
-    "paced",
-    "-c",
-    "400",
-    "-R",
-    "400",
-    "-d",
-    "3s",
-    "--warmup",
-    "0",
-    "--profile",
-    "none",
-  ];
-  const args = [
-    "--placement",
-    "split",
-    "--server-cpus",
-    "1",
-    "--generator-cpus",
-    "0",
-    "--shield",
-    "--port",
-    "8072",
-  ];
-  const lab = startCli("scripts/lab.ts", [...args, "--workers", "2", ...shape, "--results-dir", dir], {
+  const args = [...SPLIT, "--shield", "--port", "8072", ...pacedShape(400, "3s"), "--results-dir", dir];
+  const lab = startCli("scripts/lab.ts", args, {
     env: { LAB_SHIELD_STATE: path },
     timeoutMs: 90_000,
   });
@@ -205,9 +181,7 @@ test("make lab SHIELD=1: a task of the machine is off CPU 1 during the run, back
   );
   assert.deepEqual(affinityOf(sentinel), ALL, "the sentinel is back on every CPU");
   assert.ok(!existsSync(path), "no shield state left");
-  const runDir = readdirSync(dir).find((d) => d.includes("-paced-"));
-  assert.ok(runDir);
-  const record = JSON.parse(readFileSync(join(dir, runDir, "result.json"), "utf8")) as ResultRecord;
+  const record = pacedRecord(dir);
   assert.equal(record.placement?.kind, "split");
   assert.ok((record.placement?.server.shieldedTasks ?? 0) >= 1, "the record counts the moved tasks");
 });
@@ -218,43 +192,12 @@ test("Ctrl-C with the shield up: exit 130, the task back on its CPUs, no shield 
   const path = join(dir, "int-state.json");
   const sentinel = machineTask();
   await settle();
-  const args = [
-    "--placement",
-    "split",
-    "--server-cpus",
-    "1",
-    "--generator-cpus",
-    "0",
-    "--shield",
-    "--port",
-    "8075",
-  ];
-  const shape = [
-    "--modes",
-    "paced",
-    "-c",
-    "200",
-    "-R",
-    "200",
-    "-d",
-    "10s",
-    "--warmup",
-    "0",
-    "--profile",
-    "none",
-  ];
-  const lab = startCli("scripts/lab.ts", [...args, "--workers", "2", ...shape, "--results-dir", dir], {
+  const args = [...SPLIT, "--shield", "--port", "8075", ...pacedShape(200, "10s"), "--results-dir", dir];
+  const lab = startCli("scripts/lab.ts", args, {
     env: { LAB_SHIELD_STATE: path },
     timeoutMs: 90_000,
   });
-  let text = "";
-  await new Promise<void>((resolve) => {
-    lab.child.stderr?.on("data", (d: Buffer) => {
-      text += d.toString();
-      if (/shield: \d+ other tasks moved/.test(text)) resolve();
-    });
-    lab.done.then(() => resolve());
-  });
+  await untilStderr(lab, /shield: \d+ other tasks moved/);
   assert.deepEqual(affinityOf(sentinel), [0], "the shield is up");
   lab.child.kill("SIGINT");
   const r = await lab.done;

@@ -1,25 +1,15 @@
-// A sweep's report page, its data: the cells' rows, their finished runs' records and the capacity charts' specs.
-import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../contract/record.ts";
 import { loadSlo } from "../contract/slo.ts";
+import type { SweepPageInput } from "../contract/sweep-page.ts";
 import { p99VsRpsSpec } from "./notes-chart-p99.ts";
 import { rpsVsConnectionsSpec } from "./notes-charts.ts";
 import { cellsOf } from "./notes-data.ts";
 import type { SweepState } from "./sweep-plan.ts";
 import { readRecord, SWEEP_HEAD, type SweepRow, sweepRows, sweepSettingsLine } from "./sweep-report.ts";
 
-/** What report/sweep-page.ts draws: computed here, so the page imports no planning (nor planning the page). */
-export interface SweepPageData {
-  name: string;
-  settingsLine: string;
-  cellCount: number;
-  updatedAt: string;
-  resultsDir: string;
-  head: readonly string[];
+/** What report/sweep-page.ts draws (contract/sweep-page.ts), with the planning's own rows. */
+export interface SweepPageData extends SweepPageInput {
   rows: SweepRow[];
-  records: ResultRecord[];
-  /** null: no finished run yet */
-  charts: { rpsVsConnections: TopLevelSpec; p99VsRps: TopLevelSpec } | null;
 }
 
 /** `repeats`: runs a cell needs to count as finished when it keeps no count of its own (else pending). */

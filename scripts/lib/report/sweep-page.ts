@@ -1,27 +1,11 @@
 // A sweep's report page (results/sweep-<name>/report.html): the capacity charts of its runs and its cells.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { TopLevelSpec } from "vega-lite";
-import type { ResultRecord } from "../contract/record.ts";
+import type { SweepPageInput } from "../contract/sweep-page.ts";
 import { esc, type Figure, figure, page, table } from "./html.ts";
 import { chartSvg } from "./svg.ts";
 
 const NO_RUNS = "no finished run in this sweep yet";
-
-// NOTE: planning/sweep-page-data.ts computes this (its SweepPageData); the shape is repeated here because
-// report and planning import nothing from each other: the driver hands one to the other.
-/** What the page draws: the sweep's rows, its finished runs' records, the capacity charts' specs (null: none). */
-export interface SweepPageInput {
-  name: string;
-  settingsLine: string;
-  cellCount: number;
-  updatedAt: string;
-  resultsDir: string;
-  head: readonly string[];
-  rows: { cells: string[]; runs: string[] }[];
-  records: ResultRecord[];
-  charts: { rpsVsConnections: TopLevelSpec; p99VsRps: TopLevelSpec } | null;
-}
 
 async function capacityFigures(charts: SweepPageInput["charts"]): Promise<Figure[]> {
   return [
