@@ -47,15 +47,12 @@ function start(dir: string, busy: boolean): void {
     ["--import", "tsx", new URL(import.meta.url).pathname, "sample", dir, pid1Cpus()],
     { detached: true, stdio: "ignore" },
   );
-  const pids = [sampler.pid];
-  if (busy) {
-    const spin = spawn("timeout", ["3600", "sh", "-c", "while :; do :; done"], {
-      detached: true,
-      stdio: "ignore",
-    });
-    pids.push(spin.pid);
-  }
-  for (const c of [sampler]) c.unref();
+  const children = [sampler];
+  const spin = ["3600", "sh", "-c", "while :; do :; done"];
+  if (busy) children.push(spawn("timeout", spin, { detached: true, stdio: "ignore" }));
+  // NOTE: every child unref'd, or this process would wait for them (an hour) and the suite would never start
+  for (const c of children) c.unref();
+  const pids = children.map((c) => c.pid);
   writeFileSync(join(dir, "pids"), pids.join(" "));
   process.stdout.write(
     `machine-guard: PID 1 on CPUs ${pid1Cpus()}, sampled every 100 ms${busy ? "; one CPU kept busy" : ""}\n`,
