@@ -75,10 +75,10 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
   });
 
   test("Debian's wrk on one CPU with more pending timers than it can walk: bound generator, the RPS a lower bound", async () => {
-    // NOTE: 15,000 pending delay() timers on one thread of Debian's wrk: each pass walks them all
-    // (docs/generator.md). The lab's build keeps them in a heap and does not saturate here: so WRK=/usr/bin/wrk.
-    // NOTE: wrk connects all 15,000 before its loop runs (~3–4 s on one CPU); 8 s leaves a steady window after that.
-    const shape = ["-c", "15000", "-t", "1", "-R", "20000", "-d", "8s"];
+    // NOTE: 19,000 pending delay() timers on one thread of Debian's wrk: each pass walks them all
+    // (docs/generator.md), well past one CPU. The lab's build keeps them in a heap and does not saturate: so
+    // WRK=/usr/bin/wrk. wrk connects all of them before its loop runs (~4–5 s on one CPU); 10 s leaves a steady window.
+    const shape = ["-c", "19000", "-t", "1", "-R", "20000", "-d", "10s"];
     const r = await loadtestWith(
       { WRK: "/usr/bin/wrk" },
       s,
@@ -91,7 +91,17 @@ describe("server pinned to CPU 1 (2 workers, stub 50 ms)", {
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     const m = r.record?.measurements;
     assert.equal(r.record?.load.generator?.patchSet, null, "Debian's build ran");
-    assert.equal(r.record?.bound, "generator", `${r.record?.boundWhy} ${JSON.stringify(m?.steadyWindow)}`);
+    const why = `${r.record?.boundWhy} ${JSON.stringify(m?.steadyWindow)}`;
+    // NOTE: on a busy machine (make test BUSY=1) another task takes part of CPU 0 and wrk cannot reach 90 % of it on
+    // its own: then the run must say so (contention), and wrk plus the others still filled its CPU.
+    if (r.record?.bound === "contention") {
+      const gen = m?.contention?.generator;
+      assert.ok(gen, why);
+      const full = (m?.cpu.generatorOfItsCpusPct ?? 0) + gen.otherTasksCpuPct + gen.irqCpuPct;
+      assert.ok(full >= 90, `wrk's CPU was not full (${full.toFixed(0)} %): ${why}`);
+      return;
+    }
+    assert.equal(r.record?.bound, "generator", why);
     assert.match(r.record?.boundWhy ?? "", /lower bound of the server's/);
     assert.ok((m?.cpu.generatorOfItsCpusPct ?? 0) >= 90);
     assert.ok((m?.cpu.serverOfItsCpusPct ?? 100) < 90, "the server was not the limit");
