@@ -1,7 +1,8 @@
 // A run's ResultRecord, built purely from its parts: setup, environment, shards, measurements, verdict, bound.
 
+import type { GeneratorBuild } from "../contract/generator-build.ts";
 import type { Placement } from "../contract/placement.ts";
-import type { Bound, GeneratorBuild, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
+import type { Bound, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
 import type { Slo } from "../contract/slo.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import type { ShardSpec } from "../processes/wrk.ts";

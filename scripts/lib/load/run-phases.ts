@@ -1,9 +1,10 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
+import type { GeneratorBuild } from "../contract/generator-build.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { SidePinning } from "../contract/placement.ts";
-import type { GeneratorBuild, Mode, ResultRecord } from "../contract/record.ts";
+import type { Mode, ResultRecord } from "../contract/record.ts";
 import { runId } from "../contract/run-id.ts";
 import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";

@@ -1,6 +1,6 @@
 // Which wrk runs: the lab's own build (wrk/, by make deps) unless WRK=<path> names another; its identity for the record.
 import { join } from "node:path";
-import type { GeneratorBuild } from "../contract/record.ts";
+import type { GeneratorBuild } from "../contract/generator-build.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../core/paths.ts";
 import { shSync } from "../core/shell.ts";
