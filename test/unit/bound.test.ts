@@ -189,6 +189,7 @@ const side = (otherTasksCpuPct: number, runQueueWaitPct: number) => ({
   threads: 3,
   runQueueWaitUs: runQueueWaitPct * 10_000 * 30,
   runQueueWaitPct,
+  waitBehindOthersPct: runQueueWaitPct,
   worstIntervalWaitUs: 20_000,
   otherTasksCpuPct,
   irqCpuPct: 1,

@@ -33,8 +33,8 @@ export function contendedSides(m: Measurements, t: ContentionThresholds): string
       s.otherTasksCpuPct >= t.otherTasksCpuPct
         ? `other tasks took ${s.otherTasksCpuPct.toFixed(1)} % of CPUs ${s.cpus.join(",")} (≥ ${t.otherTasksCpuPct} %)`
         : "",
-      (s.waitBehindOthersPct ?? s.runQueueWaitPct) >= t.runQueueWaitPct
-        ? `run-queue wait behind other tasks ${(s.waitBehindOthersPct ?? s.runQueueWaitPct).toFixed(1)} % of the window (≥ ${t.runQueueWaitPct} %; all wait ${s.runQueueWaitPct.toFixed(1)} %, worst second ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms)`
+      s.waitBehindOthersPct >= t.runQueueWaitPct
+        ? `run-queue wait behind other tasks ${s.waitBehindOthersPct.toFixed(1)} % of the window (≥ ${t.runQueueWaitPct} %; all wait ${s.runQueueWaitPct.toFixed(1)} %, worst second ${(s.worstIntervalWaitUs / 1000).toFixed(1)} ms)`
         : "",
     ].filter(Boolean);
     return over.length ? [`${name}: ${over.join(", ")}`] : [];

@@ -165,8 +165,8 @@ export interface SideContention {
   runQueueWaitUs: number;
   /** runQueueWaitUs as a % of the window (one thread waiting the whole window = 100): behind anything, its own too */
   runQueueWaitPct: number;
-  /** the part of it behind other tasks: the wait × their share of the busy time on its CPUs (absent in early records) */
-  waitBehindOthersPct?: number;
+  /** the part of it behind other tasks: the wait × their share of the busy time on its CPUs */
+  waitBehindOthersPct: number;
   /** the worst sampling interval's summed wait (the live line's cadence: 1 s) */
   worstIntervalWaitUs: number;
   /** CPU of tasks that are neither side (nor ksoftirqd's network work) on its CPUs, % of those CPUs */

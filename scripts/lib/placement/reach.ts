@@ -14,9 +14,12 @@ export function remoteAllowed(inv?: Inventory): boolean {
   return process.env.ALLOW_REMOTE === "1" || inv?.allowRemote === true;
 }
 
+/** "[::1]" (a URL's hostname) → "::1"; anything else as it is. */
+const unbracket = (host: string): string => host.replace(/^\[(.*)\]$/, "$1");
+
 /** An IP literal on loopback (127.0.0.0/8, ::1), or the name localhost. */
 export function isLoopbackAddress(host: string): boolean {
-  const a = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const a = unbracket(host).toLowerCase();
   if (a === "localhost") return true;
   const v = isIP(a);
   return v !== 0 && LOOPBACK.check(a, v === 4 ? "ipv4" : "ipv6");
@@ -26,8 +29,9 @@ export function isLoopbackAddress(host: string): boolean {
 export function guardTarget(what: string, host: string, allowRemote: boolean, cfg?: NetConfig): void {
   if (allowRemote || isLoopbackAddress(host)) return;
   const c = cfg ?? loadNetConfig();
-  if (isLabAddress(host.replace(/^\[(.*)\]$/, "$1"), c)) return;
-  const kind = isIP(host.replace(/^\[(.*)\]$/, "$1")) ? "address" : "name (not an IP)";
+  const a = unbracket(host);
+  if (isLabAddress(a, c)) return;
+  const kind = isIP(a) ? "address" : "name (not an IP)";
   throw new InvalidRun(
     `${what}: ${kind} ${host} is outside loopback (127.0.0.0/8, ::1) and the lab's namespaces (${c.subnet}) — the lab sends nothing elsewhere; for real machines set ALLOW_REMOTE=1 (or "allowRemote": true in the inventory) on purpose`,
   );
