@@ -101,16 +101,23 @@ function untouchable(all: readonly Task[]): Set<number> {
 
 /** The user tasks that may run on a server CPU and elsewhere, whoever owns them (make doctor names them). */
 export function sharers(serverCpus: number[], pids?: readonly number[]): Task[] {
+  return sharing(serverCpus, tasks(pids));
+}
+
+function sharing(serverCpus: number[], of: Task[]): Task[] {
   const inside = new Set(serverCpus);
-  return tasks(pids).filter(
+  return of.filter(
     (t) => !t.kernel && t.cpus.some((c) => inside.has(c)) && t.cpus.some((c) => !inside.has(c)),
   );
 }
 
 /** What the shield moves: the sharers less PID 1 and the lab's own process tree (untouchable). */
 export function neighbours(serverCpus: number[], pids?: readonly number[]): Task[] {
-  const mine = untouchable(tasks());
-  return sharers(serverCpus, pids).filter((t) => !mine.has(t.pid));
+  // NOTE: /proc is walked once for the whole machine (the process tree needs it); `pids` only narrows the result.
+  const all = tasks();
+  const mine = untouchable(all);
+  const picked = pids ? all.filter((t) => pids.includes(t.pid)) : all;
+  return sharing(serverCpus, picked).filter((t) => !mine.has(t.pid));
 }
 
 /**
