@@ -31,7 +31,7 @@ test("the shield's tests pass inside a PID namespace of their own", {
     "unshare",
     [
       "--pid",
-      "--fork",
+      "--kill-child",
       "--mount-proc",
       process.execPath,
       "--import",
