@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import { performance } from "node:perf_hooks";
 import type { UwsModule } from "./native-uws.ts";
 import { checkRequest } from "./request-limits.ts";
+import { SENT_STAMP_HEADER, waitSinceStamp } from "./sent-stamp.ts";
 import type { LabStats } from "./stats.ts";
 import { Counters } from "./stats.ts";
 import { StubQueue } from "./stub.ts";
@@ -85,6 +86,9 @@ export class LabApp {
   // NOTE: exact routes know their path length; only the query string can make the URL long.
   private readonly ping = (res: Pending, req: HttpRequest): void => {
     this.counters.received();
+    // NOTE: the wait before this handler (wrk's write → now): kernel queues, this loop's backlog, the run queue.
+    const waited = waitSinceStamp(req.getHeader(SENT_STAMP_HEADER));
+    if (waited !== null) this.counters.beforeHandler.record(waited);
     if (this.rejected(res, req, true, 6)) return;
     if (this.draining) {
       this.send(res, "503 Service Unavailable", "draining");

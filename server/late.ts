@@ -1,4 +1,4 @@
-// How late the server's answers went out past the stub, measured in the worker: a fixed-width histogram, summed exactly.
+// Fixed-width µs histograms measured in the worker (lateness past the stub, wait before the handler), summed exactly.
 
 /** NOTE: 100 µs buckets up to 100 ms; the last bucket holds everything later (a worker that late is broken anyway). */
 export const LATE_BUCKET_US = 100;
@@ -10,7 +10,7 @@ export type LateBuckets = [number, number][];
 export class LateHistogram {
   private readonly counts = new Float64Array(LATE_BUCKETS);
 
-  /** lateUs: from the stub's due time (handler start + stub) to the answer written. */
+  /** lateUs: e.g. from the stub's due time (handler start + stub) to the answer written. */
   record(lateUs: number): void {
     const i = Math.min(LATE_BUCKETS - 1, Math.max(0, Math.floor(lateUs / LATE_BUCKET_US)));
     this.counts[i] = (this.counts[i] ?? 0) + 1;

@@ -21,6 +21,8 @@ export interface WorkerStats {
   listenerPauses?: number;
   /** how late answers went out past the stub ([100 µs bucket, count]); absent for server/peers/ */
   stubLate?: LateBuckets;
+  /** how long stamped requests waited before the handler ([100 µs bucket, count]; server/sent-stamp.ts) */
+  beforeHandler?: LateBuckets;
 }
 
 export interface LabStats {
@@ -51,6 +53,8 @@ export interface LabStats {
   /** every worker's stubLate summed (the server's own lateness past the stub, since start), bucket width below */
   stubLate?: LateBuckets;
   stubLateBucketUs?: number;
+  /** every worker's beforeHandler summed (wrk's write → the handler, stamped requests only), same buckets */
+  beforeHandler?: LateBuckets;
   perWorker: WorkerStats[];
 }
 
@@ -61,6 +65,7 @@ export class Counters {
   inFlight = 0;
   peakInFlight = 0;
   readonly late = new LateHistogram();
+  readonly beforeHandler = new LateHistogram();
 
   received(): void {
     this.requests++;
@@ -114,6 +119,9 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     total.stubLate = late.reduce<LateBuckets>((a, l) => addLate(a, l), []);
     total.stubLateBucketUs = LATE_BUCKET_US;
   }
+  const waits = perWorker.map((w) => w.beforeHandler);
+  if (waits.every((l) => l !== undefined))
+    total.beforeHandler = waits.reduce<LateBuckets>((a, l) => addLate(a, l), []);
   for (const w of perWorker) {
     total.requests += w.requests;
     addInto(total.responses, w.responses);

@@ -23,6 +23,7 @@ export function snapshot(id: number, c: Counters, guard: FdGuard, limit: number)
     paused: guard.paused,
     listenerPauses: guard.pauses,
     stubLate: c.late.sparse(),
+    beforeHandler: c.beforeHandler.sparse(),
   };
 }
 

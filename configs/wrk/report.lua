@@ -1,5 +1,6 @@
 -- report.lua: wrk done() hook writing summary + every non-empty latency bucket as one JSON file (wrk-report/1).
--- Env: WRK_REPORT=<path> (unset: JSON on stdout), WRK_REPORT_EXPORT=ffi (default) | latency_i | both.
+-- Env: WRK_REPORT=<path> (unset: JSON on stdout), WRK_REPORT_EXPORT=ffi (default) | latency_i | both,
+--      WRK_SEND_STAMP=<header>: the lab's wrk adds that header with each request's write time (wrk.send_stamp).
 -- NOTE: done() runs once, in the main Lua state, after wrk printed its text output; it never sees the `--` args.
 -- NOTE: the lab's wrk build passes a 4th argument to done(): the send lateness (slot -> written, us), a stats object
 --       like latency; its paced latency then runs from each request's slot. Debian's passes 3 (from the write).
@@ -9,6 +10,13 @@ local ffi = require("ffi")
 
 -- NOTE: the latency userdata holds a `stats *` (stats.h); ffi.cast("T**", userdata) points at that payload.
 ffi.cdef([[typedef struct { uint64_t count, limit, min, max; uint64_t data[]; } wrk_report_stats;]])
+
+-- NOTE: a field Debian's wrk never reads; the lab's stamps CLOCK_MONOTONIC µs, which only a server on the same
+--       machine can read against its own clock (the lab sets it only then).
+local stamp = os.getenv("WRK_SEND_STAMP")
+if stamp and stamp ~= "" then
+  wrk.send_stamp = stamp
+end
 
 local threads = {}
 local MODES = { ffi = true, latency_i = true, both = true }

@@ -1,10 +1,12 @@
 // Whose CPU was it: a busy loop on the server's CPU shows in the record as other tasks' CPU and run-queue wait.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { dominantPart, p99Parts } from "../../scripts/lib/contract/p99-parts.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
 import { runCli } from "../helpers/cli.ts";
 import { pacedRecord, pacedShape, SPLIT } from "../helpers/lab-run.ts";
@@ -63,12 +65,66 @@ test("a busy loop on the server's CPU reads contention; the same shape without i
     `wait quiet ${q.runQueueWaitPct} %, busy ${b.runQueueWaitPct} %`,
   );
   assert.equal(busy.bound, "contention", busy.boundWhy);
+  // NOTE: split: one clock, so the lab's wrk stamps each request; a request arriving while the loop holds CPU 1
+  // waits for the server's next slice, and that wait is the server's, not wrk's.
+  const [qw, bw] = [quiet.measurements.beforeHandlerUs, busy.measurements.beforeHandlerUs];
+  assert.ok(qw && bw, "the wait before the handler is recorded");
+  assert.ok(bw.count >= 0.9 * busy.measurements.serverCounted.requests, `${bw.count} stamped requests`);
+  assert.ok(bw.p99 >= 1000, `wait before the handler with the loop: p99 ${bw.p99} µs`);
   assert.match(busy.boundWhy ?? "", /^server: other tasks took [\d.]+ % of CPUs 1/);
   for (const r of busy.verdict.reasons.filter((x) => x.rule === "latency"))
     assert.match(r.detail, /the machine's, not the server's/);
-  // NOTE: mechanics, not a quiet machine: the quiet run's bound agrees with its own measurements.
-  const over = q.otherTasksCpuPct >= t.otherTasksCpuPct || q.waitBehindOthersPct >= t.runQueueWaitPct;
+  // NOTE: mechanics, not a quiet machine: the quiet run's bound agrees with its own measurements, either side's.
+  const sides = [q, quiet.measurements.contention?.generator].filter((x) => x !== null && x !== undefined);
+  const over = sides.some(
+    (x) => x.otherTasksCpuPct >= t.otherTasksCpuPct || x.waitBehindOthersPct >= t.runQueueWaitPct,
+  );
   assert.equal(quiet.bound === "contention", over, `${quiet.bound}: ${quiet.boundWhy}`);
+});
+
+// NOTE: a wrk that ended between pgrep and the signal is fine: ESRCH is ignored.
+function signal(pid: string, sig: NodeJS.Signals): void {
+  try {
+    process.kill(Number(pid), sig);
+  } catch {}
+}
+
+/** SIGSTOP every wrk aimed at `port` for stopMs of each 500 ms (wrk is this test's own) until `done` settles. */
+async function starve(port: number, stopMs: number, done: Promise<unknown>): Promise<void> {
+  let over = false;
+  void done.finally(() => {
+    over = true;
+  });
+  const pids = (): string[] =>
+    spawnSync("pgrep", ["-f", `wrk .*127\\.0\\.0\\.1:${port}/`], { encoding: "utf8" })
+      .stdout.split(/\s+/)
+      .filter(Boolean);
+  while (!over) {
+    const ps = pids();
+    for (const p of ps) signal(p, "SIGSTOP");
+    await sleep(stopMs);
+    for (const p of ps) signal(p, "SIGCONT");
+    await sleep(500 - stopMs);
+  }
+}
+
+test("a generator starved of CPU: its send lateness owns the p99, not the server", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const run = labRun("starved", 8079);
+  await starve(8079, 200, run);
+  const m = (await run).measurements;
+  assert.ok(m.sendLatenessUs && m.beforeHandlerUs, "send lateness and the wait before the handler recorded");
+  assert.ok(
+    m.sendLatenessUs.p99 >= 100_000,
+    `send lateness p99 ${m.sendLatenessUs.p99} µs with wrk stopped 40 %`,
+  );
+  assert.ok(
+    m.overStubUs.p99 >= 100_000,
+    `latency from the schedule carries it: over the stub ${m.overStubUs.p99} µs`,
+  );
+  assert.equal(dominantPart(m)?.key, "send", JSON.stringify(p99Parts(m)));
 });
 
 test("make lab REPEATS=2: two interleaved runs and a summary with n = 2", {

@@ -53,6 +53,17 @@ test("a connection closed during its delay keeps one request chain; Debian's wrk
   assert.equal(stock.code, 1, `the bug reproduces on Debian's wrk: ${stock.stdout}`);
 });
 
+test("wrk.send_stamp: every request carries its write time on the server's clock; Debian's wrk sends none", {
+  timeout: 60_000,
+}, async () => {
+  const lab = await script("stamp.sh");
+  assert.equal(lab.code, 0, lab.stdout + lab.stderr);
+  assert.match(lab.stdout, /^ok {3}\d+ requests: 0 unstamped, 0 stamps not increasing/m);
+  const stock = await script("stamp.sh", { WRK: "/usr/bin/wrk" });
+  assert.equal(stock.code, 1, `Debian's wrk has no send stamp: ${stock.stdout}`);
+  assert.match(stock.stdout, /^FAIL \d+ requests: [1-9]\d* unstamped/m);
+});
+
 test("latency from the schedule: slow answers show in the p99, the send lateness on its own", {
   timeout: 120_000,
 }, async () => {

@@ -1,9 +1,12 @@
-// The server's own lateness: a worker's histogram, the exact sum across workers, and the delta between two readings.
+// The server's own histograms (lateness, wait before the handler): exact sums, deltas, the p99 parts they name.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { serverLateness } from "../../scripts/lib/load/server-late.ts";
+import { dominantPart, namedPct, p99Parts } from "../../scripts/lib/contract/p99-parts.ts";
+import type { Measurements } from "../../scripts/lib/contract/record.ts";
+import { beforeHandler, serverLateness } from "../../scripts/lib/load/server-late.ts";
 import type { LabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { addLate, LATE_BUCKETS, LateHistogram } from "../../server/late.ts";
+import { waitSinceStamp } from "../../server/sent-stamp.ts";
 import { sumWorkers, type WorkerStats } from "../../server/stats.ts";
 
 const worker = (id: number, lateUs: number[]): WorkerStats => {
@@ -74,4 +77,62 @@ test("summed exactly across workers, then percentiles of the answers between two
   const peer = { ...before, stubLate: undefined };
   assert.equal(serverLateness(peer, peer), null);
   assert.equal(serverLateness(before, before), null);
+});
+
+test("the wait before the handler: summed across workers like the lateness; null when no request was stamped", () => {
+  const stamped = (id: number, waitUs: number[]): WorkerStats => {
+    const h = new LateHistogram();
+    for (const us of waitUs) h.record(us);
+    return { ...worker(id, []), beforeHandler: h.sparse() };
+  };
+  const before = sum(stamped(1, []), stamped(2, [30]));
+  const after = sum(stamped(1, Array<number>(99).fill(40)), stamped(2, [30, 4200]));
+  assert.deepEqual(beforeHandler(before, after), {
+    count: 100,
+    p50: 100,
+    p99: 100,
+    p99_9: 4300,
+    max: 4300,
+    beyondUs: LATE_BUCKETS * 100,
+    beyond: 0,
+  });
+  assert.equal(beforeHandler(before, before), null, "nothing stamped between the readings");
+  assert.equal(
+    beforeHandler(sum(worker(1, [1])), sum(worker(1, [1]))),
+    null,
+    "a server without the histogram",
+  );
+});
+
+test("the stamp read against the server's clock: unstamped or garbage → null, a stamp from the future → 0", () => {
+  const now = Number(process.hrtime.bigint() / 1000n);
+  const w = waitSinceStamp(String(now - 5000));
+  assert.ok(w !== null && w >= 5000 && w < 1_000_000, `a 5 ms old stamp read as ${w} µs`);
+  assert.equal(waitSinceStamp(""), null);
+  assert.equal(waitSinceStamp("12ab"), null);
+  assert.equal(waitSinceStamp(String(now + 1e9)), 0);
+});
+
+test("the p99 parts: in a request's order, their p99s as a share of the over-stub p99, the largest named", () => {
+  const part = (p99: number) => ({ count: 1, p50: 0, p90: 0, p99, p99_9: 0, max: 0, beyondUs: 0, beyond: 0 });
+  const m = {
+    overStubUs: { p50: 0, p99: 10_000 },
+    sendLatenessUs: part(2000),
+    beforeHandlerUs: part(5000),
+    serverLateUs: part(1500),
+  } as unknown as Measurements;
+  assert.deepEqual(
+    p99Parts(m).map((p) => [p.key, p.p99Us]),
+    [
+      ["send", 2000],
+      ["beforeHandler", 5000],
+      ["serverOwn", 1500],
+    ],
+  );
+  assert.equal(namedPct(m), 85);
+  assert.equal(dominantPart(m)?.key, "beforeHandler");
+  const bare = { overStubUs: { p50: 0, p99: -300 }, serverLateUs: null } as unknown as Measurements;
+  assert.deepEqual(p99Parts(bare), []);
+  assert.equal(namedPct(bare), null, "nothing measured, and no p99 over the stub");
+  assert.equal(dominantPart(bare), null);
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tiny HTTP/1.1 keep-alive server for wrk's tests (127.0.0.1 only).
 
-Counts every request with its arrival time and its connection, and on SIGTERM
-writes {"requests": [[t, conn], ...], "connections": N} as JSON to --out.
+Counts every request with its arrival time (CLOCK_MONOTONIC s), its connection and
+its X-Lab-Sent stamp (us, or null), and on SIGTERM writes
+{"requests": [[t, conn, stamp], ...], "connections": N} as JSON to --out.
   --close-after N --close-ms M  close a connection M ms after its N-th response
                                 (i.e. while a paced client sits in its delay)
   --slow-every N --slow-ms M    answer every N-th request M ms late
@@ -23,6 +24,14 @@ RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\
 log, nconn, nreq = [], 0, 0
 
 
+def stamp_of(head):
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-lab-sent":
+            return int(value.strip())
+    return None
+
+
 class Conn(asyncio.Protocol):
     def connection_made(self, tr):
         global nconn
@@ -33,8 +42,8 @@ class Conn(asyncio.Protocol):
         global nreq
         self.buf += data
         while b"\r\n\r\n" in self.buf:
-            _, self.buf = self.buf.split(b"\r\n\r\n", 1)
-            log.append((time.monotonic(), self.id))
+            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            log.append((time.monotonic(), self.id, stamp_of(head)))
             nreq += 1
             self.n += 1
             loop = asyncio.get_running_loop()

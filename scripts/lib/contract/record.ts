@@ -54,6 +54,17 @@ export interface RunSample {
   };
 }
 
+/** A histogram the server kept (µs, upper bounds of 100 µs buckets); `beyond` values were ≥ beyondUs. */
+export interface ServerBucketsUs {
+  count: number;
+  p50: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+  beyondUs: number;
+  beyond: number;
+}
+
 export interface Measurements {
   /** responses wrk completed, all shards */
   requests: number;
@@ -107,15 +118,14 @@ export interface Measurements {
    * waited in the server's socket before its handler ran is not in it. `beyond` answers were ≥ beyondUs late.
    * Absent in earlier records; null when the server does not report it (server/peers/).
    */
-  serverLateUs?: {
-    count: number;
-    p50: number;
-    p99: number;
-    p99_9: number;
-    max: number;
-    beyondUs: number;
-    beyond: number;
-  } | null;
+  serverLateUs?: ServerBucketsUs | null;
+  /**
+   * How long a request waited before the server's handler ran, µs (same buckets): from the lab's wrk writing it
+   * (its stamp, CLOCK_MONOTONIC) to the handler's start — loopback delivery, the socket's queue while the worker's
+   * loop was busy or off its CPU. Only where both sides share this machine's clock; absent in earlier records, null
+   * when the requests carried no stamp (Debian's wrk, a real remote host, server/peers/).
+   */
+  beforeHandlerUs?: ServerBucketsUs | null;
   /** paced latency from each request's scheduled slot (the lab's wrk) or from its write (Debian's); absent: write */
   latencyFrom?: "schedule" | "write";
   /**

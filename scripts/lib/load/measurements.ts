@@ -45,6 +45,7 @@ export interface Collected {
   contention: Measurements["contention"];
   server: ServerDelta;
   serverLate: Measurements["serverLateUs"];
+  beforeHandler: Measurements["beforeHandlerUs"];
   cpu: CpuFigures;
   rssBytes: number;
   connectionsEstablished: number;
@@ -82,6 +83,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     connectedAtS: c.connectedAtS,
     cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
     serverLateUs: c.serverLate,
+    beforeHandlerUs: c.beforeHandler,
     latencyFrom: merged.latencyFrom,
     sendLatenessUs: merged.lateness ? latenessSummary(merged.lateness) : null,
     contention: c.contention,

@@ -1,5 +1,6 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
+import { SENT_STAMP_HEADER } from "../../../server/sent-stamp.ts";
 import type { GeneratorBuild } from "../contract/generator-build.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
@@ -29,7 +30,7 @@ import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-c
 import { LiveSampler } from "./live.ts";
 import { type Collected, serverDelta } from "./measurements.ts";
 import { runSamples } from "./samples.ts";
-import { serverLateness } from "./server-late.ts";
+import { beforeHandler, serverLateness } from "./server-late.ts";
 import { drainTimeWait } from "./time-wait.ts";
 
 export interface RunOptions {
@@ -111,6 +112,8 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
     targetRps: slo.targetRps,
     prefix: req.shardPrefix ?? (() => tasksetPrefix(placement.generatorCpus)),
     wrk: generator.path,
+    // NOTE: a monotonic stamp means something only on the server's own machine: not on a real remote host.
+    ...(req.remote?.cpuUnknown.length ? {} : { sendStamp: SENT_STAMP_HEADER }),
   };
   return { o, log, signal, generator, base, origin, slo, conns, cap, startedAt, id, plan, placement };
 }
@@ -214,6 +217,7 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
     contention: r.live.contentionOver(p.conns, settleS, wrkEndS),
     server: serverDelta(r.before, r.after),
     serverLate: serverLateness(r.before, r.after),
+    beforeHandler: beforeHandler(r.before, r.after),
     cpu: {
       serverPct: r.live.serverCpu.percent(),
       generatorPct: r.live.wrkCpu.percent(),

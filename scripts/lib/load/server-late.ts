@@ -1,15 +1,26 @@
-// The server's own lateness past the stub over the measured phase, from two readings of its summed histogram.
+// The server's own histograms over the measured phase (lateness past the stub, wait before the handler), from two
+// readings of their sums across workers.
 import { addLate, LATE_BUCKET_US, LATE_BUCKETS, type LateBuckets } from "../../../server/late.ts";
-import type { Measurements } from "../contract/record.ts";
+import type { ServerBucketsUs } from "../contract/record.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 
-type ServerLate = NonNullable<Measurements["serverLateUs"]>;
+/** The server's own lateness; null when the server does not report it (the peers) or answered nothing between. */
+export function serverLateness(before: LabStats, after: LabStats): ServerBucketsUs | null {
+  return bucketsDelta(before.stubLate, after.stubLate, after.stubLateBucketUs ?? LATE_BUCKET_US);
+}
 
-/** null when the server does not report it (the comparison peers) or answered nothing in between. */
-export function serverLateness(before: LabStats, after: LabStats): ServerLate | null {
-  if (!before.stubLate || !after.stubLate) return null;
-  const width = after.stubLateBucketUs ?? LATE_BUCKET_US;
-  const delta = addLate(after.stubLate, before.stubLate, -1);
+/** The wait before the handler; null when no request between the readings carried wrk's stamp. */
+export function beforeHandler(before: LabStats, after: LabStats): ServerBucketsUs | null {
+  return bucketsDelta(before.beforeHandler, after.beforeHandler, after.stubLateBucketUs ?? LATE_BUCKET_US);
+}
+
+function bucketsDelta(
+  before: LateBuckets | undefined,
+  after: LateBuckets | undefined,
+  width: number,
+): ServerBucketsUs | null {
+  if (!before || !after) return null;
+  const delta = addLate(after, before, -1);
   const count = delta.reduce((a, [, c]) => a + c, 0);
   if (count <= 0) return null;
   const at = (q: number): number => upperBound(delta, count * q, width);

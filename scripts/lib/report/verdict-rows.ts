@@ -1,4 +1,5 @@
 // The header's verdict table: every rule of the lab contract, what it requires and what this run measured.
+import { namedPct, p99Parts } from "../contract/p99-parts.ts";
 import { RULES } from "../contract/reasons.ts";
 import type { ResultRecord, Rule } from "../contract/record.ts";
 import { int, ms } from "../core/format.ts";
@@ -34,7 +35,7 @@ const EXPLAIN: Record<Rule, Explain> = {
   },
   latency: (r) => ({
     requirement: `p${r.slo.percentile} ≤ ${r.slo.stubMs + r.slo.overheadBudgetMs} ms (stub ${r.slo.stubMs} + budget ${r.slo.overheadBudgetMs})`,
-    measured: `p${r.slo.percentile} ${ms(r.measurements.judgedUs ?? r.measurements.latencyUs.p99)} ms (${int(r.measurements.requests)} requests)${p99Parts(r)}`,
+    measured: `p${r.slo.percentile} ${ms(r.measurements.judgedUs ?? r.measurements.latencyUs.p99)} ms (${int(r.measurements.requests)} requests)${p99PartsText(r)}`,
   }),
   crosscheck: (r) => {
     const s = r.measurements.serverCounted;
@@ -60,14 +61,13 @@ const EXPLAIN: Record<Rule, Explain> = {
 };
 
 // NOTE: the p99 over the stub beside its parts, each at its own p99: they overlap, so they are not a sum.
-function p99Parts(r: ResultRecord): string {
+function p99PartsText(r: ResultRecord): string {
   const m = r.measurements;
-  const parts = [
-    m.serverLateUs ? `the server's own ≤ ${ms(m.serverLateUs.p99)}` : null,
-    m.sendLatenessUs ? `wrk's send lateness ${ms(m.sendLatenessUs.p99)}` : null,
-  ].filter(Boolean);
+  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)}`);
+  const named = namedPct(m);
   const from = m.latencyFrom === "schedule" ? "from the schedule" : "from the write";
-  return `; over the stub ${ms(m.overStubUs.p99)} ms ${from}${parts.length ? ` — parts at their own p99: ${parts.join(", ")} ms` : ""}`;
+  const share = named === null ? "" : ` (together ${named.toFixed(0)} % of it)`;
+  return `; over the stub ${ms(m.overStubUs.p99)} ms ${from}${parts.length ? ` — parts at their own p99: ${parts.join(", ")} ms${share}` : ""}`;
 }
 
 export function ruleRows(r: ResultRecord): RuleRow[] {

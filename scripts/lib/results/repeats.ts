@@ -1,4 +1,5 @@
 // Repeats of one shape (make lab REPEATS=n): n, median and min–max per mode, and how many passed — never one run.
+import { namedPct } from "../contract/p99-parts.ts";
 import type { Mode, ResultRecord } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
 import { int, textTable } from "../core/format.ts";
@@ -27,6 +28,11 @@ const ROWS: Row[] = [
     "wrk send lateness p99 ms",
     (rs) => fmtSpread(spread(of(rs, (r) => r.measurements.sendLatenessUs?.p99)), ms),
   ],
+  [
+    "wait before handler p99 ms",
+    (rs) => fmtSpread(spread(of(rs, (r) => r.measurements.beforeHandlerUs?.p99)), ms),
+  ],
+  ["parts name % of over-stub p99", (rs) => fmtSpread(spread(of(rs, (r) => namedPct(r.measurements))), pct)],
   [
     "server % of its CPUs",
     (rs) => fmtSpread(spread(of(rs, (r) => r.measurements.cpu.serverOfItsCpusPct)), pct),

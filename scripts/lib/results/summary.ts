@@ -2,6 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { namedPct, p99Parts } from "../contract/p99-parts.ts";
 import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord, SideContention } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
@@ -36,15 +37,14 @@ export function summaryText(r: ResultRecord, dir: string): string {
 function partsLine(r: ResultRecord): string[] {
   const m = r.measurements;
   if (r.load.mode !== "paced") return [];
-  const send = m.sendLatenessUs
-    ? `wrk's send lateness p99 ${ms(m.sendLatenessUs.p99)} ms (max ${ms(m.sendLatenessUs.max)})`
-    : `wrk's send lateness not measured (Debian's wrk: ${int(m.paced?.late ?? 0)} requests > 1 ms late)`;
-  const own = m.serverLateUs
-    ? `the server's own ≤ ${ms(m.serverLateUs.p99)} ms`
-    : "the server's own not reported";
+  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)}`);
+  if (!m.sendLatenessUs)
+    parts.push(`wrk's send lateness not measured (${int(m.paced?.late ?? 0)} requests > 1 ms late)`);
+  if (!m.beforeHandlerUs) parts.push("the wait before the handler not measured (no send stamp)");
+  const named = namedPct(m);
   const from = m.latencyFrom === "schedule" ? "from each request's scheduled slot" : "from its write";
   return [
-    `  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${own} · ${send} — each its own p99, not a sum`,
+    `  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${parts.join(" · ")} ms — each its own p99, not a sum${named === null ? "" : `; together ${named.toFixed(0)} % of it`}`,
   ];
 }
 

@@ -1,0 +1,45 @@
+// The p99 over the stub and the parts that name it, each at its own p99: wrk's send lateness, the wait before the
+// server's handler, the server's own lateness. They overlap in time and their p99s do not add: a share, not a sum.
+import type { Measurements } from "./record.ts";
+
+export type PartKey = "send" | "beforeHandler" | "serverOwn";
+
+export interface P99Part {
+  key: PartKey;
+  /** for people: "wrk's send lateness" */
+  label: string;
+  p99Us: number;
+}
+
+const LABELS: Record<PartKey, string> = {
+  send: "wrk's send lateness",
+  beforeHandler: "wait before the handler",
+  serverOwn: "the server's own lateness",
+};
+
+/** The parts this run measured, in a request's order (sent, waited, answered); absent ones are left out. */
+export function p99Parts(m: Measurements): P99Part[] {
+  const found: [PartKey, number | undefined][] = [
+    ["send", m.sendLatenessUs?.p99],
+    ["beforeHandler", m.beforeHandlerUs?.p99],
+    ["serverOwn", m.serverLateUs?.p99],
+  ];
+  return found.flatMap(([key, p99Us]) => (p99Us === undefined ? [] : [{ key, label: LABELS[key], p99Us }]));
+}
+
+/**
+ * The parts' p99s summed, as a percentage of the over-stub p99: how much of it the record names. null when
+ * nothing is measured or the p99 is not over the stub.
+ */
+// NOTE: a p99 of a sum is at most the sum of the p99s, so this can pass 100 %: it says "named", not "explained".
+export function namedPct(m: Measurements): number | null {
+  const parts = p99Parts(m);
+  const over = m.overStubUs.p99;
+  if (parts.length === 0 || !(over > 0)) return null;
+  return (100 * parts.reduce((a, p) => a + p.p99Us, 0)) / over;
+}
+
+/** The part with the largest p99 (ties: the earlier in a request's order); null when none is measured. */
+export function dominantPart(m: Measurements): P99Part | null {
+  return p99Parts(m).reduce<P99Part | null>((a, p) => (a === null || p.p99Us > a.p99Us ? p : a), null);
+}

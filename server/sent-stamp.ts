@@ -1,0 +1,17 @@
+// The generator's write stamp (the lab's wrk, wrk.send_stamp): how long a request waited before its handler ran.
+import { performance } from "node:perf_hooks";
+
+/** The header the lab's wrk writes its CLOCK_MONOTONIC µs into (configs/wrk/report.lua, wrk/patches/send-stamp). */
+export const SENT_STAMP_HEADER = "x-lab-sent";
+
+// NOTE: performance.now() and process.hrtime() both read libuv's CLOCK_MONOTONIC, the clock wrk stamps with;
+// the offset between them is fixed, so one reading at load turns performance.now() into that clock's µs.
+const MONO_ORIGIN_US = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
+
+/** µs from the stamp (the request's write) to now, the handler's start; null when unstamped or unreadable. */
+export function waitSinceStamp(stamp: string): number | null {
+  if (stamp === "") return null;
+  const sentUs = Number(stamp);
+  if (!Number.isFinite(sentUs)) return null;
+  return Math.max(0, MONO_ORIGIN_US + performance.now() * 1000 - sentUs);
+}
