@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import { performance } from "node:perf_hooks";
 import type { UwsModule } from "./native-uws.ts";
 import { checkRequest } from "./request-limits.ts";
-import { SENT_STAMP_HEADER, waitSinceStamp } from "./sent-stamp.ts";
+import { ANSWER_STAMP_HEADER, answerStamp, SENT_STAMP_HEADER, waitSinceStamp } from "./stamps.ts";
 import type { LabStats } from "./stats.ts";
 import { Counters } from "./stats.ts";
 import { StubQueue } from "./stub.ts";
@@ -18,6 +18,8 @@ export interface AppHooks {
 
 interface Pending extends HttpResponse {
   aborted?: boolean;
+  /** the request carried wrk's send stamp: its answer carries this server's */
+  stamped?: boolean;
 }
 
 const KNOWN = new Set(["/ping", "/ping/", "/healthz", "/__lab/stats"]);
@@ -59,9 +61,15 @@ export class LabApp {
   }
 
   // NOTE: while draining, answers carry "Connection: close" so keep-alive clients leave.
-  private send(res: HttpResponse, status: string, body: string, allow?: string, close = this.draining): void {
+  private send(
+    res: HttpResponse,
+    status: string,
+    body: string,
+    header?: [string, string],
+    close = this.draining,
+  ): void {
     res.writeStatus(status).writeHeader("content-type", "text/plain");
-    if (allow) res.writeHeader("allow", allow);
+    if (header) res.writeHeader(header[0], header[1]);
     res.end(body, close);
     this.counters.responded(Number.parseInt(status, 10));
   }
@@ -77,7 +85,10 @@ export class LabApp {
   private readonly answer = (res: Pending, dueMs: number): void => {
     if (res.aborted) return; // NOTE: an aborted response must never be written to.
     this.counters.finished();
-    res.cork(() => this.send(res, "200 OK", "pong"));
+    // NOTE: a stamped request's answer says when it was written, for the lab's wrk to time its way back.
+    res.cork(() =>
+      this.send(res, "200 OK", "pong", res.stamped ? [ANSWER_STAMP_HEADER, answerStamp()] : undefined),
+    );
     // NOTE: the server's own lateness: handler start + stub → answer written (its event loop's lag, its writes).
     this.counters.late.record((performance.now() - dueMs) * 1000);
     if (this.draining && this.counters.inFlight === 0) this.hooks.drained();
@@ -88,7 +99,10 @@ export class LabApp {
     this.counters.received();
     // NOTE: the wait before this handler (wrk's write → now): kernel queues, this loop's backlog, the run queue.
     const waited = waitSinceStamp(req.getHeader(SENT_STAMP_HEADER));
-    if (waited !== null) this.counters.beforeHandler.record(waited);
+    if (waited !== null) {
+      this.counters.beforeHandler.record(waited);
+      res.stamped = true;
+    }
     if (this.rejected(res, req, true, 6)) return;
     if (this.draining) {
       this.send(res, "503 Service Unavailable", "draining");
@@ -146,7 +160,7 @@ export class LabApp {
     this.counters.received();
     if (this.rejected(res, req, false)) return;
     const url = req.getUrl();
-    if (KNOWN.has(url)) this.send(res, "405 Method Not Allowed", "method not allowed", "GET");
+    if (KNOWN.has(url)) this.send(res, "405 Method Not Allowed", "method not allowed", ["allow", "GET"]);
     else this.send(res, "404 Not Found", "not found");
   };
 }

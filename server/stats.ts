@@ -21,7 +21,7 @@ export interface WorkerStats {
   listenerPauses?: number;
   /** how late answers went out past the stub ([100 µs bucket, count]); absent for server/peers/ */
   stubLate?: LateBuckets;
-  /** how long stamped requests waited before the handler ([100 µs bucket, count]; server/sent-stamp.ts) */
+  /** how long stamped requests waited before the handler ([100 µs bucket, count]; server/stamps.ts) */
   beforeHandler?: LateBuckets;
 }
 

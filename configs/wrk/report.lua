@@ -1,9 +1,11 @@
 -- report.lua: wrk done() hook writing summary + every non-empty latency bucket as one JSON file (wrk-report/1).
 -- Env: WRK_REPORT=<path> (unset: JSON on stdout), WRK_REPORT_EXPORT=ffi (default) | latency_i | both,
---      WRK_SEND_STAMP=<header>: the lab's wrk adds that header with each request's write time (wrk.send_stamp).
+--      WRK_SEND_STAMP=<header>: the lab's wrk adds that header with each request's write time (wrk.send_stamp),
+--      WRK_ANSWER_STAMP=<header>: and reads the server's write time from that answer header (wrk.answer_stamp).
 -- NOTE: done() runs once, in the main Lua state, after wrk printed its text output; it never sees the `--` args.
 -- NOTE: the lab's wrk build passes a 4th argument to done(): the send lateness (slot -> written, us), a stats object
 --       like latency; its paced latency then runs from each request's slot. Debian's passes 3 (from the write).
+--       With wrk.answer_stamp a 5th: the read lateness (the server's write -> wrk read the answer, us).
 -- NOTE: an error() inside done()/setup()/init() is unprotected: wrk prints "PANIC: ..." and exits 1 (loud).
 --       An error at file top level is only printed and wrk runs anyway, so never validate there.
 local ffi = require("ffi")
@@ -13,9 +15,12 @@ ffi.cdef([[typedef struct { uint64_t count, limit, min, max; uint64_t data[]; } 
 
 -- NOTE: a field Debian's wrk never reads; the lab's stamps CLOCK_MONOTONIC µs, which only a server on the same
 --       machine can read against its own clock (the lab sets it only then).
-local stamp = os.getenv("WRK_SEND_STAMP")
+local stamp, answer = os.getenv("WRK_SEND_STAMP"), os.getenv("WRK_ANSWER_STAMP")
 if stamp and stamp ~= "" then
   wrk.send_stamp = stamp
+end
+if answer and answer ~= "" then
+  wrk.answer_stamp = answer
 end
 
 local threads = {}
@@ -102,7 +107,22 @@ local function write_histogram(out, vals, cnts)
   out:write(ffi.string(buf, pos + 1))
 end
 
-function done(summary, latency, _requests, lateness)
+-- A µs stats object (the lab's wrk's send or read lateness) as ',"<key>":{"count":n,"histogram":[...]}' or null.
+local function write_stats(out, key, st)
+  if not st then
+    out:write(',"', key, '":null')
+    return
+  end
+  local v, c, total, count = export_ffi(st)
+  if total ~= count then
+    v, c = export_latency_i(st)
+  end
+  out:write(',"', key, '":{"count":', int(count), ',"histogram":[')
+  write_histogram(out, v, c)
+  out:write("}")
+end
+
+function done(summary, latency, _requests, lateness, read_lateness)
   local mode = os.getenv("WRK_REPORT_EXPORT") or "ffi"
   local vals, cnts, export = nil, nil, "ffi"
   local count
@@ -153,17 +173,8 @@ function done(summary, latency, _requests, lateness)
     write_histogram(out, export_latency_i(latency))
   end
   out:write(',"latency_from":"', lateness and "schedule" or "write", '"')
-  if lateness then
-    local lv, lc, ltotal, lcount = export_ffi(lateness)
-    if ltotal ~= lcount then
-      lv, lc = export_latency_i(lateness)
-    end
-    out:write(',"lateness":{"count":', int(lcount), ',"histogram":[')
-    write_histogram(out, lv, lc)
-    out:write("}")
-  else
-    out:write(',"lateness":null')
-  end
+  write_stats(out, "lateness", lateness)
+  write_stats(out, "read_lateness", read_lateness)
   if paced then
     out:write(',"paced":{"rate":', real(paced.rate), ',"threads":', int(paced.threads))
     out:write(',"late":', int(paced.late), ',"max_late_us":', int(paced.max_late_us), "}}\n")

@@ -96,6 +96,10 @@ describe("report.html of a real small run (2 workers, paced 200 RPS over 200 con
       );
       const latency = rows.find((x) => x[0] === "latency")?.[2] ?? "";
       assert.ok(latency.includes(`${ms(rec.measurements.judgedUs)} ms`), latency);
+      // the p99's parts, each at its own p99, in the verdict table (this run is on one machine: stamped)
+      const wait = rec.measurements.beforeHandlerUs;
+      assert.ok(wait, "the wait before the handler is recorded");
+      assert.match(latency, new RegExp(`wait before the handler ${ms(wait.p99).replace(".", "\\.")}\\b`));
     } finally {
       await r.close();
     }

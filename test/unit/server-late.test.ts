@@ -6,7 +6,7 @@ import type { Measurements } from "../../scripts/lib/contract/record.ts";
 import { beforeHandler, serverLateness } from "../../scripts/lib/load/server-late.ts";
 import type { LabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { addLate, LATE_BUCKETS, LateHistogram } from "../../server/late.ts";
-import { waitSinceStamp } from "../../server/sent-stamp.ts";
+import { waitSinceStamp } from "../../server/stamps.ts";
 import { sumWorkers, type WorkerStats } from "../../server/stats.ts";
 
 const worker = (id: number, lateUs: number[]): WorkerStats => {
@@ -120,6 +120,7 @@ test("the p99 parts: in a request's order, their p99s as a share of the over-stu
     sendLatenessUs: part(2000),
     beforeHandlerUs: part(5000),
     serverLateUs: part(1500),
+    readLatenessUs: part(1000),
   } as unknown as Measurements;
   assert.deepEqual(
     p99Parts(m).map((p) => [p.key, p.p99Us]),
@@ -127,9 +128,10 @@ test("the p99 parts: in a request's order, their p99s as a share of the over-stu
       ["send", 2000],
       ["beforeHandler", 5000],
       ["serverOwn", 1500],
+      ["read", 1000],
     ],
   );
-  assert.equal(namedPct(m), 85);
+  assert.equal(namedPct(m), 95);
   assert.equal(dominantPart(m)?.key, "beforeHandler");
   const bare = { overStubUs: { p50: 0, p99: -300 }, serverLateUs: null } as unknown as Measurements;
   assert.deepEqual(p99Parts(bare), []);

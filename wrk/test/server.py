@@ -7,6 +7,7 @@ its X-Lab-Sent stamp (us, or null), and on SIGTERM writes
   --close-after N --close-ms M  close a connection M ms after its N-th response
                                 (i.e. while a paced client sits in its delay)
   --slow-every N --slow-ms M    answer every N-th request M ms late
+Every answer carries X-Lab-Done: its write time (CLOCK_MONOTONIC us).
 Prints the bound port on stdout once listening.
 """
 import argparse, asyncio, json, signal, time
@@ -55,7 +56,9 @@ class Conn(asyncio.Protocol):
     def answer(self, n):
         if self.tr.is_closing():
             return
-        self.tr.write(RESP)
+        # NOTE: the answer's stamp (wrk.answer_stamp): CLOCK_MONOTONIC us at this write
+        done = b"X-Lab-Done: %d\r\n" % int(time.monotonic() * 1e6)
+        self.tr.write(RESP.replace(b"\r\n\r\n", b"\r\n" + done + b"\r\n", 1))
         if a.close_after and n % a.close_after == 0:
             asyncio.get_running_loop().call_later(a.close_ms / 1000, self.tr.close)
 

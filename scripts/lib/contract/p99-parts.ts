@@ -1,8 +1,8 @@
 // The p99 over the stub and the parts that name it, each at its own p99: wrk's send lateness, the wait before the
-// server's handler, the server's own lateness. They overlap in time and their p99s do not add: a share, not a sum.
+// server's handler, the server's own lateness, wrk's read lateness. Their p99s do not add: a share, not a sum.
 import type { Measurements } from "./record.ts";
 
-export type PartKey = "send" | "beforeHandler" | "serverOwn";
+export type PartKey = "send" | "beforeHandler" | "serverOwn" | "read";
 
 export interface P99Part {
   key: PartKey;
@@ -15,14 +15,16 @@ const LABELS: Record<PartKey, string> = {
   send: "wrk's send lateness",
   beforeHandler: "wait before the handler",
   serverOwn: "the server's own lateness",
+  read: "wrk's read lateness",
 };
 
-/** The parts this run measured, in a request's order (sent, waited, answered); absent ones are left out. */
+/** The parts this run measured, in a request's order (sent, waited, answered, read); absent ones are left out. */
 export function p99Parts(m: Measurements): P99Part[] {
   const found: [PartKey, number | undefined][] = [
     ["send", m.sendLatenessUs?.p99],
     ["beforeHandler", m.beforeHandlerUs?.p99],
     ["serverOwn", m.serverLateUs?.p99],
+    ["read", m.readLatenessUs?.p99],
   ];
   return found.flatMap(([key, p99Us]) => (p99Us === undefined ? [] : [{ key, label: LABELS[key], p99Us }]));
 }

@@ -1,6 +1,7 @@
 // The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
 import type { GeneratorBuild } from "./generator-build.ts";
 import type { Bucket } from "./histogram.ts";
+import type { ServerBucketsUs, WrkLatenessUs } from "./lateness.ts";
 import type { Placement } from "./placement.ts";
 import type { Slo } from "./slo.ts";
 import type { TuningSnapshot } from "./tuning-snapshot.ts";
@@ -52,17 +53,6 @@ export interface RunSample {
     serverWaitMsPerS: number | null;
     generatorWaitMsPerS: number | null;
   };
-}
-
-/** A histogram the server kept (µs, upper bounds of 100 µs buckets); `beyond` values were ≥ beyondUs. */
-export interface ServerBucketsUs {
-  count: number;
-  p50: number;
-  p99: number;
-  p99_9: number;
-  max: number;
-  beyondUs: number;
-  beyond: number;
 }
 
 export interface Measurements {
@@ -132,14 +122,12 @@ export interface Measurements {
    * The generator's send lateness (scheduled slot → written), µs, every paced request of every shard merged
    * exactly: the lab's wrk only (null otherwise; Debian's counts only the late ones: paced.late).
    */
-  sendLatenessUs?: {
-    count: number;
-    p50: number;
-    p90: number;
-    p99: number;
-    p99_9: number;
-    max: number;
-  } | null;
+  sendLatenessUs?: WrkLatenessUs | null;
+  /**
+   * wrk's read lateness (the server's write, stamped in its answer → wrk read it), µs, every shard merged exactly:
+   * the answer's way back. The lab's wrk on the server's machine only; absent in earlier records, else null.
+   */
+  readLatenessUs?: WrkLatenessUs | null;
   /**
    * Whose CPU was it, per side, over the steady window (lab contract, "Contention"): null for a side this machine
    * cannot read (another host). Absent in earlier records, null without a steady window.

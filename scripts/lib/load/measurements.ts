@@ -86,6 +86,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     beforeHandlerUs: c.beforeHandler,
     latencyFrom: merged.latencyFrom,
     sendLatenessUs: merged.lateness ? latenessSummary(merged.lateness) : null,
+    readLatenessUs: merged.readLateness ? latenessSummary(merged.readLateness) : null,
     contention: c.contention,
     rssBytes: c.rssBytes,
     littleCeilingRps: littleCeilingRps(conns, slo.stubMs),

@@ -1,6 +1,6 @@
 // The phases of one load run before its record: prepare (checks, plan, id), warm-up, the measured shards.
 import os from "node:os";
-import { SENT_STAMP_HEADER } from "../../../server/sent-stamp.ts";
+import { ANSWER_STAMP_HEADER, SENT_STAMP_HEADER } from "../../../server/stamps.ts";
 import type { GeneratorBuild } from "../contract/generator-build.ts";
 import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
@@ -113,7 +113,9 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
     prefix: req.shardPrefix ?? (() => tasksetPrefix(placement.generatorCpus)),
     wrk: generator.path,
     // NOTE: a monotonic stamp means something only on the server's own machine: not on a real remote host.
-    ...(req.remote?.cpuUnknown.length ? {} : { sendStamp: SENT_STAMP_HEADER }),
+    ...(req.remote?.cpuUnknown.length
+      ? {}
+      : { stamps: { send: SENT_STAMP_HEADER, answer: ANSWER_STAMP_HEADER } }),
   };
   return { o, log, signal, generator, base, origin, slo, conns, cap, startedAt, id, plan, placement };
 }

@@ -1,7 +1,7 @@
 // The server's own histograms over the measured phase (lateness past the stub, wait before the handler), from two
 // readings of their sums across workers.
 import { addLate, LATE_BUCKET_US, LATE_BUCKETS, type LateBuckets } from "../../../server/late.ts";
-import type { ServerBucketsUs } from "../contract/record.ts";
+import type { ServerBucketsUs } from "../contract/lateness.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 
 /** The server's own lateness; null when the server does not report it (the peers) or answered nothing between. */

@@ -37,6 +37,8 @@ export interface WrkReport {
   latency_from?: "schedule" | "write";
   /** the lab's wrk: the send lateness (slot → written, µs) of every paced request; null otherwise */
   lateness?: { count: number; histogram: Bucket[] } | null;
+  /** the lab's wrk with an answer stamp: the server's write → wrk read the answer, µs; null otherwise */
+  read_lateness?: { count: number; histogram: Bucket[] } | null;
 }
 export interface MergedReport {
   requests: number;
@@ -50,6 +52,8 @@ export interface MergedReport {
   latencyFrom: "schedule" | "write";
   /** every shard's send lateness merged exactly; null unless every shard had one */
   lateness: Bucket[] | null;
+  /** every shard's read lateness merged exactly; null unless every shard had one */
+  readLateness: Bucket[] | null;
 }
 
 const ERROR_KEYS = ["connect", "read", "write", "status", "timeout"] as const;
@@ -81,6 +85,13 @@ function buckets(v: unknown, at: string): Bucket[] {
     prev = value as number;
     return [value as number, count as number];
   });
+}
+
+function countedHistogram(v: unknown, at: string): { count: number; histogram: Bucket[] } {
+  const l = obj(v, at);
+  const h = buckets(l.histogram, `${at}.histogram`);
+  if (histCount(h) !== num(l, "count", at)) fail(`${at}.histogram does not hold ${at}.count samples`);
+  return { count: num(l, "count", at), histogram: h };
 }
 
 export function parseReport(text: string): WrkReport {
@@ -133,13 +144,10 @@ export function parseReport(text: string): WrkReport {
     };
   }
   if (r.latency_from === "schedule" || r.latency_from === "write") report.latency_from = r.latency_from;
-  if (r.lateness !== undefined && r.lateness !== null) {
-    const l = obj(r.lateness, "lateness");
-    const h = buckets(l.histogram, "lateness.histogram");
-    if (histCount(h) !== num(l, "count", "lateness"))
-      fail("lateness.histogram does not hold lateness.count samples");
-    report.lateness = { count: num(l, "count", "lateness"), histogram: h };
-  }
+  if (r.lateness !== undefined && r.lateness !== null)
+    report.lateness = countedHistogram(r.lateness, "lateness");
+  if (r.read_lateness !== undefined && r.read_lateness !== null)
+    report.read_lateness = countedHistogram(r.read_lateness, "read_lateness");
   const total = histCount(report.histogram);
   if (total !== report.latency.count)
     fail(`histogram holds ${total} samples but latency.count is ${report.latency.count}`);
@@ -181,6 +189,9 @@ export function mergeReports(rs: WrkReport[]): MergedReport {
     latencyFrom: rs.every((r) => r.latency_from === "schedule") ? "schedule" : "write",
     lateness: rs.every((r) => r.lateness)
       ? mergeHistograms(rs.map((r) => r.lateness?.histogram ?? []))
+      : null,
+    readLateness: rs.every((r) => r.read_lateness)
+      ? mergeHistograms(rs.map((r) => r.read_lateness?.histogram ?? []))
       : null,
   };
 }

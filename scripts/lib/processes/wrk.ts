@@ -40,8 +40,8 @@ export interface LoadPlan {
   prefix?: (shard: number) => string[];
   /** the wrk binary */
   wrk: string;
-  /** header for the lab's wrk to stamp each request's write time into (same machine as the server); none = off */
-  sendStamp?: string;
+  /** the lab's wrk's stamp headers (the server on the same machine, same clock): none = off */
+  stamps?: { send: string; answer: string };
 }
 
 /** Split the connections over the shards; each shard keeps -t threads (never more than its connections). */
@@ -57,7 +57,7 @@ export function buildShards(p: LoadPlan): ShardSpec[] {
     const rawPath = join(p.outDir, `wrk-${i}${tag}.txt`);
     const env: Record<string, string> = { WRK_REPORT: reportPath };
     if (rate !== null) Object.assign(env, { PACED_RATE: String(rate), PACED_THREADS: String(threads) });
-    if (p.sendStamp) env.WRK_SEND_STAMP = p.sendStamp;
+    if (p.stamps) Object.assign(env, { WRK_SEND_STAMP: p.stamps.send, WRK_ANSWER_STAMP: p.stamps.answer });
     const args = [
       `-t${threads}`,
       `-c${connections}`,

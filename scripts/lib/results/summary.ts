@@ -37,14 +37,16 @@ export function summaryText(r: ResultRecord, dir: string): string {
 function partsLine(r: ResultRecord): string[] {
   const m = r.measurements;
   if (r.load.mode !== "paced") return [];
-  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)}`);
-  if (!m.sendLatenessUs)
-    parts.push(`wrk's send lateness not measured (${int(m.paced?.late ?? 0)} requests > 1 ms late)`);
-  if (!m.beforeHandlerUs) parts.push("the wait before the handler not measured (no send stamp)");
+  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)} ms`);
+  const missing = [
+    m.sendLatenessUs ? null : `wrk's send lateness (${int(m.paced?.late ?? 0)} requests > 1 ms late)`,
+    m.beforeHandlerUs ? null : "the wait before the handler",
+    m.readLatenessUs ? null : "wrk's read lateness",
+  ].filter((x) => x !== null);
   const named = namedPct(m);
   const from = m.latencyFrom === "schedule" ? "from each request's scheduled slot" : "from its write";
   return [
-    `  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${parts.join(" · ")} ms — each its own p99, not a sum${named === null ? "" : `; together ${named.toFixed(0)} % of it`}`,
+    `  p99 parts  over the stub ${ms(m.overStubUs.p99)} ms (latency ${from}): ${parts.join(" · ") || "none measured"} — each its own p99, not a sum${named === null ? "" : `; together ${named.toFixed(0)} % of it`}${missing.length ? `; not measured: ${missing.join(", ")}` : ""}`,
   ];
 }
 
