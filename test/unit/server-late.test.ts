@@ -1,7 +1,7 @@
 // The server's own histograms (lateness, wait before the handler): exact sums, deltas, the p99 parts they name.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dominantPart, namedPct, p99Parts } from "../../scripts/lib/contract/p99-parts.ts";
+import { dominantPart, latencyWithParts, namedPct, p99Parts } from "../../scripts/lib/contract/p99-parts.ts";
 import type { Measurements } from "../../scripts/lib/contract/record.ts";
 import { beforeHandler, serverLateness } from "../../scripts/lib/load/server-late.ts";
 import type { LabStats } from "../../scripts/lib/processes/lab-stats.ts";
@@ -133,6 +133,20 @@ test("the p99 parts: in a request's order, their p99s as a share of the over-stu
   );
   assert.equal(namedPct(m), 95);
   assert.equal(dominantPart(m)?.key, "beforeHandler");
+  const failed = {
+    pass: false,
+    reasons: [{ rule: "latency" as const, detail: "p99 230,000 µs > 220,000 µs" }],
+  };
+  assert.equal(
+    latencyWithParts(failed, m),
+    failed,
+    "the largest part is the server's: the reason is left alone",
+  );
+  const wrkLate = { ...m, readLatenessUs: part(6000) } as Measurements;
+  assert.match(
+    latencyWithParts(failed, wrkLate).reasons[0]?.detail ?? "",
+    /^p99 230,000 µs > 220,000 µs — at p99 the largest part is wrk's own \(wrk's send lateness 2\.0 ms, wrk's read lateness 6\.0 ms; the server's: wait before the handler 5\.0 ms, the server's own lateness 1\.5 ms\)$/,
+  );
   const bare = { overStubUs: { p50: 0, p99: -300 }, serverLateUs: null } as unknown as Measurements;
   assert.deepEqual(p99Parts(bare), []);
   assert.equal(namedPct(bare), null, "nothing measured, and no p99 over the stub");

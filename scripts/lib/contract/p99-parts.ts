@@ -1,6 +1,6 @@
 // The p99 over the stub and the parts that name it, each at its own p99: wrk's send lateness, the wait before the
 // server's handler, the server's own lateness, wrk's read lateness. Their p99s do not add: a share, not a sum.
-import type { Measurements } from "./record.ts";
+import type { Measurements, Verdict } from "./record.ts";
 
 export type PartKey = "send" | "beforeHandler" | "serverOwn" | "read";
 
@@ -44,4 +44,24 @@ export function namedPct(m: Measurements): number | null {
 /** The part with the largest p99 (ties: the earlier in a request's order); null when none is measured. */
 export function dominantPart(m: Measurements): P99Part | null {
   return p99Parts(m).reduce<P99Part | null>((a, p) => (a === null || p.p99Us > a.p99Us ? p : a), null);
+}
+
+const GENERATOR_PARTS: PartKey[] = ["send", "read"];
+
+/**
+ * A FAIL on latency whose largest part at p99 is wrk's own (send or read lateness) says so, with the server's parts
+ * beside it: the verdict stays a FAIL, but the reason does not let the generator's share pass for the server's.
+ */
+export function latencyWithParts(v: Verdict, m: Measurements): Verdict {
+  const top = dominantPart(m);
+  const parts = p99Parts(m);
+  const server = parts.filter((p) => !GENERATOR_PARTS.includes(p.key));
+  if (!top || !GENERATOR_PARTS.includes(top.key) || server.length < 2) return v;
+  const list = (ps: P99Part[]) => ps.map((p) => `${p.label} ${(p.p99Us / 1000).toFixed(1)} ms`).join(", ");
+  const wrk = parts.filter((p) => GENERATOR_PARTS.includes(p.key));
+  const note = ` — at p99 the largest part is wrk's own (${list(wrk)}; the server's: ${list(server)})`;
+  return {
+    ...v,
+    reasons: v.reasons.map((r) => (r.rule === "latency" ? { ...r, detail: r.detail + note } : r)),
+  };
 }

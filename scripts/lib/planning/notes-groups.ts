@@ -33,10 +33,12 @@ const cpuSet = (cpus: number[] | null | undefined): string => (cpus?.length ? cp
 
 // NOTE: runs of different wrk builds are never pooled: the lab's costs ~2.5× less per paced request than Debian's
 // and measures latency from the schedule. A record without a build ran Debian's 4.1.0 (no suffix: notes unchanged).
+// NOTE: -t2 (the lab's default) is left unsaid, so older groups keep their names; other thread counts are their own.
 const generatorOf = (r: ResultRecord): string => {
   const g = r.load.generator;
-  if (!g || (!g.patchSet && g.version === "4.1.0")) return "";
-  return g.patchSet ? ` · lab wrk ${g.patchSet}` : ` · wrk ${g.version}`;
+  const threads = r.load.threads !== undefined && r.load.threads !== 2 ? ` -t${r.load.threads}` : "";
+  if (!g || (!g.patchSet && g.version === "4.1.0")) return threads;
+  return `${g.patchSet ? ` · lab wrk ${g.patchSet}` : ` · wrk ${g.version}`}${threads}`;
 };
 
 function placementOf(r: ResultRecord): { key: string; label: string } {

@@ -32,6 +32,10 @@ const ROWS: Row[] = [
     "wait before handler p99 ms",
     (rs) => fmtSpread(spread(of(rs, (r) => r.measurements.beforeHandlerUs?.p99)), ms),
   ],
+  [
+    "wrk read lateness p99 ms",
+    (rs) => fmtSpread(spread(of(rs, (r) => r.measurements.readLatenessUs?.p99)), ms),
+  ],
   ["parts name % of over-stub p99", (rs) => fmtSpread(spread(of(rs, (r) => namedPct(r.measurements))), pct)],
   [
     "server % of its CPUs",

@@ -4,6 +4,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { findBound } from "../contract/bound.ts";
 import { latencyUnderContention, loadContentionThresholds } from "../contract/contention.ts";
+import { latencyWithParts } from "../contract/p99-parts.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { judge } from "../contract/verdict.ts";
 import { whenInterrupted } from "../core/interrupt.ts";
@@ -70,7 +71,7 @@ async function finish(
     contention: thresholds,
   });
   const judged = judge(m, p.slo, p.conns);
-  const verdict = bound.bound === "contention" ? latencyUnderContention(judged) : judged;
+  const verdict = latencyWithParts(bound.bound === "contention" ? latencyUnderContention(judged) : judged, m);
   // NOTE: from the last wrk exit to the record, without the deliberate settle wait: parse + merge + verdict.
   m.pipelineMs = Math.round(performance.now() - x.tExit - x.settleMs);
   const record = buildRecord({
