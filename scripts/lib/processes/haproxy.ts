@@ -97,12 +97,15 @@ export interface RunningHaproxy {
   stop: (graceMs?: number) => Promise<Exit>;
 }
 
+// NOTE: HAProxy raises its own nofile limit to what maxconn needs and refuses to start above the hard limit
+// (measured: maxconn 15000 → "Cannot raise FD limit to 30028, limit is 20000"): one LB process here holds
+// ≈ 9,500 client connections; 20,000 need ≥ 3 HAProxy processes (they share the port: SO_REUSEPORT).
 function checkFdBudget(spec: HaproxyStart["config"]): void {
   const need = haproxyLimits(spec.connections, spec.servers.length).fdNeed;
   const hard = nofileLimits("self").hard;
   if (need > hard) {
     throw new InvalidRun(
-      `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds, above the hard nofile limit ${hard} — run fewer connections per LB (≈ ${Math.floor((hard - 96) / 2)} at most)`,
+      `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds, above the hard nofile limit ${hard} — run fewer connections per LB (≈ ${Math.floor((hard - spec.servers.length - 32) / 2.1)} at most)`,
     );
   }
 }
