@@ -34,7 +34,8 @@ export async function listNamespaces(): Promise<string[]> {
     .filter((n) => n !== "");
 }
 
-async function addHost(t: Topology, h: NsHost, cfg: NetConfig): Promise<void> {
+/** One host namespace on a veth pair to t's bridge, its address, its sysctls (cfg's). */
+export async function addHost(t: Topology, h: NsHost, cfg: NetConfig): Promise<void> {
   await ip(["netns", "add", h.ns], `creating namespace ${h.ns}`);
   await ipv6Off(h.ns);
   h.sysctls = await applyNsSysctls(h.ns, cfg.sysctls);

@@ -34,6 +34,8 @@ export interface NetnsOptions {
   serverCpus?: number[] | null;
   clientCpus?: number[] | null;
   signal?: AbortSignal;
+  /** the name of the host at the server's address (default "srv"; a fleet puts its load balancer there: "lb") */
+  serverName?: string;
 }
 
 export const IFNAME = "eth0";
@@ -64,7 +66,7 @@ export function planTopology(cfg: NetConfig, opts: NetnsOptions): Topology {
     prefix: cfg.prefix,
     subnet: cfg.subnet,
     hub: { ns: `${cfg.prefix}hub`, bridge: `${cfg.prefix}br`, address: `${cfg.net24}.${cfg.hubHost}` },
-    server: host("srv", "server", cfg.serverHost, opts.serverCpus),
+    server: host(opts.serverName ?? "srv", "server", cfg.serverHost, opts.serverCpus),
     clients: Array.from({ length: opts.clients }, (_, i) =>
       host(`c${i + 1}`, "client", cfg.firstClientHost + i, opts.clientCpus),
     ),

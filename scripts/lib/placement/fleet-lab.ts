@@ -1,0 +1,108 @@
+// A fleet at work: the lab server in every server host's namespace, HAProxy in the LB's in front of them all.
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type RunningHaproxy, startHaproxy } from "../processes/haproxy.ts";
+import { BACKEND, type HaproxySpec } from "../processes/haproxy-config.ts";
+import { serverRows } from "../processes/haproxy-stats.ts";
+import { type RunningServer, startServer } from "../processes/server.ts";
+import type { FleetNetns } from "./fleet-netns.ts";
+import { inNetns, type NsHost } from "./topology.ts";
+
+export interface FleetLabSpec {
+  fleet: FleetNetns;
+  workers: number;
+  /** the port every server listens on in its own namespace, and the LB's */
+  port: number;
+  stubMs: number;
+  /** client connections: sizes HAProxy's maxconn */
+  connections: number;
+  /** HAProxy's threads */
+  nbthread: number;
+  /** HAProxy's knobs beyond the fleet's shape (rate limit, check timing) */
+  lb?: Pick<
+    HaproxySpec,
+    | "rateLimit"
+    | "checkInterMs"
+    | "checkFastInterMs"
+    | "fall"
+    | "rise"
+    | "clientIdleMs"
+    | "markDownAfterErrors"
+  >;
+  readyTimeoutMs?: number;
+}
+
+export interface FleetMember {
+  host: NsHost;
+  server: RunningServer;
+}
+
+export interface FleetLab {
+  members: FleetMember[];
+  lb: RunningHaproxy;
+  /** what wrk targets: the LB */
+  url: string;
+  /** HAProxy, then every server; the namespaces stay (the fleet's down removes them) */
+  stop: () => Promise<void>;
+}
+
+// NOTE: each server's stats come from its primary's admin socket in the fleet's run dir (the lab in the root
+// namespace reaches it through the shared filesystem), never from its listener beyond loopback.
+async function startMembers(s: FleetLabSpec, started: FleetMember[]): Promise<void> {
+  const results = await Promise.allSettled(
+    s.fleet.servers.map(async (host) => {
+      const server = await startServer({
+        ...{ host: host.address, port: s.port, workers: s.workers, stubMs: s.stubMs },
+        ...{
+          adminSocket: join(s.fleet.runDir, `${host.name}-admin.sock`),
+          prefix: inNetns(host.ns, [], host.cpus),
+        },
+      });
+      started.push({ host, server });
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  started.sort((a, b) => a.host.name.localeCompare(b.host.name, "en", { numeric: true }));
+}
+
+/** Until HAProxy has checked every server UP (L7OK), or timeoutMs. */
+export async function waitAllUp(lb: RunningHaproxy, timeoutMs = 10_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  let last = "";
+  while (performance.now() < until) {
+    const rows = serverRows(await lb.stat(), BACKEND);
+    if (rows.length > 0 && rows.every((r) => r.up && r.checkStatus === "L7OK")) return;
+    last = rows.map((r) => `${r.name} ${r.status} ${r.checkStatus}`).join(", ");
+    await sleep(50);
+  }
+  throw new Error(`HAProxy did not see every server UP in ${timeoutMs} ms: ${last}`);
+}
+
+export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
+  const members: FleetMember[] = [];
+  let lb: RunningHaproxy | null = null;
+  const stop = async (): Promise<void> => {
+    await lb?.stop();
+    await Promise.all(members.map((m) => m.server.stop()));
+  };
+  const lbHost = s.fleet.lb;
+  try {
+    await startMembers(s, members);
+    lb = await startHaproxy({
+      dir: join(s.fleet.runDir, "haproxy"),
+      prefix: inNetns(lbHost.ns, [], lbHost.cpus),
+      config: {
+        ...s.lb,
+        ...{ bind: { address: lbHost.address, port: s.port }, connections: s.connections },
+        ...{ nbthread: s.nbthread, stubMs: s.stubMs },
+        servers: members.map((m) => ({ name: m.host.name, address: m.host.address, port: s.port })),
+      },
+    });
+    await waitAllUp(lb, s.readyTimeoutMs);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { members, lb, url: `http://${lbHost.address}:${s.port}/ping/`, stop };
+}
