@@ -31,9 +31,10 @@ help: ## list the targets
 # --- install -----------------------------------------------------------------------------------------
 # NOTE: npm ci comes first: the apt steps are a zx driver (scripts/deps.ts), which needs node_modules.
 # NOTE: Debian's wrk stays installed beside the lab's build (WRK=/usr/bin/wrk runs it; the tests run both).
-deps: node_modules/.package-lock.json ## install npm packages (npm ci), Debian's wrk and the Python peers (apt) when missing; build the lab's wrk (wrk/)
+deps: node_modules/.package-lock.json ## npm ci; Debian's wrk + Python peers (apt); the lab's wrk (wrk/); HAProxy (haproxy/)
 	@$(NODE) scripts/deps.ts wrk peers
 	@wrk/build.sh
+	@haproxy/get.sh
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
