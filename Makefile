@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE := node --import tsx
 
-# --- knobs -----------------------------------------------------------------------------------------
+# --- knobs ---------------------------------------------------------------------------------------------
 WORKERS ?= 1
 PORT ?= 8000
 HOST ?= 127.0.0.1
@@ -28,7 +28,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
 
-# --- install -----------------------------------------------------------------------------------------
+# --- install -------------------------------------------------------------------------------------------
 # NOTE: npm ci comes first: the apt steps are a zx driver (scripts/deps.ts), which needs node_modules.
 # NOTE: Debian's wrk stays installed beside the lab's build (WRK=/usr/bin/wrk runs it; the tests run both).
 deps: node_modules/.package-lock.json ## install npm packages (npm ci), Debian's wrk and the Python peers (apt) when missing; build the lab's wrk (wrk/)
@@ -42,7 +42,7 @@ wrk: node_modules/.package-lock.json ## Debian's wrk (apt) and the lab's build o
 	@$(NODE) scripts/deps.ts wrk
 	@wrk/build.sh
 
-# --- the server under test --------------------------------------------------------------------------
+# --- the server under test -----------------------------------------------------------------------------
 # NOTE: the server is pinned to its side of PLACEMENT (taskset; every worker inherits it), so a load test from
 # another terminal (make test-four-threads, wrk on GENERATOR_CPUS) is judged as a split run.
 run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200, pinned to SERVER_CPUS (PLACEMENT=split)
@@ -59,7 +59,7 @@ run-four-threads: run ## server with 4 workers
 run-eight-threads: WORKERS = 8
 run-eight-threads: run ## server with 8 workers
 
-# --- load runs against a running server (start one with make run-four-threads) ---------------------
+# --- load runs against a running server (start one with make run-four-threads) -------------------------
 CONNECTIONS ?= 20000
 DURATION ?= 30s
 WARMUP ?= 5s
@@ -84,7 +84,7 @@ test-four-threads: deps ## saturate, wrk -t4 per shard, 20k connections, 30 s
 test-paced: deps ## paced at TARGET_RPS over CONNECTIONS: the SLO question without coordinated omission
 	$(LOADTEST) --mode paced --threads $(THREADS)
 
-# --- tuning: is the box ready, and the sysctl profiles (configs/tuning/*.conf) ----------------------
+# --- doctor and tuning (scripts/lib/doctor, scripts/lib/machine; configs/tuning/*.conf) ----------------
 PROFILE ?= 20k
 PERSIST ?= 0
 
@@ -102,7 +102,7 @@ untune: node_modules/.package-lock.json ## root: restore the values saved by mak
 experiment-backlog: deps ## root: docs/tuning.md experiment — somaxconn × workers × port range, saturate 20k
 	$(RAISE_NOFILE) && $(NODE) scripts/backlog-experiment.ts --results-dir $(RESULTS_DIR)
 
-# --- capacity planning: sweep the grid, write the notes, compare with the peers ---------------------
+# --- sweep (scripts/lib/sweep): the capacity grid ------------------------------------------------------
 WORKERS_LIST ?= 1,2,4,8
 CONNECTIONS_LIST ?= 1000,5000,10000,20000
 MODES ?= saturate,paced
@@ -119,15 +119,18 @@ sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes 
 		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
 		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force) $(PLACE)
 
+# --- notes (scripts/lib/notes): the capacity notes from the recorded runs ------------------------------
 notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + capacity.json + SVG charts from every recorded uWS run (same results → same bytes)
 	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
 
+# --- report (scripts/lib/report): a run's or a sweep's page --------------------------------------------
 # NOTE: every run and sweep writes its report.html itself; this is for older runs (no samples: the time charts say so).
 ID ?=
 SCREENSHOT ?=
 report: node_modules/.package-lock.json ## RESULTS_DIR/ID/report.html for a run or a sweep (ID=<run id> | sweep-<name>; SCREENSHOT=docs/report-example.png saves a PNG via chromium)
 	$(NODE) scripts/report.ts --id "$(ID)" --results-dir $(RESULTS_DIR) $(if $(SCREENSHOT),--screenshot $(SCREENSHOT))
 
+# --- model (scripts/lib/model): the plan for a target, from the recorded runs --------------------------
 # NOTE: P99_MS defaults to STUB_MS + BUDGET_MS; HANDLER_US is the handler's own CPU per request (the stub's is 0).
 P99_MS ?=
 HANDLER_US ?= 0
@@ -135,6 +138,7 @@ plan: node_modules/.package-lock.json ## server CPUs, workers, RAM, generator CP
 	@$(NODE) scripts/plan.ts --target-rps $(TARGET_RPS) --connections $(CONNECTIONS) --stub-ms $(STUB_MS) \
 		--p99-ms $(or $(P99_MS),$$(( $(STUB_MS) + $(BUDGET_MS) ))) --handler-us $(HANDLER_US) --results-dir $(RESULTS_DIR)
 
+# --- compare (scripts/lib/compare): uWS against the peers on the same stub -----------------------------
 # NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
 compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
 	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
@@ -142,7 +146,7 @@ compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS
 		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
 		--results-dir $(RESULTS_DIR) $(PLACE)
 
-# --- comparing and exporting runs (docs/diff.md) -------------------------------------------------------
+# --- diff and export (scripts/lib/diff, scripts/lib/results; docs/diff.md) -----------------------------
 # NOTE: THRESHOLDS holds < and >: it reaches the driver in single quotes. Unset, the driver's default applies
 # (p99<+5%,rps>-2%); THRESHOLDS=none prints the table only. JSON=1: the diff as JSON on stdout.
 diff: node_modules/.package-lock.json ## A=<id> B=<id> (or A=id,id,… B=id,id,…: groups of repeats against their noise): B against A; THRESHOLDS=p99<+5%,rps>-2% (metrics rps p50 p90 p99 p99_9 errors server_us_per_req generator_us_per_req; none = table only), exit 1 on a regression; JSON=1
@@ -156,14 +160,14 @@ export: node_modules/.package-lock.json ## ID=<id>|all: write the run's latency.
 peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
 	@$(NODE) scripts/deps.ts peers
 
-# --- reliability: chaos scenarios, expected vs measured ----------------------------------------------
+# --- chaos (scripts/chaos, scripts/lib/chaos): reliability scenarios, expected vs measured -------------
 SCENARIO ?= all
 SCALE ?= moderate
 # NOTE: PLACEMENT applies here too: every scenario's server on SERVER_CPUS, the driver (its clients) on GENERATOR_CPUS.
 chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id>/: SCENARIO=all|name[,name] SCALE=moderate|small
 	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR) $(PLACE)
 
-# --- placement: emulated hosts in network namespaces, and ssh to them ---------------------------------
+# --- placement (scripts/lib/placement): emulated hosts in network namespaces, and ssh to them ----------
 # NOTE: the lab's addresses (configs/net.json, 10.77.0.0/24) exist only inside its own namespaces: the bridge
 # sits in the lab's hub namespace, the root namespace gets no address and no route. State, keys and the
 # inventory live in /run/labx-fleet (never in the repository). Everything here needs root.
@@ -206,7 +210,7 @@ fleet-down: node_modules/.package-lock.json ## root: stop the fleet's sshds, rem
 fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), over ssh
 	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
 
-# --- the main job -----------------------------------------------------------------------------------
+# --- the main job --------------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), lab.ts applies PROFILE for its runs and restores
 # the previous values afterwards, also when a run fails or is interrupted (one place undoes everything). PROFILE=none skips it.
 # NOTE: 2 = the planning model's shape for 20k connections (the fd rule's minimum, and the lowest server CPU per
@@ -228,7 +232,7 @@ lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS (SHIELD=1 ke
 unshield: node_modules/.package-lock.json ## put back the tasks a killed `make lab SHIELD=1` left off the server's CPUs (safe twice)
 	$(NODE) scripts/unshield.ts
 
-# --- tests ------------------------------------------------------------------------------------------
+# --- tests ---------------------------------------------------------------------------------------------
 check: deps ## type-check and lint/format check
 	npx tsc --noEmit
 	npx biome ci .

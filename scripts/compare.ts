@@ -1,13 +1,13 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import type { CompareRecord } from "./lib/compare/compare-report.ts";
+import { type CompareInput, comparePeers, writeComparison } from "./lib/compare/compare-run.ts";
 import { stamp } from "./lib/contract/run-id.ts";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
 import { localPlacement } from "./lib/placement/local.ts";
-import type { CompareRecord } from "./lib/planning/compare-report.ts";
-import { type CompareInput, comparePeers, writeComparison } from "./lib/planning/compare-run.ts";
 import { PEERS, type Peer } from "./lib/processes/peer.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 

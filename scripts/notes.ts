@@ -8,13 +8,13 @@ import { writeAtomic } from "./lib/core/atomic.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
 import { renderSvg } from "./lib/core/render-svg.ts";
-import { buildNotes } from "./lib/planning/notes-build.ts";
-import { p99VsRpsSpec } from "./lib/planning/notes-chart-p99.ts";
-import { rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
-import { capacityJson } from "./lib/planning/notes-json.ts";
-import { capacityMarkdown } from "./lib/planning/notes-render.ts";
-import { skippedCells } from "./lib/planning/notes-skipped.ts";
+import { buildNotes } from "./lib/notes/notes-build.ts";
+import { p99VsRpsSpec } from "./lib/notes/notes-chart-p99.ts";
+import { rpsVsConnectionsSpec } from "./lib/notes/notes-charts.ts";
+import { capacityJson } from "./lib/notes/notes-json.ts";
+import { capacityMarkdown } from "./lib/notes/notes-render.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
+import { skippedCells } from "./lib/sweep/sweep-skipped.ts";
 
 await runMain(async () => {
   const a = parseArgs(

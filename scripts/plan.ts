@@ -4,10 +4,10 @@ import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { coefficients } from "./lib/planning/model-coefficients.ts";
-import { infeasible, plan, TARGET_UTILISATION } from "./lib/planning/model-plan.ts";
-import { selectRuns } from "./lib/planning/notes-data.ts";
-import { planText } from "./lib/planning/plan-text.ts";
+import { coefficients } from "./lib/model/model-coefficients.ts";
+import { infeasible, plan, TARGET_UTILISATION } from "./lib/model/model-plan.ts";
+import { planText } from "./lib/model/plan-text.ts";
+import { selectRuns } from "./lib/notes/notes-data.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 
 await runMain(async () => {

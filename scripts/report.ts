@@ -6,12 +6,12 @@ import { hideBin } from "yargs/helpers";
 import { writeAtomic } from "./lib/core/atomic.ts";
 import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
-import { sweepPageData } from "./lib/planning/sweep-page-data.ts";
-import { readState } from "./lib/planning/sweep-plan.ts";
 import { chromiumMissing, screenshot } from "./lib/report/browser.ts";
 import { runPageHtml } from "./lib/report/run-page.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
 import { findRun } from "./lib/results/find-run.ts";
+import { sweepPageData } from "./lib/sweep/sweep-page-data.ts";
+import { readState } from "./lib/sweep/sweep-plan.ts";
 
 /** The page of results/<id>/: a run (result.json, read by findRun) or a sweep (state.json). */
 async function pageOf(resultsDir: string, id: string): Promise<string> {

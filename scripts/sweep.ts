@@ -5,10 +5,10 @@ import { loadSlo } from "./lib/contract/slo.ts";
 import { parseArgs, runMain } from "./lib/core/cli.ts";
 import { options } from "./lib/core/options.ts";
 import { localPlacement } from "./lib/placement/local.ts";
-import { buildGrid, type SweepSettings } from "./lib/planning/sweep-plan.ts";
-import { finishSweep, openSweep, SweepRunner } from "./lib/planning/sweep-run.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
+import { buildGrid, type SweepSettings } from "./lib/sweep/sweep-plan.ts";
+import { finishSweep, openSweep, SweepRunner } from "./lib/sweep/sweep-run.ts";
 
 await runMain(async () => {
   const slo = loadSlo();
