@@ -1,12 +1,9 @@
 // `make notes`: results/capacity.md, capacity.json and the SVG charts, generated from the recorded runs (no typed numbers).
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { loadSlo } from "./lib/contract/slo.ts";
 import { writeAtomic } from "./lib/core/atomic.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
 import { renderSvg } from "./lib/core/render-svg.ts";
 import { buildNotes } from "./lib/notes/notes-build.ts";
 import { p99VsRpsSpec } from "./lib/notes/notes-chart-p99.ts";
@@ -16,19 +13,16 @@ import { capacityMarkdown } from "./lib/notes/notes-render.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 import { skippedCells } from "./lib/sweep/sweep-skipped.ts";
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("notes")
-        .usage(
-          "$0 [options] — write capacity.md, capacity.json and the charts from results/*/result.json\n" +
-            "--out defaults to <results-dir>/capacity.md; --stub-ms to the most common stub of the runs",
-        ),
-      ["results-dir", "out", "stub-ms"] as const,
-      { "stub-ms": null },
-    ),
-  );
+const cli = {
+  name: "notes",
+  usage:
+    "$0 [options] — write capacity.md, capacity.json and the charts from results/*/result.json\n" +
+    "--out defaults to <results-dir>/capacity.md; --stub-ms to the most common stub of the runs",
+  options: ["results-dir", "out", "stub-ms"] as const,
+  overrides: { "stub-ms": null },
+};
+
+await driver(cli, async (a) => {
   const resultsDir = a["results-dir"];
   const out = a.out ?? join(resultsDir, "capacity.md");
   const slo = loadSlo();
