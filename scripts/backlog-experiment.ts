@@ -1,7 +1,7 @@
 // docs/tuning.md's experiment: saturate 20k connections across somaxconn, workers and the ephemeral port range.
-import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { drainTimeWait } from "./lib/load/time-wait.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";

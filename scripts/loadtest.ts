@@ -1,8 +1,8 @@
 // Load-test driver: sharded wrk against a running lab server, exact merge, SLO verdict, results/<id>/.
 
-import { loadSlo } from "./lib/contract/slo.ts";
 import { driver } from "./lib/core/driver.ts";
 import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { runLoad } from "./lib/results/run.ts";

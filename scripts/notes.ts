@@ -1,10 +1,10 @@
 // `make notes`: results/capacity.md, capacity.json and the SVG charts, generated from the recorded runs (no typed numbers).
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { writeAtomic } from "./lib/core/atomic.ts";
 import { driver } from "./lib/core/driver.ts";
 import { renderSvg } from "./lib/core/render-svg.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { buildNotes } from "./lib/notes/notes-build.ts";
 import { p99VsRpsSpec } from "./lib/notes/notes-chart-p99.ts";
 import { rpsVsConnectionsSpec } from "./lib/notes/notes-charts.ts";

@@ -1,7 +1,7 @@
 // Capacity sweep: workers × connections × mode, each cell a normal recorded run; resumable via its state.json.
-import { loadSlo } from "./lib/contract/slo.ts";
 import { driver } from "./lib/core/driver.ts";
 import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";

@@ -18,7 +18,7 @@ export interface Driver<K extends OptionName, O, S, T> {
   /** its own defaults, vocabularies or parsers (core/options.ts's Override) */
   overrides?: O;
   /**
-   * Where the SLO-bound defaults come from (contract/slo.ts's loadSlo). Read inside runMain, so a bad
+   * Where the SLO-bound defaults come from (core/slo.ts's loadSlo). Read inside runMain, so a bad
    * configs/slo.json is one line and exit 2; main gets what it returned.
    */
   slo?: () => S;

@@ -1,6 +1,6 @@
 // Capacity notes, the model of the text: regimes and their cells, the planning coefficients, plan rows and checks.
 import type { Mode, ResultRecord } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
+import type { Slo } from "../core/slo.ts";
 import { type Coefficients, coefficients } from "../model/model-coefficients.ts";
 import { PLAN_RPS, type Plan, plan, TARGET_UTILISATION } from "../model/model-plan.ts";
 import { type ValidationRow, validationRows } from "../model/model-validate.ts";

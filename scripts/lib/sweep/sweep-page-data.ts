@@ -1,6 +1,6 @@
 import type { ResultRecord } from "../contract/record.ts";
-import { loadSlo } from "../contract/slo.ts";
 import type { SweepPageInput } from "../contract/sweep-page.ts";
+import { loadSlo } from "../core/slo.ts";
 import { p99VsRpsSpec } from "../notes/notes-chart-p99.ts";
 import { rpsVsConnectionsSpec } from "../notes/notes-charts.ts";
 import { cellsOf } from "../notes/notes-data.ts";
