@@ -4,18 +4,21 @@ SHELL := /bin/bash
 NODE := node --import tsx
 
 # --- knobs ---------------------------------------------------------------------------------------------
-WORKERS ?= 1
-PORT ?= 8000
-HOST ?= 127.0.0.1
-STUB_MS ?= 200
+# NOTE: a knob reaches a driver only when given (on the command line or in the environment, not empty): every
+# default lives once, in the driver's options (scripts/lib/core/option-catalogue.ts; each driver's --help).
+# WORKERS, PORT, HOST, STUB_MS: the server's (2 workers, 127.0.0.1:8000, the SLO's 200 ms stub); CONNECTIONS,
+# TARGET_RPS, DURATION: configs/slo.json's; the rest as `make help` and README say.
+given = $(if $(filter command line environment,$(origin $(1))),$(if $($(1)),$(2) $($(1))))
+on = $(if $(filter 1,$($(1))),$(2))
 
 # Placement (../shared/lab-contract.md): split = the server and wrk on disjoint CPU sets, the default (on 2 CPUs:
 # server 1, wrk 0; the rule: wrk the lower half, the server the rest); shared = both float over every CPU.
-PLACEMENT ?= split
-SERVER_CPUS ?=
-GENERATOR_CPUS ?=
-PLACE = --placement $(PLACEMENT) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
-	$(if $(GENERATOR_CPUS),--generator-cpus $(GENERATOR_CPUS))
+PLACE = $(call given,PLACEMENT,--placement) $(call given,SERVER_CPUS,--server-cpus) \
+	$(call given,GENERATOR_CPUS,--generator-cpus)
+# NOTE: the load targets aim at the server `make run` started: at HOST:PORT when either is given (the other
+# then as the server defaults it), else the drivers' default URL (the same address).
+SERVER_URL = $(if $(call given,HOST,x)$(call given,PORT,x),--url http://$(or $(HOST),127.0.0.1):$(or $(PORT),8000)$(1))
+RESULTS = $(call given,RESULTS_DIR,--results-dir)
 
 # NOTE: a `ulimit` on its own recipe line dies with that line's shell: raise it on the line that launches.
 RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
@@ -27,6 +30,9 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
+	@echo "Knobs (WORKERS=4, CONNECTIONS=…) reach a driver only when given; unset, the driver's own default applies:"
+	@echo "node --import tsx scripts/<driver>.ts --help lists them. WORKERS is 2 for make run and make lab alike"
+	@echo "(one process cannot hold 20,000 connections' fds)."
 
 # --- install -------------------------------------------------------------------------------------------
 # NOTE: npm ci comes first: the apt steps are a zx driver (scripts/deps.ts), which needs node_modules.
@@ -45,35 +51,31 @@ wrk: node_modules/.package-lock.json ## Debian's wrk (apt) and the lab's build o
 # --- the server under test -----------------------------------------------------------------------------
 # NOTE: the server is pinned to its side of PLACEMENT (taskset; every worker inherits it), so a load test from
 # another terminal (make test-four-threads, wrk on GENERATOR_CPUS) is judged as a split run.
-run: deps ## start the server: WORKERS=1 PORT=8000 HOST=127.0.0.1 STUB_MS=200, pinned to SERVER_CPUS (PLACEMENT=split)
+# NOTE: WORKERS defaults to 2 here as in make lab: one process cannot hold 20,000 connections' fds (make doctor).
+RUN_WORKERS = $(call given,WORKERS,--workers)
+run: deps ## start the server: WORKERS (2) PORT (8000) HOST (127.0.0.1) STUB_MS (200), pinned to SERVER_CPUS (split)
 	@pin=$$($(NODE) scripts/placement.ts server $(PLACE) 2>/dev/null) || { $(NODE) scripts/placement.ts server $(PLACE); exit 2; }; \
-	echo "placement $(PLACEMENT): server CPUs $${pin:-all}"; \
-	$(RAISE_NOFILE) && exec $${pin:+taskset -c $$pin} $(NODE) server/main.ts --workers $(WORKERS) --port $(PORT) --host $(HOST) --stub-ms $(STUB_MS)
+	echo "server CPUs $${pin:-all}$(if $(PLACEMENT), (PLACEMENT=$(PLACEMENT)))"; \
+	$(RAISE_NOFILE) && exec $${pin:+taskset -c $$pin} $(NODE) server/main.ts $(RUN_WORKERS) \
+		$(call given,PORT,--port) $(call given,HOST,--host) $(call given,STUB_MS,--stub-ms)
 
-run-one-thread: WORKERS = 1
+run-one-thread: RUN_WORKERS = --workers 1
 run-one-thread: run ## server with 1 worker
-run-two-threads: WORKERS = 2
+run-two-threads: RUN_WORKERS = --workers 2
 run-two-threads: run ## server with 2 workers
-run-four-threads: WORKERS = 4
+run-four-threads: RUN_WORKERS = --workers 4
 run-four-threads: run ## server with 4 workers
-run-eight-threads: WORKERS = 8
+run-eight-threads: RUN_WORKERS = --workers 8
 run-eight-threads: run ## server with 8 workers
 
 # --- load runs against a running server (start one with make run-four-threads) -------------------------
-CONNECTIONS ?= 20000
-DURATION ?= 30s
-WARMUP ?= 5s
-THREADS ?= 2
-MODE ?= saturate
-TARGET_RPS ?= 20000
-BUDGET_MS ?= 20
-RESULTS_DIR ?= results
-LOADTEST = $(RAISE_NOFILE) && $(NODE) scripts/loadtest.ts --url http://$(HOST):$(PORT)/ping/ $(PLACE) \
-	--connections $(CONNECTIONS) --duration $(DURATION) --warmup $(WARMUP) --target-rps $(TARGET_RPS) \
-	--budget-ms $(BUDGET_MS) --results-dir $(RESULTS_DIR)
+SHAPE = $(call given,CONNECTIONS,--connections) $(call given,TARGET_RPS,--target-rps) \
+	$(call given,DURATION,--duration) $(call given,WARMUP,--warmup)
+LOADTEST = $(RAISE_NOFILE) && $(NODE) scripts/loadtest.ts $(call SERVER_URL,/ping/) $(PLACE) $(SHAPE) \
+	$(call given,BUDGET_MS,--budget-ms) $(RESULTS)
 
 loadtest: deps ## one run: MODE=saturate|paced THREADS CONNECTIONS DURATION TARGET_RPS BUDGET_MS
-	$(LOADTEST) --mode $(MODE) --threads $(THREADS)
+	$(LOADTEST) $(call given,MODE,--mode) $(call given,THREADS,--threads)
 
 test-one-thread: deps ## saturate, wrk -t1 per shard, 20k connections, 30 s (the seed's run, sharded)
 	$(LOADTEST) --mode saturate --threads 1
@@ -82,100 +84,81 @@ test-four-threads: deps ## saturate, wrk -t4 per shard, 20k connections, 30 s
 	$(LOADTEST) --mode saturate --threads 4
 
 test-paced: deps ## paced at TARGET_RPS over CONNECTIONS: the SLO question without coordinated omission
-	$(LOADTEST) --mode paced --threads $(THREADS)
+	$(LOADTEST) --mode paced $(call given,THREADS,--threads)
 
 # --- doctor and tuning (scripts/lib/doctor, scripts/lib/machine; configs/tuning/*.conf) ----------------
-PROFILE ?= 20k
-PERSIST ?= 0
-
-# NOTE: WORKERS defaults to 1 for `make run`; the doctor judges the lab's 2 (LAB_WORKERS) unless WORKERS is given.
+# NOTE: the doctor judges the running server at HOST:PORT when one answers, else WORKERS (2) planned workers.
 doctor: node_modules/.package-lock.json ## can this box hold CONNECTIONS? limits + sysctls, exit 2 on a FAIL
-	$(RAISE_NOFILE) && $(NODE) scripts/doctor.ts --connections $(CONNECTIONS) --threads $(THREADS) \
-		$(if $(filter command line,$(origin WORKERS)),--workers $(WORKERS)) --url http://$(HOST):$(PORT)/ $(LAB_HOSTS)
+	$(RAISE_NOFILE) && $(NODE) scripts/doctor.ts $(call given,CONNECTIONS,--connections) $(call given,THREADS,--threads) \
+		$(call given,WORKERS,--workers) $(call SERVER_URL,/) $(call given,HOSTS,--hosts)
 
 tune: node_modules/.package-lock.json ## root: apply configs/tuning/PROFILE.conf (PROFILE=20k; PERSIST=1 also writes /etc/sysctl.d)
-	$(NODE) scripts/tune.ts tune --profile $(PROFILE) $(if $(filter 1,$(PERSIST)),--persist)
+	$(NODE) scripts/tune.ts tune $(call given,PROFILE,--profile) $(call on,PERSIST,--persist)
 
 untune: node_modules/.package-lock.json ## root: restore the values saved by make tune, byte for byte
 	$(NODE) scripts/tune.ts untune
 
 experiment-backlog: deps ## root: docs/tuning.md experiment — somaxconn × workers × port range, saturate 20k
-	$(RAISE_NOFILE) && $(NODE) scripts/backlog-experiment.ts --results-dir $(RESULTS_DIR)
+	$(RAISE_NOFILE) && $(NODE) scripts/backlog-experiment.ts $(RESULTS)
 
 # --- sweep (scripts/lib/sweep): the capacity grid ------------------------------------------------------
-WORKERS_LIST ?= 1,2,4,8
-CONNECTIONS_LIST ?= 1000,5000,10000,20000
-MODES ?= saturate,paced
-SWEEP ?= default
-REPEATS ?= 1
-SWEEP_DURATION ?= 10s
-SWEEP_WARMUP ?= 3s
-COOLDOWN ?= 5s
-FORCE ?= 0
-
 sweep: deps ## capacity grid WORKERS_LIST × CONNECTIONS_LIST × MODES; resumes SWEEP=name (FORCE=1 reruns, REPEATS=3)
-	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts --name $(SWEEP) --workers-list $(WORKERS_LIST) \
-		--connections-list $(CONNECTIONS_LIST) --modes $(MODES) --repeats $(REPEATS) --duration $(SWEEP_DURATION) \
-		--warmup $(SWEEP_WARMUP) --cooldown $(COOLDOWN) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) \
-		--threads $(THREADS) --results-dir $(RESULTS_DIR) $(if $(filter 1,$(FORCE)),--force) $(PLACE)
+	$(RAISE_NOFILE) && $(NODE) scripts/sweep.ts $(call given,SWEEP,--name) $(call given,WORKERS_LIST,--workers-list) \
+		$(call given,CONNECTIONS_LIST,--connections-list) $(call given,MODES,--modes) $(call given,REPEATS,--repeats) \
+		$(call given,SWEEP_DURATION,--duration) $(call given,SWEEP_WARMUP,--warmup) $(call given,COOLDOWN,--cooldown) \
+		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,THREADS,--threads) \
+		$(RESULTS) $(call on,FORCE,--force) $(PLACE)
 
 # --- notes (scripts/lib/notes): the capacity notes from the recorded runs ------------------------------
 notes: node_modules/.package-lock.json ## RESULTS_DIR/capacity.md + capacity.json + SVG charts from every recorded uWS run (same results → same bytes)
-	$(NODE) scripts/notes.ts --results-dir $(RESULTS_DIR)
+	$(NODE) scripts/notes.ts $(RESULTS)
 
 # --- report (scripts/lib/report): a run's or a sweep's page --------------------------------------------
 # NOTE: every run and sweep writes its report.html itself; this is for older runs (no samples: the time charts say so).
-ID ?=
-SCREENSHOT ?=
 report: node_modules/.package-lock.json ## RESULTS_DIR/ID/report.html for a run or a sweep (ID=<run id> | sweep-<name>; SCREENSHOT=docs/report-example.png saves a PNG via chromium)
-	$(NODE) scripts/report.ts --id "$(ID)" --results-dir $(RESULTS_DIR) $(if $(SCREENSHOT),--screenshot $(SCREENSHOT))
+	$(NODE) scripts/report.ts $(if $(ID),--id '$(ID)') $(RESULTS) $(call given,SCREENSHOT,--screenshot)
 
 # --- model (scripts/lib/model): the plan for a target, from the recorded runs --------------------------
 # NOTE: P99_MS defaults to STUB_MS + BUDGET_MS; HANDLER_US is the handler's own CPU per request (the stub's is 0).
-P99_MS ?=
-HANDLER_US ?= 0
 plan: node_modules/.package-lock.json ## server CPUs, workers, RAM, generator CPUs, hosts for TARGET_RPS CONNECTIONS STUB_MS [P99_MS HANDLER_US], from RESULTS_DIR's runs
-	@$(NODE) scripts/plan.ts --target-rps $(TARGET_RPS) --connections $(CONNECTIONS) --stub-ms $(STUB_MS) \
-		--p99-ms $(or $(P99_MS),$$(( $(STUB_MS) + $(BUDGET_MS) ))) --handler-us $(HANDLER_US) --results-dir $(RESULTS_DIR)
+	@$(NODE) scripts/plan.ts $(call given,TARGET_RPS,--target-rps) $(call given,CONNECTIONS,--connections) \
+		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,P99_MS,--p99-ms) \
+		$(call given,HANDLER_US,--handler-us) $(RESULTS)
 
 # --- compare (scripts/lib/compare): uWS against the peers on the same stub -----------------------------
-# NOTE: WORKERS defaults to 1 for `make run`; compare uses 2 unless WORKERS is given.
-compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS=2 CONNECTIONS MODE DURATION
-	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts --workers $(if $(filter command line,$(origin WORKERS)),$(WORKERS),2) \
-		--connections $(CONNECTIONS) --mode $(MODE) --duration $(DURATION) --warmup $(WARMUP) \
-		--target-rps $(TARGET_RPS) --stub-ms $(STUB_MS) --budget-ms $(BUDGET_MS) --threads $(THREADS) \
-		--results-dir $(RESULTS_DIR) $(PLACE)
+# NOTE: compare's own defaults apply unless given: 2 workers, 10 s runs after a 3 s warm-up (scripts/compare.ts).
+compare: deps ## uWS vs node:http cluster vs FastAPI+uvicorn, same stub: WORKERS CONNECTIONS MODE DURATION
+	$(RAISE_NOFILE) && $(NODE) scripts/compare.ts $(call given,WORKERS,--workers) $(SHAPE) $(call given,MODE,--mode) \
+		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,THREADS,--threads) \
+		$(RESULTS) $(PLACE)
 
 # --- diff and export (scripts/lib/diff, scripts/lib/results; docs/diff.md) -----------------------------
 # NOTE: THRESHOLDS holds < and >: it reaches the driver in single quotes. Unset, the driver's default applies
 # (p99<+5%,rps>-2%); THRESHOLDS=none prints the table only. JSON=1: the diff as JSON on stdout.
 diff: node_modules/.package-lock.json ## A=<id> B=<id> (or A=id,id,… B=id,id,…: groups of repeats against their noise): B against A; THRESHOLDS=p99<+5%,rps>-2% (metrics rps p50 p90 p99 p99_9 errors server_us_per_req generator_us_per_req; none = table only), exit 1 on a regression; JSON=1
 	@$(NODE) scripts/diff.ts $(if $(A),--a '$(A)') $(if $(B),--b '$(B)') $(if $(THRESHOLDS),--thresholds '$(THRESHOLDS)') \
-		$(if $(filter 1,$(JSON)),--json) --results-dir $(RESULTS_DIR)
+		$(call on,JSON,--json) $(RESULTS)
 
 export: node_modules/.package-lock.json ## ID=<id>|all: write the run's latency.hgrm (HdrHistogram text, as wrk2 prints); rebuild RESULTS_DIR/README.md + index.csv
-	@$(NODE) scripts/export.ts $(if $(ID),--id '$(ID)') --results-dir $(RESULTS_DIR)
+	@$(NODE) scripts/export.ts $(if $(ID),--id '$(ID)') $(RESULTS)
 
 # NOTE: Debian's packages are importable only by /usr/bin/python3 (scripts/lib/machine/system-deps.ts).
 peers: node_modules/.package-lock.json ## FastAPI + uvicorn (uvloop, httptools) from Debian, for make compare
 	@$(NODE) scripts/deps.ts peers
 
 # --- chaos (scripts/chaos, scripts/lib/chaos): reliability scenarios, expected vs measured -------------
-SCENARIO ?= all
-SCALE ?= moderate
 # NOTE: PLACEMENT applies here too: every scenario's server on SERVER_CPUS, the driver (its clients) on GENERATOR_CPUS.
 chaos: deps ## reliability scenarios, expected vs measured → results/chaos-<id>/: SCENARIO=all|name[,name] SCALE=moderate|small
-	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts --scenario $(SCENARIO) --scale $(SCALE) --results-dir $(RESULTS_DIR) $(PLACE)
+	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts $(call given,SCENARIO,--scenario) $(call given,SCALE,--scale) $(RESULTS) $(PLACE)
 
 # --- placement (scripts/lib/placement): emulated hosts in network namespaces, and ssh to them ----------
 # NOTE: the lab's addresses (configs/net.json, 10.77.0.0/24) exist only inside its own namespaces: the bridge
 # sits in the lab's hub namespace, the root namespace gets no address and no route. State, keys and the
 # inventory live in /run/labx-fleet (never in the repository). Everything here needs root.
-CLIENTS ?= 2
 FLEET_INVENTORY := /run/labx-fleet/inventory.json
 FLEET = $(NODE) scripts/fleet.ts
-FLEET_SHAPE = --clients $(CLIENTS) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
-	$(if $(GENERATOR_CPUS),--generator-cpus $(GENERATOR_CPUS))
+FLEET_SHAPE = $(call given,CLIENTS,--clients) $(call given,SERVER_CPUS,--server-cpus) \
+	$(call given,GENERATOR_CPUS,--generator-cpus)
 
 # NOTE: Debian's postinst may start and enable the system ssh service; the lab never uses it (each emulated
 # host runs its own sshd), so a service the install just brought up is stopped and disabled again.
@@ -215,18 +198,20 @@ fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of
 # the previous values afterwards, also when a run fails or is interrupted (one place undoes everything). PROFILE=none skips it.
 # NOTE: 2 = the planning model's shape for 20k connections (the fd rule's minimum, and the lowest server CPU per
 # request in the split sweep: 21–30 µs with 2 workers, 28–31 with 4, 35–42 with 8 — results/capacity.md).
-LAB_WORKERS ?= 2
+# NOTE: LAB_WORKERS is make lab's older name of WORKERS (still taken); both given and different is refused.
+LAB_WORKERS_ARG = $(if $(and $(call given,LAB_WORKERS,x),$(call given,WORKERS,x),$(filter-out $(WORKERS),$(LAB_WORKERS))),\
+	$(error LAB_WORKERS=$(LAB_WORKERS) contradicts WORKERS=$(WORKERS): LAB_WORKERS is WORKERS' older name — give one),\
+	$(or $(call given,WORKERS,--workers),$(call given,LAB_WORKERS,--workers)))
 # NOTE: the shape knobs reach the lab only when given (its defaults: the SLO's, both modes paced first).
-given = $(if $(filter command line environment,$(origin $(1))),$(2) $($(1)))
 LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call given,DURATION,-d) \
 	$(call given,MODES,--modes) $(call given,WARMUP,--warmup) $(call given,THREADS,-t) $(call given,REPEATS,--repeats)
-# PLACEMENT=hosts HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one).
-LAB_HOSTS = $(if $(HOSTS),--hosts $(HOSTS))
-# SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent preempts the server).
-LAB_SHIELD = $(if $(filter 1,$(SHIELD)),--shield)
-lab: deps ## end to end: tune, LAB_WORKERS=2 workers on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
-	@$(RAISE_NOFILE) && $(NODE) scripts/lab.ts --workers $(LAB_WORKERS) --port $(PORT) --results-dir $(RESULTS_DIR) \
-		--profile $(PROFILE) $(PLACE) $(LAB_SHIELD) $(LAB_HOSTS) $(LAB_SHAPE) || { rc=$$?; \
+# HOSTS=<inventory>: the wrk shards on the inventory's client hosts over ssh (make fleet-up prints one); HOSTS
+# implies PLACEMENT=hosts, and another PLACEMENT beside it is refused (scripts/lib/placement/local.ts).
+# SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent
+# preempts the server).
+lab: deps ## end to end: tune, WORKERS (2) on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
+	@$(RAISE_NOFILE) && $(NODE) scripts/lab.ts $(LAB_WORKERS_ARG) $(call given,PORT,--port) $(RESULTS) \
+		$(call given,PROFILE,--profile) $(PLACE) $(call on,SHIELD,--shield) $(call given,HOSTS,--hosts) $(LAB_SHAPE) || { rc=$$?; \
 		echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted; its own exit line is above)" >&2; exit $$rc; }
 
 unshield: node_modules/.package-lock.json ## put back the tasks a killed `make lab SHIELD=1` left off the server's CPUs (safe twice)

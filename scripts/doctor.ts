@@ -1,10 +1,10 @@
 // Doctor: can this machine hold the configured run? One table of limits and settings, exit 2 when a FAIL blocks it.
 
 import { littleCeilingRps } from "./lib/contract/little.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { driver } from "./lib/core/driver.ts";
 import { textTable } from "./lib/core/format.ts";
 import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor/doctor-checks.ts";
 import { hostsChecks } from "./lib/doctor/doctor-hosts.ts";
 import { placementChecks } from "./lib/doctor/doctor-placement.ts";
@@ -29,7 +29,6 @@ const cli = {
     ...PLACEMENT_OPTIONS,
     "hosts",
   ] as const,
-  overrides: { url: null },
   slo: loadSlo,
 };
 
@@ -40,12 +39,12 @@ await driver(cli, async (a, slo) => {
     wrkThreads: a.threads,
     shards: a.shards,
   };
-  const notes = a.url === undefined ? [] : await probeServer(checkUrl(a.url).url, shape);
+  const notes = await probeServer(checkUrl(a.url).url, shape);
   const placed = placementChecks({
     placement: localPlacement(a),
     rps: { paced: a["target-rps"], saturate: littleCeilingRps(a.connections, slo.stubMs) },
     connections: a.connections,
-    port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
+    port: Number(new URL(a.url).port || 80),
     serverPids: shape.serverPids,
   });
   // NOTE: HOSTS=<inventory>: one row per client host over ssh (wrk version, nofile) — placement/host-check.ts.

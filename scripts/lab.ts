@@ -1,20 +1,20 @@
-// `make lab`: start the server (LAB_WORKERS, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
+// `make lab`: start the server (--workers, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import { existsSync } from "node:fs";
 import { ruleList } from "./lib/contract/reasons.ts";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
 import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
 import { sleep } from "./lib/core/sleep.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { tune, untune } from "./lib/machine/tune.ts";
 import { statePath } from "./lib/machine/tune-state.ts";
 import { formatCpuList } from "./lib/placement/cpus.ts";
 import { startHostsLab } from "./lib/placement/hosts-lab.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
-import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
+import { labPlacement, localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
 import { startNetnsLab } from "./lib/placement/netns-lab.ts";
 import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
@@ -67,7 +67,9 @@ const signal = interruptSignal();
 // NOTE: every option is parsed before the server starts: a bad value is one line, nothing started.
 const cli = {
   name: "lab",
-  usage: "$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid",
+  usage:
+    "$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid\n" +
+    "--placement: split, or hosts when --hosts is given",
   options: [
     ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
     ...PLACEMENT_OPTIONS,
@@ -75,11 +77,13 @@ const cli = {
     "profile",
     "repeats",
   ] as const,
-  overrides: { modes: "paced,saturate" },
+  // NOTE: no default placement here: HOSTS alone implies hosts (labPlacement), else the catalogue's split.
+  overrides: { modes: "paced,saturate", placement: null },
   slo: loadSlo,
 };
 
-await driver(cli, async (a, slo) => {
+await driver(cli, async (given, slo) => {
+  const a = { ...given, placement: labPlacement(given.placement, given.hosts) };
   const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
   const base = { threads: a.threads, shards: 0, warmupS: a.warmup, timeoutS: 2, slo: runSlo };
   let target: Target | null = null;
