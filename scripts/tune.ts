@@ -1,5 +1,4 @@
 // `make tune` / `make untune`: apply a sysctl profile (originals saved first), and restore them byte for byte.
-
 import type { Argv } from "yargs";
 import { driver } from "./lib/core/driver.ts";
 import { tune, untune } from "./lib/machine/tune.ts";

@@ -1,5 +1,4 @@
 // Scenario: slowloris connections dribbling a header byte every 2 s — closed by the idle timeout, others unhurt.
-
 import { pacedLoad, summarize } from "../lib/chaos/client.ts";
 import { withLabServer } from "../lib/chaos/procs.ts";
 import { exchange } from "../lib/chaos/raw.ts";
