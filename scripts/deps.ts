@@ -1,4 +1,4 @@
-// `make wrk` / `make peers` (and `make deps`): install the lab's system packages with apt-get, only when missing.
+// make deps, wrk, peers, iproute2, sshd, chromium: apt-get the lab's system packages, only when missing.
 import type { Argv } from "yargs";
 import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
