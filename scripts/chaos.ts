@@ -12,7 +12,7 @@ import {
 import type { ChaosContext } from "./lib/chaos/scenario.ts";
 import { driver } from "./lib/core/driver.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { localPlacement, pinThisProcess, placementArgs } from "./lib/placement/local.ts";
 
 const NAMES = SCENARIOS.map((s) => s.name);

@@ -3,7 +3,7 @@ import type { CompareRecord } from "./lib/compare/compare-report.ts";
 import { type CompareInput, comparePeers, writeComparison } from "./lib/compare/compare-run.ts";
 import { stamp } from "./lib/contract/run-id.ts";
 import { driver } from "./lib/core/driver.ts";
-import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { PEERS, type Peer } from "./lib/processes/peer.ts";

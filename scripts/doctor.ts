@@ -3,7 +3,7 @@
 import { littleCeilingRps } from "./lib/contract/little.ts";
 import { driver } from "./lib/core/driver.ts";
 import { textTable } from "./lib/core/format.ts";
-import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor/doctor-checks.ts";
 import { hostsChecks } from "./lib/doctor/doctor-hosts.ts";

@@ -6,7 +6,7 @@ import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { sleep } from "./lib/core/sleep.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { tune, untune } from "./lib/machine/tune.ts";

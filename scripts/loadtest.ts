@@ -1,7 +1,7 @@
 // Load-test driver: sharded wrk against a running lab server, exact merge, SLO verdict, results/<id>/.
 
 import { driver } from "./lib/core/driver.ts";
-import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";

@@ -1,7 +1,7 @@
 // `make run` / `make doctor`: the CPU set of one side under PLACEMENT (split by default), printed for taskset.
 import type { Argv } from "yargs";
 import { driver } from "./lib/core/driver.ts";
-import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { formatCpuList, resolveSplit } from "./lib/placement/cpus.ts";
 
 const cli = {

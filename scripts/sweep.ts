@@ -1,6 +1,6 @@
 // Capacity sweep: workers × connections × mode, each cell a normal recorded run; resumable via its state.json.
 import { driver } from "./lib/core/driver.ts";
-import { PLACEMENT_OPTIONS } from "./lib/core/option-catalogue.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";

@@ -34,18 +34,6 @@ const names = (name: string, raw: unknown, allowed: readonly string[]) => p.name
 
 const MODES = ["saturate", "paced"] as const;
 export const PLACEMENTS = ["split", "shared", "netns", "hosts"] as const;
-/** Where each side runs, as every placed driver takes it (placement/local.ts reads these three). */
-export const PLACEMENT_OPTIONS = ["placement", "server-cpus", "generator-cpus"] as const;
-/** One load run's shape against the SLO, as loadtest and compare take it. */
-export const LOAD_OPTIONS = [
-  "mode",
-  "connections",
-  "threads",
-  "duration",
-  "warmup",
-  "target-rps",
-  "budget-ms",
-] as const;
 const cpus = (name: string, raw: unknown) => parseCpuList(`--${name}`, p.nonEmpty(name, raw));
 const AS_DURATION = "a duration, as --duration";
 
