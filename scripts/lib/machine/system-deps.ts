@@ -9,16 +9,24 @@ interface SystemDep {
   /** what it is for, in the one line printed after an install */
   what: string;
   packages: string[];
-  present: () => Promise<boolean>;
+  /** present when each of these is on the PATH, or this file is executable, or this check says so */
+  commands?: string[];
+  file?: string;
+  present?: () => Promise<boolean>;
   /** run after this install only (not when it was there already) */
   after?: () => Promise<void>;
   /** where it cannot be installed: this line instead of a failure (the tests that need it skip) */
   optional?: string;
 }
 
-const has = async (...commands: string[]): Promise<boolean> =>
-  (await sh`for c in ${commands}; do command -v "$c" >/dev/null || exit 1; done`).ok;
-const executable = async (path: string): Promise<boolean> => (await sh`test -x ${path}`).ok;
+async function isPresent(d: SystemDep): Promise<boolean> {
+  if (d.present) return d.present();
+  if (d.file) return (await sh`test -x ${d.file}`).ok;
+  return (await sh`for c in ${d.commands ?? []}; do command -v "$c" >/dev/null || exit 1; done`).ok;
+}
+
+const CHROMIUM_SKIP =
+  "chromium: could not be installed — the report's browser test will be skipped (test/integration/report.test.ts)";
 
 // NOTE: Debian's postinst may start and enable the system ssh service; the lab never uses it (each emulated
 // host runs its own sshd), so a service this install brought up is stopped and disabled again.
@@ -27,35 +35,26 @@ async function systemSshOff(): Promise<void> {
 }
 
 export const SYSTEM_DEPS = {
-  wrk: { what: "wrk (the load generator)", packages: ["wrk"], present: () => has("wrk") },
+  wrk: { what: "wrk (the load generator)", packages: ["wrk"], commands: ["wrk"] },
   // NOTE: Debian's packages are importable only by /usr/bin/python3 (the python3 first on PATH is another one).
   peers: {
     what: "FastAPI + uvicorn (uvloop, httptools) for make compare",
     packages: ["python3-fastapi", "python3-uvicorn", "python3-uvloop", "python3-httptools"],
     present: async () => (await sh`${SYSTEM_PYTHON} -c ${"import fastapi, uvicorn, uvloop, httptools"}`).ok,
   },
-  iproute2: {
-    what: "ip and ss, for the network namespaces",
-    packages: ["iproute2"],
-    present: () => has("ip", "ss"),
-  },
+  iproute2: { what: "ip and ss, for the network namespaces", packages: ["iproute2"], commands: ["ip", "ss"] },
   sshd: {
-    what: "openssh-server for the emulated hosts (the system ssh service left off)",
+    what: "openssh-server for the emulated hosts",
     packages: ["openssh-server"],
-    present: () => executable("/usr/sbin/sshd"),
+    file: "/usr/sbin/sshd",
     after: systemSshOff,
   },
-  "ssh-client": {
-    what: "ssh and ssh-keygen",
-    packages: ["openssh-client"],
-    present: () => has("ssh", "ssh-keygen"),
-  },
+  "ssh-client": { what: "ssh and ssh-keygen", packages: ["openssh-client"], commands: ["ssh", "ssh-keygen"] },
   chromium: {
     what: "chromium for the report's browser test",
     packages: ["chromium"],
-    present: () => executable("/usr/bin/chromium"),
-    optional:
-      "chromium: could not be installed — the report's browser test will be skipped (test/integration/report.test.ts)",
+    file: "/usr/bin/chromium",
+    optional: CHROMIUM_SKIP,
   },
 } satisfies Record<string, SystemDep>;
 
@@ -89,14 +88,14 @@ async function install(name: SystemDepName, d: SystemDep): Promise<void> {
   if (!updated) await aptGet(["update", "-qq"], name);
   updated = true;
   await aptGet(["install", "-y", "-qq", ...d.packages], name);
-  if (!(await d.present())) throw new InvalidRun(`${name} is still missing after apt-get install ${list}`);
+  if (!(await isPresent(d))) throw new InvalidRun(`${name} is still missing after apt-get install ${list}`);
   await d.after?.();
 }
 
 /** Install `name` with apt-get unless present: "present", "installed", "skipped" (optional), else InvalidRun. */
 export async function ensureSystemDep(name: SystemDepName): Promise<"present" | "installed" | "skipped"> {
   const d: SystemDep = SYSTEM_DEPS[name];
-  if (await d.present()) return "present";
+  if (await isPresent(d)) return "present";
   try {
     await install(name, d);
   } catch (e) {
