@@ -1,35 +1,44 @@
 // Import rules for scripts/ and server/: imports flow one way, down the layers; run by `make check`.
 // Layers, bottom to top (an import may point down, or sideways within its own folder):
-//   scripts/lib/core → contract → machine → processes → placement → load → doctor → results
-//   → {planning, diff, report, chaos} (each may import anything below, never one another)
+//   scripts/lib/core → contract → machine → processes → placement → load → doctor → results → model → notes
+//   → {sweep, compare, diff, report, chaos} (each may import anything below, never one another)
 //   → drivers: scripts/*.ts and scripts/chaos/*.ts (may import anything in scripts/lib).
 // server/** may import only scripts/lib/core (and itself). Type-only imports count; no cycles at all.
 // NOTE: scripts/lib may import server/** (the drivers' server side), but scripts/lib/core may not: server imports core.
+// NOTE: model sits below notes: the notes render the model (coefficients, plans, its check against the cells);
+// the model reads records only. The sweep's page charts the notes' cells, so sweep sits above notes.
 
 const LIB = "^scripts/lib/";
-const ORDER = ["core", "contract", "machine", "processes", "placement", "load", "doctor", "results"];
-const TOP = ["planning", "diff", "report", "chaos"];
+// Each tier: folders that may import every lower tier, never one another.
+const TIERS = [
+  ["core"],
+  ["contract"],
+  ["machine"],
+  ["processes"],
+  ["placement"],
+  ["load"],
+  ["doctor"],
+  ["results"],
+  ["model"],
+  ["notes"],
+  ["sweep", "compare", "diff", "report", "chaos"],
+];
+const FOLDERS = TIERS.flat();
 const DRIVERS = "^scripts/(?:[^/]+\\.ts$|chaos/)";
 
 const under = (folders) => `${LIB}(?:${folders.join("|")})/`;
+const below = (i) => TIERS.slice(0, i).flat();
 
-// Each layer of ORDER may not import any layer above it (nor the top four, nor the drivers).
-const upward = ORDER.map((layer, i) => ({
-  name: `no-up-from-${layer}`,
-  comment: `scripts/lib/${layer} may import only ${ORDER.slice(0, i + 1).join(", ")} (the layers at or below it)`,
-  severity: "error",
-  from: { path: `${LIB}${layer}/` },
-  to: { path: [under([...ORDER.slice(i + 1), ...TOP]), DRIVERS] },
-}));
-
-// The top four may import every layer of ORDER, never one another (nor the drivers).
-const sideways = TOP.map((layer) => ({
-  name: `no-sideways-from-${layer}`,
-  comment: `scripts/lib/${layer} may not import ${TOP.filter((t) => t !== layer).join(", ")} or the drivers`,
-  severity: "error",
-  from: { path: `${LIB}${layer}/` },
-  to: { path: [under(TOP.filter((t) => t !== layer)), DRIVERS] },
-}));
+// Each folder may import only the tiers below its own (and itself): never a higher tier, a sibling, or a driver.
+const layered = TIERS.flatMap((tier, i) =>
+  tier.map((layer) => ({
+    name: `layer-${layer}`,
+    comment: `scripts/lib/${layer} may import only ${[...below(i), layer].join(", ")}`,
+    severity: "error",
+    from: { path: `${LIB}${layer}/` },
+    to: { path: [under(FOLDERS.filter((f) => f !== layer && !below(i).includes(f))), DRIVERS] },
+  })),
+);
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -45,7 +54,7 @@ module.exports = {
       name: "lib-folder-known",
       comment: "every folder of scripts/lib has a place in the layer order above (importing from it)",
       severity: "error",
-      from: { path: LIB, pathNot: under([...ORDER, ...TOP]) },
+      from: { path: LIB, pathNot: under(FOLDERS) },
       to: {},
     },
     {
@@ -53,10 +62,9 @@ module.exports = {
       comment: "every folder of scripts/lib has a place in the layer order above (imported from it)",
       severity: "error",
       from: {},
-      to: { path: LIB, pathNot: under([...ORDER, ...TOP]) },
+      to: { path: LIB, pathNot: under(FOLDERS) },
     },
-    ...upward,
-    ...sideways,
+    ...layered,
     {
       name: "server-only-core",
       comment: "server/** may import only scripts/lib/core (and itself) from this repository",

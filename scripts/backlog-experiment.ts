@@ -1,9 +1,7 @@
 // docs/tuning.md's experiment: saturate 20k connections across somaxconn, workers and the ephemeral port range.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { drainTimeWait } from "./lib/load/time-wait.ts";
 import { readRaw, writeRaw } from "./lib/machine/sysctl-raw.ts";
 import { type RunningServer, startServer } from "./lib/processes/server.ts";
@@ -70,17 +68,15 @@ async function runCase(c: Case, slo: ReturnType<typeof loadSlo>, resultsDir: str
   }
 }
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("backlog-experiment")
-        .usage("$0 — root: one saturate run per case; the sysctls it touches are restored afterwards"),
-      ["connections", "duration", "results-dir"] as const,
-      { connections: 20000, duration: "15s" },
-    ),
-  );
+const cli = {
+  name: "backlog-experiment",
+  usage: "$0 — root: one saturate run per case; the sysctls it touches are restored afterwards",
+  options: ["connections", "duration", "results-dir"] as const,
+  overrides: { connections: 20000, duration: "15s" },
+  slo: loadSlo,
+};
+
+await driver(cli, async (a, slo) => {
   if (process.getuid?.() !== 0) throw new InvalidRun("the experiment sets sysctls: run it as root (sudo)");
   const runSlo = { ...slo, connections: a.connections, durationS: a.duration };
   const original = KEYS.map((k) => [k, readRaw(k)] as const);

@@ -1,6 +1,4 @@
 // `make chaos`: the reliability scenarios (or some), expected vs measured, written to results/chaos-<id>/.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { SCENARIOS } from "./chaos/index.ts";
 import { killAll, waitNoStrays } from "./lib/chaos/procs.ts";
 import {
@@ -12,23 +10,21 @@ import {
   writeChaos,
 } from "./lib/chaos/result.ts";
 import type { ChaosContext } from "./lib/chaos/scenario.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { options } from "./lib/core/options.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { localPlacement, pinThisProcess, placementArgs } from "./lib/placement/local.ts";
 
 const NAMES = SCENARIOS.map((s) => s.name);
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("chaos")
-        .usage("$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C"),
-      ["scenario", "scale", "results-dir", "write", "placement", "server-cpus", "generator-cpus"] as const,
-      { scenario: { allowed: ["all", ...NAMES] } },
-    ),
-  );
+const cli = {
+  name: "chaos",
+  usage: "$0 [options] — exit 0 every scenario PASSes, 1 one FAILs, 2 bad option, 130 Ctrl-C",
+  options: [...["scenario", "scale", "results-dir", "write"], ...PLACEMENT_OPTIONS] as const,
+  overrides: { scenario: { allowed: ["all", ...NAMES] } },
+};
+
+await driver(cli, async (a) => {
   const wanted = a.scenario.includes("all") ? NAMES : a.scenario;
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);

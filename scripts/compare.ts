@@ -1,33 +1,34 @@
 // `make compare`: the same stub, workers and connections on uWS, a node:http cluster and FastAPI + uvicorn, in turn.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
+import type { CompareRecord } from "./lib/compare/compare-report.ts";
+import { type CompareInput, comparePeers, writeComparison } from "./lib/compare/compare-run.ts";
 import { stamp } from "./lib/contract/run-id.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
+import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/options.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
-import type { CompareRecord } from "./lib/planning/compare-report.ts";
-import { type CompareInput, comparePeers, writeComparison } from "./lib/planning/compare-run.ts";
 import { PEERS, type Peer } from "./lib/processes/peer.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("compare")
-        .usage(
-          "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
-        ),
-      [
-        ...["workers", "connections", "mode", "target-rps", "duration", "warmup", "cooldown", "threads"],
-        ...["stub-ms", "budget-ms", "peers", "results-dir", "placement", "server-cpus", "generator-cpus"],
-      ] as const,
-      { workers: 2, duration: "10s", warmup: "3s", peers: { default: PEERS.join(","), allowed: PEERS } },
-      slo,
-    ),
-  );
+const cli = {
+  name: "compare",
+  usage:
+    "$0 [options] — exit 0 when every server was measured (verdicts are data), 2 bad options, 130 Ctrl-C",
+  options: [
+    "workers",
+    ...LOAD_OPTIONS,
+    ...["cooldown", "stub-ms", "peers", "results-dir"],
+    ...PLACEMENT_OPTIONS,
+  ] as const,
+  overrides: {
+    workers: 2,
+    duration: "10s",
+    warmup: "3s",
+    peers: { default: PEERS.join(","), allowed: PEERS },
+  },
+  slo: loadSlo,
+};
+
+await driver(cli, async (a, slo) => {
   const settings: CompareRecord["settings"] = {
     workers: a.workers,
     connections: a.connections,

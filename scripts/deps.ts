@@ -1,17 +1,18 @@
-// `make wrk` / `make peers` (and `make deps`): install the lab's system packages with apt-get, only when missing.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+// make deps, wrk, peers, iproute2, sshd, chromium: apt-get the lab's system packages, only when missing.
+import type { Argv } from "yargs";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { ensureSystemDep, isSystemDep, SYSTEM_DEPS } from "./lib/machine/system-deps.ts";
 
-await runMain(async () => {
-  const names = Object.keys(SYSTEM_DEPS).join("|");
-  const a = parseArgs(
-    yargs(hideBin(process.argv))
-      .scriptName("deps")
-      .usage(`$0 <${names}>... — apt-get install what is missing; silent when everything is there`)
-      .demandCommand(1, `name what to install: ${names}`),
-  );
+const names = Object.keys(SYSTEM_DEPS).join("|");
+const cli = {
+  name: "deps",
+  usage: `$0 <${names}>... — apt-get install what is missing; silent when everything is there`,
+  options: [] as const,
+  more: (y: Argv) => y.demandCommand(1, `name what to install: ${names}`),
+};
+
+await driver(cli, async (a) => {
   for (const raw of a._.map(String)) {
     if (!isSystemDep(raw)) throw new InvalidRun(`unknown dependency "${raw}" — one of ${names}`);
     if ((await ensureSystemDep(raw)) === "installed") {

@@ -1,27 +1,22 @@
 // `make diff A=<id> B=<id>`: two runs (or A=id,id… B=id,id…: two groups of repeats) side by side; THRESHOLDS judge B.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { diffGroupRuns, groupDiffText } from "./lib/diff/groups.ts";
 import { diffJson, diffText } from "./lib/diff/render.ts";
 import { diffRuns } from "./lib/diff/rows.ts";
 import { parseThresholds } from "./lib/diff/thresholds.ts";
 import { findRun } from "./lib/results/find-run.ts";
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("diff")
-        .usage(
-          "$0 --a <id> --b <id> [--thresholds p99<+5%,rps>-2%] [--json] — B against A (docs/diff.md)\n" +
-            "exit 0: no threshold broken, 1: a regression, 2: a bad option, an unknown id or an unreadable record",
-        ),
-      ["a", "b", "thresholds", "json", "results-dir"] as const,
-      { thresholds: { parse: parseThresholds } },
-    ),
-  );
+const cli = {
+  name: "diff",
+  usage:
+    "$0 --a <id> --b <id> [--thresholds p99<+5%,rps>-2%] [--json] — B against A (docs/diff.md)\n" +
+    "exit 0: no threshold broken, 1: a regression, 2: a bad option, an unknown id or an unreadable record",
+  options: ["a", "b", "thresholds", "json", "results-dir"] as const,
+  overrides: { thresholds: { parse: parseThresholds } },
+};
+
+await driver(cli, async (a) => {
   if (a.a === undefined || a.b === undefined)
     throw new InvalidRun(
       "give both runs: --a <baseline id> --b <id> (make diff A=<id> B=<id>; ls results/ lists them)",

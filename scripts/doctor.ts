@@ -1,12 +1,10 @@
 // Doctor: can this machine hold the configured run? One table of limits and settings, exit 2 when a FAIL blocks it.
 
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { littleCeilingRps } from "./lib/contract/little.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { textTable } from "./lib/core/format.ts";
-import { options } from "./lib/core/options.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { blocking, type Check, type RunShape, runChecks } from "./lib/doctor/doctor-checks.ts";
 import { hostsChecks } from "./lib/doctor/doctor-hosts.ts";
 import { placementChecks } from "./lib/doctor/doctor-placement.ts";
@@ -23,33 +21,30 @@ function table(checks: Check[]): string {
   );
 }
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("doctor")
-        .usage("$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it"),
-      [
-        ...["connections", "workers", "threads", "shards", "url", "json", "target-rps"],
-        ...["placement", "server-cpus", "generator-cpus", "hosts"],
-      ] as const,
-      { url: null },
-      slo,
-    ),
-  );
+const cli = {
+  name: "doctor",
+  usage: "$0 [options] — exit 0 when the run can work (WARNs allowed), 2 when a FAIL blocks it",
+  options: [
+    ...["connections", "workers", "threads", "shards", "url", "json", "target-rps"],
+    ...PLACEMENT_OPTIONS,
+    "hosts",
+  ] as const,
+  slo: loadSlo,
+};
+
+await driver(cli, async (a, slo) => {
   const shape: RunShape = {
     connections: a.connections,
     workers: a.workers,
     wrkThreads: a.threads,
     shards: a.shards,
   };
-  const notes = a.url === undefined ? [] : await probeServer(checkUrl(a.url).url, shape);
+  const notes = await probeServer(checkUrl(a.url).url, shape);
   const placed = placementChecks({
     placement: localPlacement(a),
     rps: { paced: a["target-rps"], saturate: littleCeilingRps(a.connections, slo.stubMs) },
     connections: a.connections,
-    port: Number(new URL(a.url ?? "http://127.0.0.1:8000/").port || 80),
+    port: Number(new URL(a.url).port || 80),
     serverPids: shape.serverPids,
   });
   // NOTE: HOSTS=<inventory>: one row per client host over ssh (wrk version, nofile) — placement/host-check.ts.

@@ -1,27 +1,21 @@
 // `make export`: latency.hgrm for recorded runs (--id <id> or all), then results/README.md and index.csv rebuilt.
 import { join } from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { writeAtomic } from "./lib/core/atomic.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
 import { findRun } from "./lib/results/find-run.ts";
 import { hgrmText } from "./lib/results/hgrm.ts";
 import { rewriteIndex } from "./lib/results/index-files.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("export")
-        .usage(
-          "$0 [--id <id>|all] — write <run>/latency.hgrm (HdrHistogram's percentile text, as wrk2 prints it)\n" +
-            "for that run (all: every run), then rebuild <results-dir>/README.md and index.csv",
-        ),
-      ["id", "results-dir"] as const,
-    ),
-  );
+const cli = {
+  name: "export",
+  usage:
+    "$0 [--id <id>|all] — write <run>/latency.hgrm (HdrHistogram's percentile text, as wrk2 prints it)\n" +
+    "for that run (all: every run), then rebuild <results-dir>/README.md and index.csv",
+  options: ["id", "results-dir"] as const,
+};
+
+await driver(cli, async (a) => {
   const dir = a["results-dir"];
   // NOTE: new runs get their latency.hgrm when they are recorded (RunDir.commit); this is for the older ones.
   const runs =

@@ -1,11 +1,10 @@
 // Emulated hosts on this machine: netns-up/-down/clean (namespaces only), up/down (a fleet with sshd), check.
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import type { Argv } from "yargs";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { checkInterrupted, interruptSignal } from "./lib/core/interrupt.ts";
-import { options } from "./lib/core/options.ts";
 import { fleetDown, fleetUp } from "./lib/placement/fleet.ts";
 import { checkHost, sshFor } from "./lib/placement/host-check.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
@@ -122,32 +121,30 @@ async function sweepTestLeftovers(): Promise<string[]> {
   return removed;
 }
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("fleet")
-        .usage(
-          "$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot",
-        )
-        .command(
-          "netns-up",
-          "hub + server + CLIENTS client namespaces on a bridge; prints the topology path last",
-        )
-        .command("netns-down", "remove the namespaces netns-up recorded")
-        .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
-        .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
-        .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
-        .command("check", "wrk version and nofile limits of every client host of --hosts, over ssh")
-        .demandCommand(1, 1)
-        .option("probe", {
-          type: "boolean",
-          default: true,
-          desc: "measure TCP connect time client → server",
-        }),
-      ["clients", "server-cpus", "generator-cpus", "hosts"],
-    ),
-  );
+const cli = {
+  name: "fleet",
+  usage: "$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot",
+  options: ["clients", "server-cpus", "generator-cpus", "hosts"] as const,
+  more: (y: Argv) =>
+    y
+      .command(
+        "netns-up",
+        "hub + server + CLIENTS client namespaces on a bridge; prints the topology path last",
+      )
+      .command("netns-down", "remove the namespaces netns-up recorded")
+      .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
+      .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
+      .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
+      .command("check", "wrk version and nofile limits of every client host of --hosts, over ssh")
+      .demandCommand(1, 1)
+      .option("probe", {
+        type: "boolean",
+        default: true,
+        desc: "measure TCP connect time client → server",
+      }),
+};
+
+await driver(cli, async (a) => {
   const cmd = String(a._[0]);
   const opts: NetnsOptions = {
     clients: a.clients,

@@ -1,21 +1,20 @@
-// `make lab`: start the server (LAB_WORKERS, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
+// `make lab`: start the server (--workers, 2), run paced 20k RPS and saturate 20k connections, stop it, compare.
 import { existsSync } from "node:fs";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { ruleList } from "./lib/contract/reasons.ts";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
-import { options } from "./lib/core/options.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
 import { sleep } from "./lib/core/sleep.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { tune, untune } from "./lib/machine/tune.ts";
 import { statePath } from "./lib/machine/tune-state.ts";
 import { formatCpuList } from "./lib/placement/cpus.ts";
 import { startHostsLab } from "./lib/placement/hosts-lab.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
-import { localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
+import { labPlacement, localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
 import { startNetnsLab } from "./lib/placement/netns-lab.ts";
 import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
@@ -65,24 +64,26 @@ function sideBySide(runs: { mode: Mode; record: ResultRecord; dir: string }[]): 
 // instead of killing this process with the server and the tuned sysctls left behind.
 const signal = interruptSignal();
 
-await runMain(async () => {
-  const slo = loadSlo();
-  // NOTE: every option is parsed before the server starts: a bad value is one line, nothing started.
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("lab")
-        .usage("$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid"),
-      [
-        ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
-        ...["placement", "server-cpus", "generator-cpus", "shield", "clients", "hosts", "results-dir"],
-        "profile",
-        "repeats",
-      ] as const,
-      { modes: "paced,saturate" },
-      slo,
-    ),
-  );
+// NOTE: every option is parsed before the server starts: a bad value is one line, nothing started.
+const cli = {
+  name: "lab",
+  usage:
+    "$0 [options] — exit 0 when the paced run PASSes, 1 when it FAILs, 2 when a run is invalid\n" +
+    "--placement: split, or hosts when --hosts is given",
+  options: [
+    ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
+    ...PLACEMENT_OPTIONS,
+    ...["shield", "clients", "hosts", "results-dir"],
+    "profile",
+    "repeats",
+  ] as const,
+  // NOTE: no default placement here: HOSTS alone implies hosts (labPlacement), else the catalogue's split.
+  overrides: { modes: "paced,saturate", placement: null },
+  slo: loadSlo,
+};
+
+await driver(cli, async (given, slo) => {
+  const a = { ...given, placement: labPlacement(given.placement, given.hosts) };
   const runSlo = { ...slo, connections: a.connections, targetRps: a["target-rps"], durationS: a.duration };
   const base = { threads: a.threads, shards: 0, warmupS: a.warmup, timeoutS: 2, slo: runSlo };
   let target: Target | null = null;

@@ -1,32 +1,26 @@
 // Load-test driver: sharded wrk against a running lab server, exact merge, SLO verdict, results/<id>/.
 
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
+import { LOAD_OPTIONS, PLACEMENT_OPTIONS } from "./lib/core/options.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { runLoad } from "./lib/results/run.ts";
 import { summaryText, verdictOutcome } from "./lib/results/summary.ts";
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("loadtest")
-        .usage(
-          "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
-        ),
-      [
-        ...["mode", "connections", "threads", "duration", "warmup", "target-rps", "budget-ms", "timeout"],
-        ...["url", "shards", "results-dir", "keep-raw", "json", "placement", "server-cpus", "generator-cpus"],
-      ] as const,
-      {},
-      slo,
-    ),
-  );
+const cli = {
+  name: "loadtest",
+  usage:
+    "$0 [options] — exit 0 PASS, 1 FAIL, 2 invalid run (server unreachable, wrk missing, fd limit, bad option)",
+  options: [
+    ...LOAD_OPTIONS,
+    ...["timeout", "url", "shards", "results-dir", "keep-raw", "json"],
+    ...PLACEMENT_OPTIONS,
+  ] as const,
+  slo: loadSlo,
+};
+
+await driver(cli, async (a, slo) => {
   const { record, dir } = await runLoad({
     runPage,
     // NOTE: the server was started elsewhere: its CPUs are read back from its processes, not taken from here.

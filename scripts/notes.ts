@@ -1,34 +1,28 @@
 // `make notes`: results/capacity.md, capacity.json and the SVG charts, generated from the recorded runs (no typed numbers).
 import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
 import { writeAtomic } from "./lib/core/atomic.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
 import { renderSvg } from "./lib/core/render-svg.ts";
-import { buildNotes } from "./lib/planning/notes-build.ts";
-import { p99VsRpsSpec } from "./lib/planning/notes-chart-p99.ts";
-import { rpsVsConnectionsSpec } from "./lib/planning/notes-charts.ts";
-import { capacityJson } from "./lib/planning/notes-json.ts";
-import { capacityMarkdown } from "./lib/planning/notes-render.ts";
-import { skippedCells } from "./lib/planning/notes-skipped.ts";
+import { loadSlo } from "./lib/core/slo.ts";
+import { buildNotes } from "./lib/notes/notes-build.ts";
+import { p99VsRpsSpec } from "./lib/notes/notes-chart-p99.ts";
+import { rpsVsConnectionsSpec } from "./lib/notes/notes-charts.ts";
+import { capacityJson } from "./lib/notes/notes-json.ts";
+import { capacityMarkdown } from "./lib/notes/notes-render.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
+import { skippedCells } from "./lib/sweep/sweep-skipped.ts";
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("notes")
-        .usage(
-          "$0 [options] — write capacity.md, capacity.json and the charts from results/*/result.json\n" +
-            "--out defaults to <results-dir>/capacity.md; --stub-ms to the most common stub of the runs",
-        ),
-      ["results-dir", "out", "stub-ms"] as const,
-      { "stub-ms": null },
-    ),
-  );
+const cli = {
+  name: "notes",
+  usage:
+    "$0 [options] — write capacity.md, capacity.json and the charts from results/*/result.json\n" +
+    "--out defaults to <results-dir>/capacity.md; --stub-ms to the most common stub of the runs",
+  options: ["results-dir", "out", "stub-ms"] as const,
+  overrides: { "stub-ms": null },
+};
+
+await driver(cli, async (a) => {
   const resultsDir = a["results-dir"];
   const out = a.out ?? join(resultsDir, "capacity.md");
   const slo = loadSlo();

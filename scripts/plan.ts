@@ -1,36 +1,32 @@
 // `make plan`: server CPUs, workers, RAM, generator CPUs and hosts for the user's own numbers, from the recorded runs.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
-import { coefficients } from "./lib/planning/model-coefficients.ts";
-import { infeasible, plan, TARGET_UTILISATION } from "./lib/planning/model-plan.ts";
-import { selectRuns } from "./lib/planning/notes-data.ts";
-import { planText } from "./lib/planning/plan-text.ts";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
+import { loadSlo } from "./lib/core/slo.ts";
+import { coefficients } from "./lib/model/model-coefficients.ts";
+import { infeasible, plan, TARGET_UTILISATION } from "./lib/model/model-plan.ts";
+import { planText } from "./lib/model/plan-text.ts";
+import { selectRuns } from "./lib/notes/notes-data.ts";
 import { loadResults } from "./lib/results/run-dir.ts";
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("plan")
-        .usage(
-          "$0 [options] — what serving --target-rps over --connections takes, from the runs in --results-dir\n" +
-            "--p99-ms defaults to the stub + the SLO's budget",
-        ),
-      ["target-rps", "connections", "stub-ms", "p99-ms", "handler-us", "results-dir", "json"] as const,
-      { "p99-ms": null },
-      slo,
-    ),
-  );
+const cli = {
+  name: "plan",
+  usage:
+    "$0 [options] — what serving --target-rps over --connections takes, from the runs in --results-dir\n" +
+    "--p99-ms defaults to --stub-ms + --budget-ms",
+  options: [
+    ...["target-rps", "connections", "stub-ms", "budget-ms", "p99-ms", "handler-us", "results-dir", "json"],
+  ] as const,
+  overrides: { "p99-ms": null },
+  slo: loadSlo,
+};
+
+await driver(cli, async (a) => {
   const stubMs = a["stub-ms"];
   const q = {
     targetRps: a["target-rps"],
     connections: a.connections,
     stubMs,
-    p99Ms: a["p99-ms"] ?? stubMs + slo.overheadBudgetMs,
+    p99Ms: a["p99-ms"] ?? stubMs + a["budget-ms"],
     handlerUs: a["handler-us"],
   };
   const bad = infeasible(q);

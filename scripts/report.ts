@@ -1,17 +1,15 @@
 // `make report`: results/<id>/report.html for a recorded run or a sweep, from its files; optionally a PNG of it.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { writeAtomic } from "./lib/core/atomic.ts";
-import { InvalidRun, parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
-import { sweepPageData } from "./lib/planning/sweep-page-data.ts";
-import { readState } from "./lib/planning/sweep-plan.ts";
+import { InvalidRun } from "./lib/core/cli.ts";
+import { driver } from "./lib/core/driver.ts";
 import { chromiumMissing, screenshot } from "./lib/report/browser.ts";
 import { runPageHtml } from "./lib/report/run-page.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
 import { findRun } from "./lib/results/find-run.ts";
+import { sweepPageData } from "./lib/sweep/sweep-page-data.ts";
+import { readState } from "./lib/sweep/sweep-plan.ts";
 
 /** The page of results/<id>/: a run (result.json, read by findRun) or a sweep (state.json). */
 async function pageOf(resultsDir: string, id: string): Promise<string> {
@@ -27,15 +25,13 @@ async function pageOf(resultsDir: string, id: string): Promise<string> {
   );
 }
 
-await runMain(async () => {
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("report")
-        .usage("$0 --id <run id | sweep-<name>> [options] — write <results-dir>/<id>/report.html"),
-      ["id", "results-dir", "screenshot"] as const,
-    ),
-  );
+const cli = {
+  name: "report",
+  usage: "$0 --id <run id | sweep-<name>> [options] — write <results-dir>/<id>/report.html",
+  options: ["id", "results-dir", "screenshot"] as const,
+};
+
+await driver(cli, async (a) => {
   if (!a.id) throw new InvalidRun("--id is required: make report ID=<run id or sweep-<name>> (ls results/)");
   const html = await pageOf(a["results-dir"], a.id);
   const out = join(a["results-dir"], a.id, "report.html");

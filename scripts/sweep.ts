@@ -1,34 +1,28 @@
 // Capacity sweep: workers × connections × mode, each cell a normal recorded run; resumable via its state.json.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { loadSlo } from "./lib/contract/slo.ts";
-import { parseArgs, runMain } from "./lib/core/cli.ts";
-import { options } from "./lib/core/options.ts";
+import { driver } from "./lib/core/driver.ts";
+import { PLACEMENT_OPTIONS } from "./lib/core/options.ts";
+import { loadSlo } from "./lib/core/slo.ts";
 import { localPlacement } from "./lib/placement/local.ts";
-import { buildGrid, type SweepSettings } from "./lib/planning/sweep-plan.ts";
-import { finishSweep, openSweep, SweepRunner } from "./lib/planning/sweep-run.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { sweepPageHtml } from "./lib/report/sweep-page.ts";
+import { buildGrid, type SweepSettings } from "./lib/sweep/sweep-plan.ts";
+import { finishSweep, openSweep, SweepRunner } from "./lib/sweep/sweep-run.ts";
 
-await runMain(async () => {
-  const slo = loadSlo();
-  const a = parseArgs(
-    options(
-      yargs(hideBin(process.argv))
-        .scriptName("sweep")
-        .usage(
-          "$0 [options] — exit 0 when the sweep completed (cell verdicts are data), 2 bad options, 130 Ctrl-C\n" +
-            "--target-rps, when not given: each cell's connections ÷ stub ÷ 5",
-        ),
-      [
-        ...["name", "workers-list", "connections-list", "modes", "target-rps", "repeats", "warmup"],
-        ...["duration", "cooldown", "threads", "timeout", "stub-ms", "budget-ms", "force", "results-dir"],
-        ...["placement", "server-cpus", "generator-cpus"],
-      ] as const,
-      { "target-rps": null, warmup: "3s", duration: "10s" },
-      slo,
-    ),
-  );
+const cli = {
+  name: "sweep",
+  usage:
+    "$0 [options] — exit 0 when the sweep completed (cell verdicts are data), 2 bad options, 130 Ctrl-C\n" +
+    "--target-rps, when not given: each cell's connections ÷ stub ÷ 5",
+  options: [
+    ...["name", "workers-list", "connections-list", "modes", "target-rps", "repeats", "warmup"],
+    ...["duration", "cooldown", "threads", "timeout", "stub-ms", "budget-ms", "force", "results-dir"],
+    ...PLACEMENT_OPTIONS,
+  ] as const,
+  overrides: { "target-rps": null, warmup: "3s", duration: "10s" },
+  slo: loadSlo,
+};
+
+await driver(cli, async (a, slo) => {
   const placement = localPlacement(a);
   const settings: SweepSettings = {
     stubMs: a["stub-ms"],

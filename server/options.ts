@@ -1,9 +1,12 @@
 // Server options from argv and environment (WORKERS, STUB_MS, HOST, PORT, ADMIN_SOCKET); bad input exits 2 with one line.
+// NOTE: workers, stub-ms and port are the drivers' own (scripts/lib/core/option-catalogue.ts): one range, one default.
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { CATALOGUE } from "../scripts/lib/core/option-catalogue.ts";
 import { integer, nonEmpty, oneOf } from "../scripts/lib/core/parse.ts";
+import { loadSlo } from "../scripts/lib/core/slo.ts";
 
 export interface ServerOptions {
   workers: number;
@@ -34,6 +37,30 @@ const int = (name: string, desc: string, dflt: string | number, min: number, max
     coerce: (raw: unknown): number => integer(name, raw, min, max),
   }) as const;
 
+/**
+ * An option the drivers declare too (scripts/lib/core/option-catalogue.ts): the same parser and default,
+ * the environment's value before the default.
+ */
+const shared = (name: "workers" | "stub-ms" | "port", desc: string, dflt: string | number | undefined) =>
+  ({
+    type: "string",
+    desc,
+    default: dflt,
+    requiresArg: true,
+    // NOTE: yargs also calls coerce for an option that was not given and has no default (raw undefined).
+    coerce: (raw: unknown): number | undefined =>
+      raw === undefined ? undefined : CATALOGUE[name].parse(name, raw),
+  }) as const;
+
+/** The SLO's stub (configs/slo.json), as the drivers default --stub-ms; read only when nothing gave one. */
+function sloStubMs(): number {
+  try {
+    return CATALOGUE["stub-ms"].default(loadSlo());
+  } catch (e) {
+    return usageExit(`${(e as Error).message} (or pass --stub-ms / STUB_MS)`);
+  }
+}
+
 function host(raw: unknown): string {
   const h = nonEmpty("host", raw).trim();
   if (h !== "localhost" && isIP(h) === 0) throw new Error(`--host must be an IP address, got "${h}"`);
@@ -62,8 +89,14 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
     .usage("$0 [options]  — uWebSockets.js 200 ms stub in N throng workers")
     // NOTE: parsed as text by the coerce parsers (so "" and "1.5" are refused), shown as [number] in --help.
     .number(INTS)
-    .option("workers", int("workers", "worker processes (env WORKERS)", env.WORKERS ?? 1, 1, 64))
-    .option("stub-ms", int("stub-ms", "ms /ping waits (env STUB_MS)", env.STUB_MS ?? 200, 0, 60_000))
+    .option(
+      "workers",
+      shared("workers", "worker processes (env WORKERS)", env.WORKERS ?? CATALOGUE.workers.default),
+    )
+    .option(
+      "stub-ms",
+      shared("stub-ms", "ms /ping waits (env STUB_MS; default: the SLO's stub)", env.STUB_MS),
+    )
     .option("host", {
       type: "string",
       default: env.HOST ?? "127.0.0.1",
@@ -71,7 +104,7 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
       requiresArg: true,
       coerce: host,
     })
-    .option("port", int("port", "TCP port (env PORT)", env.PORT ?? 8000, 1, 65_535))
+    .option("port", shared("port", "TCP port (env PORT)", env.PORT ?? CATALOGUE.port.default))
     .option("max-deaths", int("max-deaths", "worker deaths tolerated per window", 5, 0, 1000))
     .option("death-window-s", int("death-window-s", "crash-loop window, seconds", 10, 1, 3600))
     .option("fd-guard", {
@@ -100,10 +133,10 @@ export function parseServerOptions(argv = hideBin(process.argv), env = process.e
     );
   }
   return {
-    workers: a.workers,
-    stubMs: a["stub-ms"],
+    workers: a.workers as number,
+    stubMs: a["stub-ms"] ?? sloStubMs(),
     host: a.host,
-    port: a.port,
+    port: a.port as number,
     maxDeaths: a["max-deaths"],
     deathWindowS: a["death-window-s"],
     fdGuard: a["fd-guard"] === "on",

@@ -1,6 +1,6 @@
 // Scenario: clients that close during the stub — aborted counted, nothing written to them, inFlight back to 0.
 import type { Socket } from "node:net";
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { withLabServer } from "../lib/chaos/procs.ts";
 import { getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, consistent, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 import { sleep } from "../lib/core/sleep.ts";
@@ -11,8 +11,7 @@ export const clientAborts: Scenario = {
   name: "client-aborts",
   async run(ctx: ChaosContext) {
     const clients = at(ctx, { small: 300, moderate: 1000 });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
-    try {
+    return withLabServer(ctx, { stubMs: STUB_MS }, async (srv) => {
       const held = await openMany(srv.host, srv.port, clients);
       const before = await stats(srv.url);
       const seen = { answered: 0 };
@@ -51,9 +50,7 @@ export const clientAborts: Scenario = {
           healthz,
         },
       };
-    } finally {
-      await srv.stop();
-    }
+    });
   },
 };
 

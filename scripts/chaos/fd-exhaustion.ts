@@ -1,5 +1,5 @@
 // Scenario: more connections than a worker's open-files limit — no busy-spin, held ones served, recovery.
-import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
+import { type ChaosServer, withLabServer } from "../lib/chaos/procs.ts";
 import { getOn, getOnce, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, cpuUs, ms, n, pct, type Scenario, stats } from "../lib/chaos/scenario.ts";
 import { sleep } from "../lib/core/sleep.ts";
@@ -17,13 +17,8 @@ interface Params {
 
 /** Exhaust, keep knocking for PRESSURE_MS, serve what is held, leave, time the recovery. */
 async function exhaust(p: Params, guard: boolean) {
-  const srv = await startLabServer({
-    workers: p.workers,
-    nofile: p.nofile,
-    cpus: p.cpus,
-    args: ["--fd-guard", guard ? "on" : "off"],
-  });
-  try {
+  const spec = { workers: p.workers, nofile: p.nofile, args: ["--fd-guard", guard ? "on" : "off"] };
+  return withLabServer({ serverCpus: p.cpus }, spec, async (srv) => {
     const before = await stats(srv.url);
     const pids = before.pids;
     const held = await openMany(srv.host, srv.port, p.conns, 500, 1500);
@@ -56,9 +51,7 @@ async function exhaust(p: Params, guard: boolean) {
       before,
       pauseLines,
     };
-  } finally {
-    await srv.stop();
-  }
+  });
 }
 
 /** The excess clients knocking (50 attempts / 100 ms) until PRESSURE_MS after t0; returns the attempts. */

@@ -1,6 +1,6 @@
 // Scenario: SIGTERM to the primary under paced load — every earlier request answered 200, no new connection, exit 0.
-import { PacedLoad, summarize } from "../lib/chaos/client.ts";
-import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
+import { pacedLoad, summarize } from "../lib/chaos/client.ts";
+import { type ChaosServer, withLabServer } from "../lib/chaos/procs.ts";
 import { getOn, openMany } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 import { sleep } from "../lib/core/sleep.ts";
@@ -20,11 +20,8 @@ export const gracefulStop: Scenario = {
       small: { conns: 300, rps: 600, beforeMs: 800 },
       moderate: { conns: 2000, rps: 4000, beforeMs: 2000 },
     });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
-    try {
-      const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });
-      await load.open();
-      load.start();
+    return withLabServer(ctx, { stubMs: STUB_MS }, async (srv) => {
+      const load = await pacedLoad(srv, p.conns, p.rps);
       await sleep(p.beforeMs);
       const before = await stats(srv.url);
       process.kill(srv.pid, "SIGTERM");
@@ -67,9 +64,7 @@ export const gracefulStop: Scenario = {
           exitMs,
         },
       };
-    } finally {
-      await srv.stop();
-    }
+    });
   },
 };
 

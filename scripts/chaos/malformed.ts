@@ -1,5 +1,5 @@
 // Scenario: malformed requests — each answered 4xx or closed, no crash, /healthz fine, stats consistent.
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { withLabServer } from "../lib/chaos/procs.ts";
 import { type Exchange, exchange, getOnce } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, consistent, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 
@@ -83,8 +83,7 @@ export const malformed: Scenario = {
   name: "malformed-input",
   async run(ctx: ChaosContext) {
     const copies = at(ctx, { small: 1, moderate: 20 });
-    const srv = await startLabServer({ workers: 2, cpus: ctx.serverCpus });
-    try {
+    return withLabServer(ctx, {}, async (srv) => {
       const before = await stats(srv.url);
       const runs = await Promise.all(
         CASES.flatMap((c) =>
@@ -130,8 +129,6 @@ export const malformed: Scenario = {
           ),
         },
       };
-    } finally {
-      await srv.stop();
-    }
+    });
   },
 };

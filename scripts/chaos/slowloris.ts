@@ -1,6 +1,6 @@
 // Scenario: slowloris connections dribbling a header byte every 2 s — closed by the idle timeout, others unhurt.
-import { PacedLoad, summarize } from "../lib/chaos/client.ts";
-import { startLabServer } from "../lib/chaos/procs.ts";
+import { pacedLoad, summarize } from "../lib/chaos/client.ts";
+import { withLabServer } from "../lib/chaos/procs.ts";
 import { exchange } from "../lib/chaos/raw.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
 
@@ -18,12 +18,9 @@ export const slowloris: Scenario = {
       small: { slow: 200, conns: 200, rps: 400 },
       moderate: { slow: 1000, conns: 500, rps: 1000 },
     });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
-    try {
+    return withLabServer(ctx, { stubMs: STUB_MS }, async (srv) => {
       const before = await stats(srv.url);
-      const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });
-      await load.open();
-      load.start();
+      const load = await pacedLoad(srv, p.conns, p.rps);
       const slow = await Promise.all(
         Array.from({ length: p.slow }, () => exchange(srv.host, srv.port, dribble, CLOSED_WITHIN_MS + 2000)),
       );
@@ -61,9 +58,7 @@ export const slowloris: Scenario = {
           restarts: after.restarts - before.restarts,
         },
       };
-    } finally {
-      await srv.stop();
-    }
+    });
   },
 };
 

@@ -1,7 +1,7 @@
 // Scenario: kill -9 one of two workers under paced load — requests lost, time until a replacement serves.
 import type { WorkerStats } from "../../server/stats.ts";
-import { PacedLoad, summarize } from "../lib/chaos/client.ts";
-import { type ChaosServer, startLabServer } from "../lib/chaos/procs.ts";
+import { type PacedLoad, pacedLoad, summarize } from "../lib/chaos/client.ts";
+import { type ChaosServer, withLabServer } from "../lib/chaos/procs.ts";
 import { getOnce } from "../lib/chaos/raw.ts";
 import type { Outcome } from "../lib/chaos/result.ts";
 import { at, type ChaosContext, ms, n, type Scenario, stats } from "../lib/chaos/scenario.ts";
@@ -25,11 +25,8 @@ export const workerCrash: Scenario = {
       small: { conns: 300, rps: 600, beforeMs: 1000, afterMs: 2000 },
       moderate: { conns: 2000, rps: 4000, beforeMs: 2000, afterMs: 3000 },
     });
-    const srv = await startLabServer({ workers: 2, stubMs: STUB_MS, cpus: ctx.serverCpus });
-    try {
-      const load = new PacedLoad({ host: srv.host, port: srv.port, connections: p.conns, rps: p.rps });
-      await load.open();
-      load.start();
+    return withLabServer(ctx, { stubMs: STUB_MS }, async (srv) => {
+      const load = await pacedLoad(srv, p.conns, p.rps);
       await sleep(p.beforeMs);
       const before = await stats(srv.url);
       const victim = before.perWorker[0];
@@ -42,9 +39,7 @@ export const workerCrash: Scenario = {
       await load.stop();
       const after = await stats(srv.url);
       return outcome(p, load, { before, after, victim, killAt, ...replaced });
-    } finally {
-      await srv.stop();
-    }
+    });
   },
 };
 

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { CompareRecord } from "../../scripts/lib/compare/compare-report.ts";
 import type { ResultRecord } from "../../scripts/lib/contract/record.ts";
-import type { CompareRecord } from "../../scripts/lib/planning/compare-report.ts";
 import { fetchLabStats } from "../../scripts/lib/processes/lab-stats.ts";
 import { startPeer } from "../../scripts/lib/processes/peer.ts";
 import { type Captured, runCli } from "../helpers/cli.ts";

@@ -5,7 +5,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { nofileLimits } from "../../scripts/lib/machine/limits.ts";
-import type { SweepState } from "../../scripts/lib/planning/sweep-plan.ts";
+import type { SweepState } from "../../scripts/lib/sweep/sweep-plan.ts";
 import { runCli, startCli } from "../helpers/cli.ts";
 
 const SWEEP = "scripts/sweep.ts";

@@ -1,12 +1,12 @@
 // The capacity model behind make notes and make plan, on fixture records in memory: regimes, cells, coefficients, plans.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { coefficients } from "../../scripts/lib/planning/model-coefficients.ts";
-import { infeasible, plan, TARGET_UTILISATION } from "../../scripts/lib/planning/model-plan.ts";
-import { fitRss } from "../../scripts/lib/planning/model-rss.ts";
-import { typicalError, validationRows } from "../../scripts/lib/planning/model-validate.ts";
-import { bestAt, cellsOf, rssPer1k, selectRuns } from "../../scripts/lib/planning/notes-data.ts";
-import { groupRuns } from "../../scripts/lib/planning/notes-groups.ts";
+import { coefficients } from "../../scripts/lib/model/model-coefficients.ts";
+import { infeasible, plan, TARGET_UTILISATION } from "../../scripts/lib/model/model-plan.ts";
+import { fitRss } from "../../scripts/lib/model/model-rss.ts";
+import { typicalError, validationRows } from "../../scripts/lib/model/model-validate.ts";
+import { bestAt, cellsOf, rssPer1k, selectRuns } from "../../scripts/lib/notes/notes-data.ts";
+import { groupRuns } from "../../scripts/lib/notes/notes-groups.ts";
 import { CAPACITY_SET, fixtureResults, MiB, PLACED_SET } from "../helpers/result-fixtures.ts";
 
 const placed = selectRuns(fixtureResults(PLACED_SET)).runs;

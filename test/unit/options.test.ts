@@ -6,7 +6,6 @@ import os from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import yargs from "yargs";
-import type { Slo } from "../../scripts/lib/contract/slo.ts";
 import { InvalidRun, PARSER } from "../../scripts/lib/core/cli.ts";
 import { CATALOGUE } from "../../scripts/lib/core/option-catalogue.ts";
 import { type OptionName, type Override, options } from "../../scripts/lib/core/options.ts";
@@ -20,6 +19,7 @@ import {
   oneOf,
 } from "../../scripts/lib/core/parse.ts";
 import { ROOT } from "../../scripts/lib/core/paths.ts";
+import type { Slo } from "../../scripts/lib/core/slo.ts";
 
 const SLO: Slo = {
   targetRps: 20000,

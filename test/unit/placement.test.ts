@@ -9,7 +9,9 @@ import {
   resolveSplit,
   tasksetPrefix,
 } from "../../scripts/lib/placement/cpus.ts";
+import { labPlacement } from "../../scripts/lib/placement/local.ts";
 import { hostsGeneratorCpus, sideCpuCounts } from "../../scripts/lib/placement/run-placement.ts";
+import { REPO, run, runCli } from "../helpers/cli.ts";
 
 test("CPU lists print as the kernel's Cpus_allowed_list", () => {
   assert.equal(formatCpuList([0, 1, 2, 5]), "0-2,5");
@@ -98,4 +100,45 @@ test("hosts: client CPUs add up across machines; emulated hosts on this one coun
     sideCpuCounts({ serverCpus: [1], generatorCpus: null, generatorCpuCount: 1 }).generatorCpus,
     1,
   );
+});
+
+test("make lab's placement: HOSTS implies hosts; another PLACEMENT beside it is refused naming both", () => {
+  assert.equal(labPlacement(undefined, undefined), "split");
+  assert.equal(labPlacement("shared", undefined), "shared");
+  assert.equal(labPlacement(undefined, "inv.json"), "hosts");
+  assert.equal(labPlacement("hosts", "inv.json"), "hosts");
+  for (const p of ["split", "shared", "netns"] as const) {
+    assert.throws(
+      () => labPlacement(p, "inv.json"),
+      new RegExp(`HOSTS=inv.json .*contradicts PLACEMENT=${p}`),
+    );
+  }
+});
+
+// NOTE: refused before anything is tuned or started (the first step of lab.ts's main), so this runs nothing.
+test("make lab HOSTS=… PLACEMENT=split: exit 2, one line naming both knobs and the fix", async () => {
+  const env = { PLACEMENT: undefined, HOSTS: undefined, WORKERS: undefined, LAB_WORKERS: undefined };
+  const r = await run(
+    "make",
+    ["-s", "-o", "deps", "lab", "HOSTS=configs/hosts/example.json", "PLACEMENT=split"],
+    {
+      cwd: REPO,
+      env: { ...env, MAKEFLAGS: undefined },
+    },
+  );
+  assert.equal(r.code, 2, r.stderr);
+  const error = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(error.length, 1, r.stderr);
+  assert.match(
+    error[0] ?? "",
+    /HOSTS=configs\/hosts\/example.json \(--hosts\) contradicts PLACEMENT=split.*drop PLACEMENT/,
+  );
+  const cli = await runCli("scripts/lab.ts", [
+    "--hosts",
+    "configs/hosts/example.json",
+    "--placement",
+    "netns",
+  ]);
+  assert.equal(cli.code, 2);
+  assert.match(cli.stderr, /^error: HOSTS=.* contradicts PLACEMENT=netns/);
 });

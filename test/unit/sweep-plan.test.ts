@@ -14,8 +14,8 @@ import {
   type SweepSettings,
   type SweepState,
   writeState,
-} from "../../scripts/lib/planning/sweep-plan.ts";
-import { sweepRows } from "../../scripts/lib/planning/sweep-report.ts";
+} from "../../scripts/lib/sweep/sweep-plan.ts";
+import { sweepRows } from "../../scripts/lib/sweep/sweep-report.ts";
 
 const SETTINGS: SweepSettings = {
   stubMs: 50,

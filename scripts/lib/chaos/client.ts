@@ -38,6 +38,18 @@ const MAX_BACKOFF_MS = 1000;
 
 // NOTE: one request at a time per connection (no pipelining: uWS closes a connection that pipelines behind
 // a pending response); a slot that finds its previous request still out is skipped and counted late.
+/** Paced load on a server: every connection opened, then sending; stop() it before reading load.done. */
+export async function pacedLoad(
+  srv: { host: string; port: number },
+  connections: number,
+  rps: number,
+): Promise<PacedLoad> {
+  const load = new PacedLoad({ host: srv.host, port: srv.port, connections, rps });
+  await load.open();
+  load.start();
+  return load;
+}
+
 export class PacedLoad {
   readonly done: Done[] = [];
   readonly connects: number[] = [];

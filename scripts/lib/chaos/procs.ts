@@ -4,6 +4,7 @@ import { sleep } from "../core/sleep.ts";
 import { affinityOf, formatCpuList, tasksetPrefix } from "../placement/cpus.ts";
 import { type GroupChild, liveGroups, spawnGroup } from "../processes/group.ts";
 import { type RunningServer, spawnServer, startServer } from "../processes/server.ts";
+import type { ChaosContext } from "./scenario.ts";
 
 // NOTE: every child carries LAB_CHAOS_TAG in its environment, and children inherit it (wrk, server
 // workers), so "no stray process" is an exact scan of /proc/*/environ — other engineers' wrk and servers
@@ -110,4 +111,21 @@ export async function startLabServer(spec: ServerSpec, readyTimeoutMs = 20_000):
     );
   }
   return srv;
+}
+
+/**
+ * A scenario's lab server (2 workers unless given) on the placement's server CPUs, stopped however fn ends.
+ * `place`: the ChaosContext, or just its serverCpus where a scenario runs several servers of its own.
+ */
+export async function withLabServer<R>(
+  place: Pick<ChaosContext, "serverCpus">,
+  spec: Partial<Omit<ServerSpec, "cpus">>,
+  fn: (srv: ChaosServer) => Promise<R>,
+): Promise<R> {
+  const srv = await startLabServer({ workers: 2, ...spec, cpus: place.serverCpus });
+  try {
+    return await fn(srv);
+  } finally {
+    await srv.stop();
+  }
 }

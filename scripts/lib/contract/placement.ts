@@ -32,3 +32,8 @@ export interface Placement {
   /** hosts: sides whose CPU could not be read from this machine (a real remote host); their cpu figures are 0 */
   cpuUnknown?: ("server" | "generator")[];
 }
+
+// NOTE: records made before placements existed have none: they were shared (both sides floated over every CPU).
+export const kindOf = (r: { placement?: Placement }): PlacementKind => r.placement?.kind ?? "shared";
+/** the generator did not share the server's CPUs (split, netns, hosts) */
+export const isPlaced = (r: { placement?: Placement }): boolean => kindOf(r) !== "shared";

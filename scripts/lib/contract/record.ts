@@ -1,9 +1,9 @@
 // The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
+import type { Slo } from "../core/slo.ts";
 import type { GeneratorBuild } from "./generator-build.ts";
 import type { Bucket } from "./histogram.ts";
 import type { ServerBucketsUs, WrkLatenessUs } from "./lateness.ts";
 import type { Placement } from "./placement.ts";
-import type { Slo } from "./slo.ts";
 import type { TuningSnapshot } from "./tuning-snapshot.ts";
 
 export type Mode = "saturate" | "paced";

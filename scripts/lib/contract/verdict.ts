@@ -1,8 +1,8 @@
 // The lab contract's pass/fail rules: every failed rule is a reason, not just the first.
 
 import { int } from "../core/format.ts";
+import type { Slo } from "../core/slo.ts";
 import type { Measurements, Reason, Verdict } from "./record.ts";
-import type { Slo } from "./slo.ts";
 
 export function judge(m: Measurements, slo: Slo, connections: number): Verdict {
   const reasons: Reason[] = [];

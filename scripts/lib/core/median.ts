@@ -28,3 +28,10 @@ export function fmtSpread(s: Spread, f: (x: number) => string): string {
   if (s.n === 0) return "-";
   return s.n === 1 || s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 }
+
+/** Most frequent value; ties go to the larger value. */
+export function mostCommon(xs: number[]): number | undefined {
+  const c = new Map<number, number>();
+  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
+  return [...c.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
+}

@@ -5,7 +5,7 @@ import * as p from "./parse.ts";
 /** A value as typed on the command line, or a default before it is parsed. */
 export type Raw = string | number | boolean;
 
-/** The SLO fields the defaults come from: contract/slo.ts's Slo (configs/slo.json) is one. */
+/** The SLO fields the defaults come from: core/slo.ts's Slo (configs/slo.json) is one. */
 export interface SloDefaults {
   connections: number;
   durationS: number;
@@ -129,7 +129,7 @@ export const CATALOGUE = {
   },
   workers: {
     type: "number",
-    desc: "server worker processes (doctor with --url: the running server's count)",
+    desc: "server worker processes (doctor: the running server's count when one answers at --url)",
     default: 2,
     parse: int(1, 64),
   },

@@ -5,6 +5,19 @@ import { CATALOGUE, type Raw, type SloDefaults, type Spec } from "./option-catal
 type Cat = typeof CATALOGUE;
 export type OptionName = keyof Cat;
 
+/** Where each side runs, as every placed driver takes it (placement/local.ts reads these three). */
+export const PLACEMENT_OPTIONS = ["placement", "server-cpus", "generator-cpus"] as const;
+/** One load run's shape against the SLO, as loadtest and compare take it. */
+export const LOAD_OPTIONS = [
+  "mode",
+  "connections",
+  "threads",
+  "duration",
+  "warmup",
+  "target-rps",
+  "budget-ms",
+] as const;
+
 /**
  * A driver's change to a catalogue entry: a default of its own (as typed), `null` for none (the option is
  * then `undefined` unless given), the vocabulary of a list option (--peers, --scenario), or the parser of an

@@ -72,7 +72,7 @@ function placementRow(s: PlacementShape): Check {
   );
 }
 
-// NOTE: a server started by hand (make run-four-threads) carries its own set; the run is split only if it is pinned.
+// NOTE: a server started by hand (make run-4-workers) carries its own set; the run is split only if it is pinned.
 function serverCpuRows(s: PlacementShape): Check[] {
   if (!s.serverPids || s.placement.request.kind === "shared") return [];
   const cpus = [...new Set(pinningOf(s.serverPids).flatMap((p) => p.cpus))];
@@ -85,7 +85,7 @@ function serverCpuRows(s: PlacementShape): Check[] {
       floats ? "every CPU (not pinned)" : formatCpuList(cpus),
       `disjoint from wrk's ${formatCpuList(gen)}`,
       floats || overlap ? "WARN" : "OK",
-      "start the server with make run-four-threads SERVER_CPUS=… (the run is judged shared otherwise)",
+      "start the server with make run-4-workers SERVER_CPUS=… (the run is judged shared otherwise)",
     ),
   ];
 }

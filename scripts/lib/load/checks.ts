@@ -26,7 +26,7 @@ export async function serverStats(base: string): Promise<LabStats> {
     return await fetchLabStats(base);
   } catch (e) {
     throw new InvalidRun(
-      `server unreachable at ${base} (${(e as Error).message}) — start it with \`make run-four-threads\``,
+      `server unreachable at ${base} (${(e as Error).message}) — start it with \`make run-4-workers\``,
     );
   }
 }

@@ -2,7 +2,7 @@
 import { type Bucket, histCount, percentile, reduceHistogram } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
 import type { Measurements, RunSample } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
+import type { Slo } from "../core/slo.ts";
 import { count2xx, countResponses, type LabStats } from "../processes/lab-stats.ts";
 import type { MergedReport } from "../processes/wrk-report.ts";
 

@@ -3,7 +3,7 @@
 import type { GeneratorBuild } from "../contract/generator-build.ts";
 import type { Placement } from "../contract/placement.ts";
 import type { Bound, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
+import type { Slo } from "../core/slo.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import type { ShardSpec } from "../processes/wrk.ts";
 import type { Capacity } from "./checks.ts";

@@ -2,35 +2,33 @@
 import os from "node:os";
 import { ANSWER_STAMP_HEADER, SENT_STAMP_HEADER } from "../../../server/stamps.ts";
 import type { GeneratorBuild } from "../contract/generator-build.ts";
-import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import { littleCeilingRps } from "../contract/little.ts";
-import type { SidePinning } from "../contract/placement.ts";
+import type { Placement } from "../contract/placement.ts";
 import type { Mode, ResultRecord } from "../contract/record.ts";
 import { runId } from "../contract/run-id.ts";
-import type { Slo } from "../contract/slo.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
 import { sleep } from "../core/sleep.ts";
-import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
+import type { Slo } from "../core/slo.ts";
+import { readNetstat, readSockstat } from "../machine/kernel-counters.ts";
 import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
 import { tasksetPrefix } from "../placement/cpus.ts";
 import {
   type PlacementRequest,
   pinningOf,
+  placementRecord,
   type RunPlacement,
   resolveRunPlacement,
   sideCpuCounts,
 } from "../placement/run-placement.ts";
 import { requireGenerator } from "../processes/generator-build.ts";
-import { count2xx, type LabStats } from "../processes/lab-stats.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
 import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";
-import { mergeReports, type WrkReport } from "../processes/wrk-report.ts";
 import { type Capacity, type CheckCapacity, checkUrl, serverStats } from "./checks.ts";
+import { collect, rawReport } from "./collect.ts";
 import { contentionFor } from "./contention.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { LiveSampler } from "./live.ts";
-import { type Collected, serverDelta } from "./measurements.ts";
-import { runSamples } from "./samples.ts";
-import { beforeHandler, serverLateness } from "./server-late.ts";
+import type { Collected } from "./measurements.ts";
 import { drainTimeWait } from "./time-wait.ts";
 
 export interface RunOptions {
@@ -74,6 +72,10 @@ export interface Prepared {
   id: string;
   plan: Omit<LoadPlan, "durationS" | "outDir">;
   placement: RunPlacement;
+  /** how many CPUs each side was given (its set, or every CPU when it floats) */
+  sides: { serverCpus: number; generatorCpus: number };
+  /** sides this machine cannot see (hosts over ssh): their CPU figures are 0 and never judged */
+  cpuUnknown: ("server" | "generator")[];
 }
 
 const WARMUP_MAX_CONNECTIONS = 1000;
@@ -84,13 +86,7 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = interruptSignal();
   const generator = requireGenerator();
-  const { base: origin, url } = checkUrl(
-    o.url,
-    o.placement?.kind === "netns" || o.placement?.kind === "hosts",
-  );
-  // NOTE: beyond loopback the stats are served only on the server's admin socket (docs/placement.md).
-  const base = o.statsBase ?? origin;
-  const first = await serverStats(base);
+  const { origin, url, base, first } = await reachTarget(o);
   const slo: Slo = { ...o.slo, stubMs: first.stubMs }; // NOTE: the stub is read from the server, never assumed
   const conns = slo.connections;
   const cap = checkCapacity(first, conns, o.threads, o.shards, o.expectNative ?? true);
@@ -99,9 +95,10 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
   const id = runId(startedAt, o.mode, first.workers, conns);
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
   const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
+  const sides = sideCpuCounts(placement);
   const rps = o.mode === "paced" ? slo.targetRps : littleCeilingRps(conns, slo.stubMs);
   const build = generator.patchSet ? "lab" : "debian";
-  warnGeneratorFit({ mode: o.mode, connections: conns, rps, build }, placement, log);
+  warnGeneratorFit({ mode: o.mode, connections: conns, rps, build }, sides.generatorCpus, log);
   const plan = {
     url,
     mode: o.mode,
@@ -117,12 +114,22 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
       ? {}
       : { stamps: { send: SENT_STAMP_HEADER, answer: ANSWER_STAMP_HEADER } }),
   };
-  return { o, log, signal, generator, base, origin, slo, conns, cap, startedAt, id, plan, placement };
+  const cpuUnknown = o.placement?.remote?.cpuUnknown ?? [];
+  const target = { generator, base, origin, slo, conns, cap };
+  return { o, log, signal, ...target, startedAt, id, plan, placement, sides, cpuUnknown };
+}
+
+/** The target, checked: its URL, where its stats are read, and its stats before anything runs. */
+async function reachTarget(o: RunOptions) {
+  const lab = o.placement?.kind === "netns" || o.placement?.kind === "hosts";
+  const { base: origin, url } = checkUrl(o.url, lab);
+  // NOTE: beyond loopback the stats are served only on the server's admin socket (docs/placement.md).
+  const base = o.statsBase ?? origin;
+  return { origin, url, base, first: await serverStats(base) };
 }
 
 /** Before any load: say when the plan needs more wrk CPU than the generator side was given. */
-function warnGeneratorFit(ask: GeneratorAsk, pl: RunPlacement, log: (l: string) => void): void {
-  const given = sideCpuCounts(pl).generatorCpus;
+function warnGeneratorFit(ask: GeneratorAsk, given: number, log: (l: string) => void): void {
   const warning = generatorWarning(generatorFit(ask, given));
   if (warning) log(`WARNING: ${warning}`);
 }
@@ -154,8 +161,8 @@ export interface Measured {
   /** performance.now() at the last wrk exit, and the deliberate settle wait after it (for pipelineMs) */
   tExit: number;
   settleMs: number;
-  /** every wrk shard's affinity, read back while it ran */
-  wrkPinning: SidePinning[];
+  /** the record's placement: the plan's, with every wrk shard's affinity read back while it ran */
+  placement: Placement;
 }
 
 /** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
@@ -174,10 +181,9 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const wrkPids = run.pids ?? (() => run.procs.map((x) => x.pid ?? 0));
   const t0 = performance.now();
   const machine0 = machineCpuTicks();
-  const serverVisible = !p.o.placement?.remote?.cpuUnknown.includes("server");
+  const serverVisible = !p.cpuUnknown.includes("server");
   const pids = serverVisible ? [before.primaryPid, ...before.pids] : [];
-  const unknown = p.o.placement?.remote?.cpuUnknown ?? [];
-  const contention = contentionFor(p.placement, unknown, () => live.serverPidsNow(), wrkPids);
+  const contention = contentionFor(p.placement, p.cpuUnknown, () => live.serverPidsNow(), wrkPids);
   const live = new LiveSampler(p.base, pids, wrkPids, p.slo.durationS, p.log, serverVisible, contention);
   live.start();
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
@@ -194,54 +200,16 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const after = await serverStats(p.base);
   const settleMs = performance.now() - tSettle;
   const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore };
-  const collected = collect(p, reads, (tExit - t0) / 1000);
-  return { before, shardSpecs, collected, tExit, settleMs, wrkPinning };
-}
-
-interface Reads {
-  raw: WrkReport[];
-  reports: WrkReport[];
-  live: LiveSampler;
-  before: LabStats;
-  after: LabStats;
-  machinePct: number;
-  netBefore: Record<string, number>;
-  sockBefore: Record<string, number>;
-}
-
-function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
-  const settleS = p.o.mode === "paced" ? p.conns / p.slo.targetRps : p.slo.stubMs / 1000;
-  const sides = { ...sideCpuCounts(p.placement), cpuUnknown: p.o.placement?.remote?.cpuUnknown ?? [] };
-  return {
-    merged: mergeReports(r.raw),
-    coSyntheticRemoved: r.reports.reduce((a, x) => a + x.co_synthetic, 0),
-    window: r.live.steadyWindow(p.conns, settleS, wrkEndS),
-    contention: r.live.contentionOver(p.conns, settleS, wrkEndS),
-    server: serverDelta(r.before, r.after),
-    serverLate: serverLateness(r.before, r.after),
-    beforeHandler: beforeHandler(r.before, r.after),
-    cpu: {
-      serverPct: r.live.serverCpu.percent(),
-      generatorPct: r.live.wrkCpu.percent(),
-      machinePct: r.machinePct,
-      cpus: os.cpus().length,
-      serverCpuUs: r.live.serverCpu.cpuUsTotal(),
-      generatorCpuUs: r.live.wrkCpu.cpuUsTotal(),
-      ...sideCpuCounts(p.placement),
-    },
-    rssBytes: r.live.serverCpu.peakRssBytes(),
-    connectionsEstablished: r.live.established(),
-    connectedAtS: r.live.connectedAtS(p.conns),
-    samples: runSamples(r.live.samples, count2xx(r.before), sides, r.live.contentionBetween()),
-    kernel: {
-      netstatDelta: counterDelta(r.netBefore, readNetstat(r.before.primaryPid)),
-      sockstatBefore: r.sockBefore,
-      sockstatAfter: readSockstat(r.before.primaryPid),
-    },
-  };
-}
-
-function rawReport(r: WrkReport, connections: number): WrkReport {
-  const interval = wrkCorrectionIntervalUs(r.summary.duration_us, r.summary.requests, connections);
-  return { ...r, histogram: r.co_synthetic > 0 ? undoCorrection(r.histogram, interval) : r.histogram };
+  const plan = { mode: p.o.mode, conns: p.conns, slo: p.slo, sides: p.sides, cpuUnknown: p.cpuUnknown };
+  const collected = collect(plan, reads, (tExit - t0) / 1000);
+  const { hostname } = new URL(p.origin);
+  const placement = placementRecord(
+    p.placement,
+    hostname,
+    wrkPinning,
+    p.cap.shards,
+    p.o.threads,
+    p.o.placement?.remote,
+  );
+  return { before, shardSpecs, collected, tExit, settleMs, placement };
 }

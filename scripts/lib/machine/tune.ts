@@ -1,7 +1,7 @@
 // tune / untune: apply a sysctl profile (saving the original values first), and restore them byte for byte.
 import { existsSync, rmSync } from "node:fs";
 import { writeAtomic } from "../core/atomic.ts";
-import { InvalidRun } from "../core/cli.ts";
+import { requireRoot } from "../core/shell.ts";
 import { normalizeValue, readRaw, writeRaw } from "./sysctl-raw.ts";
 import { persistPath, readState, removeState, statePath, type TuneState, writeState } from "./tune-state.ts";
 import { loadProfile } from "./tuning-profile.ts";
@@ -24,12 +24,6 @@ function printTable(title: string, changes: Change[]): void {
   }
 }
 
-function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) {
-    throw new InvalidRun(`${what} writes /proc/sys and needs root — run it as root (sudo make ${what})`);
-  }
-}
-
 function writeError(key: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   return new Error(`cannot write ${key} (${code})`);
@@ -47,7 +41,7 @@ function persist(state: TuneState): string {
 /** Save the originals (once), apply configs/tuning/<name>.conf; 0 done, 1 a write failed (rolled back). */
 export function tune(name: string, doPersist: boolean): number {
   const profile = loadProfile(name);
-  requireRoot("tune");
+  requireRoot("tune", "writes /proc/sys");
   const path = statePath();
   const prior = readState(path);
   const state: TuneState = structuredClone(prior) ?? {
@@ -113,13 +107,13 @@ export function untune(): number {
   if (state === null) {
     process.stdout.write(`untune: nothing to restore (no ${path})\n`);
     if (existsSync(conf)) {
-      requireRoot("untune");
+      requireRoot("untune", "writes /proc/sys");
       rmSync(conf);
       process.stdout.write(`removed ${conf}\n`);
     }
     return 0;
   }
-  requireRoot("untune");
+  requireRoot("untune", "writes /proc/sys");
   const changes: Change[] = [];
   const failed: string[] = [];
   for (const [key, original] of Object.entries(state.original)) {

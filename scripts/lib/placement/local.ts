@@ -1,5 +1,6 @@
 // The placement options of a driver on this machine → how the server is started and where wrk runs.
 import { InvalidRun } from "../core/cli.ts";
+import { CATALOGUE } from "../core/option-catalogue.ts";
 import { shSync } from "../core/shell.ts";
 import { affinityOf, formatCpuList, resolveSplit, tasksetPrefix } from "./cpus.ts";
 import type { PlacementRequest } from "./run-placement.ts";
@@ -65,4 +66,17 @@ export function placementArgs(p: LocalPlacement): string[] {
     formatCpuList(request.generatorCpus),
   ];
   return ["--placement", "split", ...lists];
+}
+
+/**
+ * make lab's placement: PLACEMENT when given, hosts when only HOSTS is (an inventory implies it), else the
+ * catalogue's default. HOSTS beside another PLACEMENT would be ignored: one line naming both, exit 2.
+ */
+export function labPlacement(placement: PlacementArgs["placement"] | undefined, hosts: string | undefined) {
+  if (hosts !== undefined && placement !== undefined && placement !== "hosts") {
+    throw new InvalidRun(
+      `HOSTS=${hosts} (--hosts) contradicts PLACEMENT=${placement} (--placement ${placement}): the inventory is used by hosts placement only — drop PLACEMENT (HOSTS implies hosts) or drop HOSTS`,
+    );
+  }
+  return placement ?? (hosts !== undefined ? "hosts" : CATALOGUE.placement.default);
 }

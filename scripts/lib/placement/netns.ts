@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted } from "../core/interrupt.ts";
-import { must, requireRoot, run } from "./cmd.ts";
+import { must, requireRoot, run } from "../core/shell.ts";
 import { loadNetConfig, type NetConfig } from "./net-config.ts";
 import { applyNsSysctls, ipv6Off } from "./ns-sysctl.ts";
 import {
@@ -57,7 +57,7 @@ export async function addHost(t: Topology, h: NsHost, cfg: NetConfig): Promise<v
 
 /** Create the hub, the server and opts.clients client namespaces; on any failure or interrupt, undo all. */
 export async function netnsUp(opts: NetnsOptions, cfg: NetConfig = loadNetConfig()): Promise<Topology> {
-  requireRoot("netns-up");
+  requireRoot("netns-up", "creates network namespaces");
   const t = planTopology(cfg, opts);
   const taken = new Set(await listNamespaces());
   const clash = namespacesOf(t).find((n) => taken.has(n));
@@ -128,7 +128,7 @@ export async function netnsDown(t: Topology): Promise<void> {
 
 /** Everything named with the prefix: namespaces (and the processes in them) and stray root-namespace links. */
 export async function netnsCleanup(prefix = loadNetConfig().prefix): Promise<string[]> {
-  requireRoot("netns-clean");
+  requireRoot("netns-clean", "creates network namespaces");
   const removed: string[] = [];
   const ours = (await listNamespaces()).filter((n) => n.startsWith(prefix));
   // NOTE: hub last, so host namespaces never see their bridge vanish while their processes still run.

@@ -1,6 +1,6 @@
 // Per-namespace sysctls: written with `ip netns exec NS sysctl -w`, read back and recorded as the kernel shows them.
 import { InvalidRun } from "../core/cli.ts";
-import { must, run } from "./cmd.ts";
+import { must, run } from "../core/shell.ts";
 
 // NOTE: a new namespace does NOT inherit the root namespace's net.* values: it starts from the kernel defaults
 // (somaxconn 4096, port range 32768-60999, …), so every emulated host is tuned here, and `make tune` does not

@@ -2,8 +2,7 @@
 
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted } from "../core/interrupt.ts";
-import { sh } from "../core/shell.ts";
-import { firstLine, killQuietly, run } from "./cmd.ts";
+import { firstLine, killQuietly, run, sh } from "../core/shell.ts";
 import { inNetns, type NsHost } from "./topology.ts";
 
 export interface ConnectProbe {

@@ -81,7 +81,7 @@ function unionOrFloat(p: SidePinning[], online: number[]): number[] | null {
   return all.length === 0 || online.every((c) => all.includes(c)) ? null : all;
 }
 
-// NOTE: the server may have been started by someone else (`make run-four-threads SERVER_CPUS=1`): its set is
+// NOTE: the server may have been started by someone else (`make run-4-workers SERVER_CPUS=1`): its set is
 // read back from its processes, and the run is `split` only when both sides are pinned and disjoint.
 export function resolveRunPlacement(
   req: PlacementRequest,
@@ -105,7 +105,7 @@ export function resolveRunPlacement(
   if (req.kind === "split" && !disjoint) {
     const srv = serverCpus ? `on CPUs ${formatCpuList(serverCpus)}` : "unpinned (every CPU)";
     warn(
-      `placement: shared, not split — the server runs ${srv}, wrk on ${generatorCpus ? formatCpuList(generatorCpus) : "every CPU"}; start the server with SERVER_CPUS (make run-four-threads SERVER_CPUS=1) for a verdict about the server alone`,
+      `placement: shared, not split — the server runs ${srv}, wrk on ${generatorCpus ? formatCpuList(generatorCpus) : "every CPU"}; start the server with SERVER_CPUS (make run-4-workers SERVER_CPUS=1) for a verdict about the server alone`,
     );
   }
   return {

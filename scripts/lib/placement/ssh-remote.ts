@@ -1,8 +1,7 @@
 // A long-running command over ssh that really stops on the host when we stop it (or die), not when it is done.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProcessOutput, ProcessPromise } from "zx";
-import { sh } from "../core/shell.ts";
-import { killQuietly, type RunOpts } from "./cmd.ts";
+import { killQuietly, type RunOpts, sh } from "../core/shell.ts";
 
 export interface RemoteProc {
   /** pid file of the remote command, on the host */

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { ProcessOutput } from "zx";
 import { InvalidRun } from "../core/cli.ts";
-import { firstLine, type RunOpts, run } from "./cmd.ts";
+import { firstLine, type RunOpts, run } from "../core/shell.ts";
 import { type RemoteProc, startRemote } from "./ssh-remote.ts";
 
 export interface SshSpec {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
-import { firstLine, must, run } from "./cmd.ts";
+import { firstLine, must, run } from "../core/shell.ts";
 import { ensureDir } from "./state.ts";
 import { inNetns, type NsHost } from "./topology.ts";
 

@@ -82,8 +82,10 @@ export async function startServer(spec: ServerSpec = {}): Promise<RunningServer>
   // NOTE: freePort probes this (root) namespace: a server started in another one (prefix) needs spec.port.
   const port = spec.port ?? (await freePort(host));
   const admin = spec.adminSocket ? ["--admin-socket", spec.adminSocket] : [];
+  // NOTE: workers and the stub only when given: the server's own defaults are the catalogue's (core/option-catalogue.ts).
+  const given = (flag: string, v: number | undefined) => (v === undefined ? [] : [flag, String(v)]);
   const args = [
-    ...["--workers", String(spec.workers ?? 1), "--stub-ms", String(spec.stubMs ?? 200)],
+    ...[...given("--workers", spec.workers), ...given("--stub-ms", spec.stubMs)],
     ...["--host", host, "--port", String(port), ...admin, ...(spec.args ?? [])],
   ];
   const c = spawnServer(args, spec.env, spec.nofile, spec.prefix);

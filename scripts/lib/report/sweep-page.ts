@@ -27,7 +27,7 @@ async function capacityFigures(charts: SweepPageInput["charts"]): Promise<Figure
   ];
 }
 
-/** The page, from what planning/sweep-page-data.ts computed of the sweep. */
+/** The page, from what sweep/sweep-page-data.ts computed of the sweep. */
 export async function sweepPageHtml(d: SweepPageInput): Promise<string> {
   const { resultsDir, records } = d;
   // NOTE: runs recorded before report pages existed have none until `make report ID=<id>`: link their result.json.

@@ -21,7 +21,6 @@ import {
 } from "../load/run-phases.ts";
 import { gitInfo, machineInfo } from "../machine/info.ts";
 import { tuningSnapshot } from "../machine/limits.ts";
-import { placementRecord, sideCpuCounts } from "../placement/run-placement.ts";
 import type { ShardsRun } from "../processes/wrk.ts";
 import { rewriteIndex } from "./index-files.ts";
 import { RunDir } from "./run-dir.ts";
@@ -66,8 +65,8 @@ async function finish(
     workers: x.before.workers,
     wrkThreads: x.shardSpecs.reduce((a, s) => a + s.threads, 0),
     workerNofile: Math.min(...p.cap.workerNofile.map((w) => w.soft)),
-    sides: p.placement.kind === "shared" ? undefined : sideCpuCounts(p.placement),
-    cpuUnknown: p.o.placement?.remote?.cpuUnknown,
+    sides: p.placement.kind === "shared" ? undefined : p.sides,
+    cpuUnknown: p.cpuUnknown,
     contention: thresholds,
   });
   const judged = judge(m, p.slo, p.conns);
@@ -94,14 +93,7 @@ async function finish(
     m,
     verdict,
     bound,
-    placement: placementRecord(
-      p.placement,
-      new URL(p.origin).hostname,
-      x.wrkPinning,
-      p.cap.shards,
-      p.o.threads,
-      p.o.placement?.remote,
-    ),
+    placement: x.placement,
   });
   const dir = runDir.commit(record, p.o.keepRaw, await reportFiles(record, p.o.runPage, p.log));
   rewriteIndex(p.o.resultsDir);

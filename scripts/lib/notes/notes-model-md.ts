@@ -1,7 +1,7 @@
 // Capacity notes, the planning model: its inputs, coefficients and rules, the 20k/50k/100k rows, and its check.
-import type { Plan } from "./model-plan.ts";
-import { coefficientLines, hostsText, p99Text, ramText, ruleLines } from "./model-text.ts";
-import { typicalError, type ValidationRow } from "./model-validate.ts";
+import type { Plan } from "../model/model-plan.ts";
+import { coefficientLines, hostsText, p99Text, ramText, ruleLines } from "../model/model-text.ts";
+import { typicalError, type ValidationRow } from "../model/model-validate.ts";
 import type { Notes } from "./notes-build.ts";
 import { mib, n, row } from "./notes-md.ts";
 

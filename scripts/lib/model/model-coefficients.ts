@@ -1,12 +1,12 @@
 // The planning model's coefficients, each measured from the recorded runs (placed runs first) and saying where from.
 
 import { SATURATED } from "../contract/bound.ts";
+import { isPlaced } from "../contract/placement.ts";
 import type { Mode, ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
+import { mostCommon } from "../core/median.ts";
 import { WRK_PACED_US_PER_CONNECTION, WRK_SATURATE_US_PER_REQUEST } from "../load/generator-capacity.ts";
 import { fitRss } from "./model-rss.ts";
-import { mostCommon } from "./notes-data.ts";
-import { isPlaced } from "./notes-groups.ts";
 
 /** One number the model uses, where it came from (for people) and the runs behind it (for machines). */
 export interface Coefficient {

@@ -1,8 +1,18 @@
 // The planning model checked against the measurements: for each measured cell, predicted vs measured CPU and RSS.
 import type { Mode } from "../contract/record.ts";
-import { median } from "../core/median.ts";
+import { median, type Spread } from "../core/median.ts";
 import type { Coefficients } from "./model-coefficients.ts";
-import type { CellSummary } from "./notes-data.ts";
+
+/** What the check needs of a measured cell (the notes' CellSummary, notes/notes-data.ts, has it). */
+export interface MeasuredCell {
+  workers: number;
+  connections: number;
+  mode: Mode;
+  runs: readonly unknown[];
+  rps: Spread;
+  serverCores: Spread;
+  rssBytes: Spread;
+}
 
 export interface Check {
   predicted: number;
@@ -32,7 +42,7 @@ const check = (predicted: number, measured: number): Check => ({
 });
 
 export function validationRows(
-  groups: { name: string; placed: boolean; cells: CellSummary[] }[],
+  groups: { name: string; placed: boolean; cells: MeasuredCell[] }[],
   k: Coefficients,
 ): ValidationRow[] {
   return groups.flatMap((g) =>

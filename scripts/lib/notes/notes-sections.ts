@@ -1,8 +1,8 @@
 // Capacity notes, the closing sections: Little's law check, generator-bound runs, skipped cells.
 import type { ResultRecord } from "../contract/record.ts";
+import type { SkippedCell } from "./notes-build.ts";
 import { littleRows } from "./notes-little.ts";
 import { esc, ms, n, row } from "./notes-md.ts";
-import type { SkippedCell } from "./notes-skipped.ts";
 
 export function littleSection(runs: ResultRecord[]): string[] {
   const rows = littleRows(runs);

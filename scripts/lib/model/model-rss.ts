@@ -1,7 +1,8 @@
 // The planning model's RAM: server RSS fitted as a cost per process plus a cost per connection (least squares).
+
+import { isPlaced } from "../contract/placement.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { median } from "../core/median.ts";
-import { isPlaced } from "./notes-groups.ts";
 
 export interface RssModel {
   /** RSS of one idle server process (primary or worker), bytes */

@@ -1,6 +1,6 @@
 // Capacity notes, the numbers: which runs count, cells (repeats grouped), per worker count best/break and RSS.
 import type { Bound, Mode, Reason, ResultRecord, Rule } from "../contract/record.ts";
-import { median, type Spread, spread } from "../core/median.ts";
+import { median, mostCommon, type Spread, spread } from "../core/median.ts";
 import type { LoadedResult } from "../results/run-dir.ts";
 
 /** Which implementation answered: peers say so in their stats (impl); uWS runs report nativeUws: true. */
@@ -31,13 +31,6 @@ export function selectRuns(all: LoadedResult[], stubMs?: number): Selection {
     budgetMs: budget,
     ignored: { peers: all.length - uws.length, otherStub: uws.length - runs.length },
   };
-}
-
-/** Most frequent value; ties go to the larger value. */
-export function mostCommon(xs: number[]): number | undefined {
-  const c = new Map<number, number>();
-  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
-  return [...c.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
 }
 
 export interface CellSummary {

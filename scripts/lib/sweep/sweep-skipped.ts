@@ -1,16 +1,8 @@
-// Capacity notes, the cells a sweep recorded as impossible here (from results/sweep-*/state.json).
+// The cells the sweeps recorded as impossible here (from results/sweep-*/state.json), for the capacity notes.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Mode } from "../contract/record.ts";
+import type { SkippedCell } from "../notes/notes-build.ts";
 import { readState } from "./sweep-plan.ts";
-
-export interface SkippedCell {
-  sweep: string;
-  workers: number;
-  connections: number;
-  mode: Mode;
-  reason: string;
-}
 
 /** Cells a sweep recorded as impossible here (results/sweep-*\/state.json), e.g. 1 worker × 20k: fd limit. */
 export function skippedCells(resultsDir: string): SkippedCell[] {

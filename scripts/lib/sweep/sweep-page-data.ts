@@ -1,9 +1,9 @@
 import type { ResultRecord } from "../contract/record.ts";
-import { loadSlo } from "../contract/slo.ts";
 import type { SweepPageInput } from "../contract/sweep-page.ts";
-import { p99VsRpsSpec } from "./notes-chart-p99.ts";
-import { rpsVsConnectionsSpec } from "./notes-charts.ts";
-import { cellsOf } from "./notes-data.ts";
+import { loadSlo } from "../core/slo.ts";
+import { p99VsRpsSpec } from "../notes/notes-chart-p99.ts";
+import { rpsVsConnectionsSpec } from "../notes/notes-charts.ts";
+import { cellsOf } from "../notes/notes-data.ts";
 import type { SweepState } from "./sweep-plan.ts";
 import { readRecord, SWEEP_HEAD, type SweepRow, sweepRows, sweepSettingsLine } from "./sweep-report.ts";
 

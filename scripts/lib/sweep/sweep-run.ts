@@ -2,12 +2,12 @@
 import { join } from "node:path";
 import { ruleList } from "../contract/reasons.ts";
 import type { ResultRecord } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
 import { writeAtomic } from "../core/atomic.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
 import { checkInterrupted, Interrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
 import { sleep } from "../core/sleep.ts";
+import type { Slo } from "../core/slo.ts";
 import type { RunOptions } from "../load/run-phases.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";

@@ -1,8 +1,8 @@
 // Capacity notes, the regimes: runs grouped by the placement and tuning in force, never pooled across them.
-import type { PlacementKind } from "../contract/placement.ts";
+import { isPlaced, kindOf, type PlacementKind } from "../contract/placement.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
-import { mostCommon } from "./notes-data.ts";
+import { mostCommon } from "../core/median.ts";
 
 export interface Regime {
   /** stable, machine-readable: "split|s1|g0|somaxconn=4096|…" */
@@ -24,10 +24,6 @@ export interface RunGroup {
 }
 
 const KIND_ORDER: PlacementKind[] = ["split", "netns", "hosts", "shared"];
-
-// NOTE: records made before placements existed have none: they were shared (both sides floated over every CPU).
-export const kindOf = (r: ResultRecord): PlacementKind => r.placement?.kind ?? "shared";
-export const isPlaced = (r: ResultRecord): boolean => kindOf(r) !== "shared";
 
 const cpuSet = (cpus: number[] | null | undefined): string => (cpus?.length ? cpus.join(",") : "all");
 

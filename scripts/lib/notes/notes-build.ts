@@ -1,13 +1,21 @@
 // Capacity notes, the model of the text: regimes and their cells, the planning coefficients, plan rows and checks.
-import type { ResultRecord } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
+import type { Mode, ResultRecord } from "../contract/record.ts";
+import type { Slo } from "../core/slo.ts";
+import { type Coefficients, coefficients } from "../model/model-coefficients.ts";
+import { PLAN_RPS, type Plan, plan, TARGET_UTILISATION } from "../model/model-plan.ts";
+import { type ValidationRow, validationRows } from "../model/model-validate.ts";
 import type { LoadedResult } from "../results/run-dir.ts";
-import { type Coefficients, coefficients } from "./model-coefficients.ts";
-import { PLAN_RPS, type Plan, plan, TARGET_UTILISATION } from "./model-plan.ts";
-import { type ValidationRow, validationRows } from "./model-validate.ts";
 import { type CellSummary, cellsOf, type Selection, selectRuns } from "./notes-data.ts";
 import { chartGroup, groupName, groupRuns, type RunGroup } from "./notes-groups.ts";
-import type { SkippedCell } from "./notes-skipped.ts";
+
+/** A cell a sweep recorded as impossible here (sweep/sweep-skipped.ts reads them from the sweeps' state). */
+export interface SkippedCell {
+  sweep: string;
+  workers: number;
+  connections: number;
+  mode: Mode;
+  reason: string;
+}
 
 export interface GroupView extends RunGroup {
   /** "group A": how the other sections refer to it */

@@ -1,9 +1,8 @@
 // Capacity notes, one regime's section: highest passing RPS per workers × connections, every cell, per worker count.
 import { fmtSpread, type Spread } from "../core/median.ts";
-import type { GroupView } from "./notes-build.ts";
+import type { GroupView, SkippedCell } from "./notes-build.ts";
 import { bestAt, type CellSummary, perWorkers } from "./notes-data.ts";
 import { count, esc, mib, ms, n, row } from "./notes-md.ts";
-import type { SkippedCell } from "./notes-skipped.ts";
 
 const one = (x: number): string => x.toFixed(1);
 const pct = (x: number): string => x.toFixed(0);

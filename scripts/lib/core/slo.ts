@@ -1,8 +1,8 @@
-// The SLO: contract defaults from configs/slo.json, validated; CLI overrides are applied by the driver.
+// The SLO as configs/slo.json states it, validated (the defaults of the drivers and the server); drivers apply CLI overrides.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidRun } from "../core/cli.ts";
-import { ROOT } from "../core/paths.ts";
+import { InvalidRun } from "./cli.ts";
+import { ROOT } from "./paths.ts";
 
 export interface Slo {
   targetRps: number;

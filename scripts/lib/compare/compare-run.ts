@@ -1,9 +1,9 @@
 // Running a comparison: each server in turn (uWS and its peers) under the same load, then compare.json/.md.
 import type { Mode } from "../contract/record.ts";
-import type { Slo } from "../contract/slo.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "../core/interrupt.ts";
 import { sleep } from "../core/sleep.ts";
+import type { Slo } from "../core/slo.ts";
 import type { RunOptions } from "../load/run-phases.ts";
 import type { LocalPlacement } from "../placement/local.ts";
 import { PEER_LABEL, type Peer, startPeer } from "../processes/peer.ts";
