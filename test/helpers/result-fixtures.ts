@@ -33,16 +33,34 @@ export interface FixtureSpec {
 
 export const MiB = 2 ** 20;
 
+const FIXTURE_MACHINE: ResultRecord["machine"] = {
+  cpus: 2,
+  model: "Test CPU",
+  ramBytes: 24 * 2 ** 30,
+  kernel: "6.1.0",
+  node: "v20",
+  wrk: "4.1.0",
+};
+
+const FIXTURE_TUNING: ResultRecord["tuning"] = {
+  nofileSoft: 20000,
+  nofileHard: 20000,
+  nrOpen: 1048576,
+  fileMax: 2000000,
+  somaxconn: 4096,
+  tcpMaxSynBacklog: 8192,
+  ipLocalPortRange: [1024, 65535],
+  tcpTwReuse: 2,
+  netdevMaxBacklog: 16384,
+  tcpFinTimeout: 15,
+};
+
 export function fixtureRecord(f: FixtureSpec): ResultRecord {
   const stubMs = f.stubMs ?? 200;
   const started = new Date(Date.UTC(2026, 0, 1) + f.at * 1000);
   const stamp = started.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   const id = `${stamp}-${f.mode}-w${f.workers}-c${f.connections}`;
-  const p99 = f.p99Ms * 1000;
-  // NOTE: a closed loop keeps one request per connection in flight, so its mean latency is connections ÷ rps.
-  const mean = f.mode === "saturate" ? Math.min(p99, (f.connections / f.rps) * 1e6) : stubMs * 1000 + 1500;
   const reasons = f.reasons ?? [];
-  const requests = Math.round(f.rps * 10);
   const server = {
     url: "http://127.0.0.1:8000",
     workers: f.workers,
@@ -57,27 +75,8 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
     id,
     startedAt: started.toISOString(),
     git: { commit: null, dirty: f.dirty ?? false },
-    machine: {
-      cpus: 2,
-      model: "Test CPU",
-      ramBytes: 24 * 2 ** 30,
-      kernel: "6.1.0",
-      node: "v20",
-      wrk: "4.1.0",
-    },
-    tuning: {
-      nofileSoft: 20000,
-      nofileHard: 20000,
-      nrOpen: 1048576,
-      fileMax: 2000000,
-      somaxconn: 4096,
-      tcpMaxSynBacklog: 8192,
-      ipLocalPortRange: [1024, 65535],
-      tcpTwReuse: 2,
-      netdevMaxBacklog: 16384,
-      tcpFinTimeout: 15,
-      ...f.tuning,
-    },
+    machine: FIXTURE_MACHINE,
+    tuning: { ...FIXTURE_TUNING, ...f.tuning },
     server,
     load: {
       mode: f.mode,
@@ -100,45 +99,54 @@ export function fixtureRecord(f: FixtureSpec): ResultRecord {
       durationS: 10,
       percentile: 99,
     },
-    measurements: {
-      requests,
-      rps: f.rps,
-      rpsWholeRun: f.rps * 0.97,
-      steadyWindow: {
-        fromS: 1,
-        toS: 9,
-        responses2xx: Math.round(f.rps * 8),
-        ...(f.placement ? { serverPct: f.serverPct ?? 50, generatorPct: 50 } : {}),
-      },
-      latencyUs: { min: stubMs * 1000, p50: mean, p90: mean, p99, p99_9: p99, max: p99, mean, stdev: 100 },
-      judgedUs: p99,
-      overStubUs: { p50: mean - stubMs * 1000, p99: p99 - stubMs * 1000 },
-      histogram: [[p99, requests]],
-      errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0, non2xx: 0 },
-      serverCounted: { requests, responses: requests, responses2xx: requests, aborted: 0, difference: 0 },
-      connectionsEstablished: f.connections,
-      connectedAtS: 1,
-      cpu: {
-        serverPct: f.serverPct ?? 50,
-        generatorPct: 50,
-        machinePct: 100,
-        otherPct: 0,
-        cpus: 2,
-        serverUsPerRequest: f.cpuUsPerRequest ?? 20,
-        ...(f.placement ? { serverOfItsCpusPct: f.serverPct ?? 50, generatorOfItsCpusPct: 50 } : {}),
-        ...(f.generatorUsPerRequest ? { generatorUsPerRequest: f.generatorUsPerRequest } : {}),
-      },
-      rssBytes: f.rssBytes ?? (f.workers + 1) * 80 * MiB + f.connections * 8 * 1024,
-      littleCeilingRps: f.connections / (stubMs / 1000),
-      paced: null,
-      coSyntheticRemoved: 0,
-      kernel: { netstatDelta: {}, sockstatBefore: {}, sockstatAfter: {} },
-      pipelineMs: 10,
-    },
+    measurements: fixtureMeasurements(f, stubMs),
     verdict: { pass: reasons.length === 0, reasons },
     bound: f.bound ?? "none",
     boundWhy: f.bound === "generator" ? "wrk threads saturated" : "no resource saturated",
     ...(f.placement ? { placement: splitPlacement() } : {}),
+  };
+}
+
+/** The measurements of a fixture run: its p99, RPS and costs; every other figure plausible and consistent. */
+function fixtureMeasurements(f: FixtureSpec, stubMs: number): ResultRecord["measurements"] {
+  const p99 = f.p99Ms * 1000;
+  // NOTE: a closed loop keeps one request per connection in flight, so its mean latency is connections ÷ rps.
+  const mean = f.mode === "saturate" ? Math.min(p99, (f.connections / f.rps) * 1e6) : stubMs * 1000 + 1500;
+  const requests = Math.round(f.rps * 10);
+  return {
+    requests,
+    rps: f.rps,
+    rpsWholeRun: f.rps * 0.97,
+    steadyWindow: {
+      fromS: 1,
+      toS: 9,
+      responses2xx: Math.round(f.rps * 8),
+      ...(f.placement ? { serverPct: f.serverPct ?? 50, generatorPct: 50 } : {}),
+    },
+    latencyUs: { min: stubMs * 1000, p50: mean, p90: mean, p99, p99_9: p99, max: p99, mean, stdev: 100 },
+    judgedUs: p99,
+    overStubUs: { p50: mean - stubMs * 1000, p99: p99 - stubMs * 1000 },
+    histogram: [[p99, requests]],
+    errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0, non2xx: 0 },
+    serverCounted: { requests, responses: requests, responses2xx: requests, aborted: 0, difference: 0 },
+    connectionsEstablished: f.connections,
+    connectedAtS: 1,
+    cpu: {
+      serverPct: f.serverPct ?? 50,
+      generatorPct: 50,
+      machinePct: 100,
+      otherPct: 0,
+      cpus: 2,
+      serverUsPerRequest: f.cpuUsPerRequest ?? 20,
+      ...(f.placement ? { serverOfItsCpusPct: f.serverPct ?? 50, generatorOfItsCpusPct: 50 } : {}),
+      ...(f.generatorUsPerRequest ? { generatorUsPerRequest: f.generatorUsPerRequest } : {}),
+    },
+    rssBytes: f.rssBytes ?? (f.workers + 1) * 80 * MiB + f.connections * 8 * 1024,
+    littleCeilingRps: f.connections / (stubMs / 1000),
+    paced: null,
+    coSyntheticRemoved: 0,
+    kernel: { netstatDelta: {}, sockstatBefore: {}, sockstatAfter: {} },
+    pipelineMs: 10,
   };
 }
 
@@ -167,101 +175,3 @@ export function writeFixtures(dir: string, specs: FixtureSpec[]): string[] {
     return r.id;
   });
 }
-
-const LAT: Reason = { rule: "latency", detail: "p99 480,000 µs > 220,000 µs (stub 200 + budget 20 ms)" };
-const RPS: Reason = { rule: "rps", detail: "steady 8,000 req/s < target 10,000 − 1 % (whole run 7,900)" };
-
-/** One run a line: seconds after 2026-01-01, workers, mode, connections (= target RPS), RPS, p99 ms, the rest. */
-function run(
-  at: number,
-  workers: number,
-  mode: Mode,
-  connections: number,
-  rps: number,
-  p99Ms: number,
-  more: Partial<FixtureSpec> = {},
-): FixtureSpec {
-  return { at, workers, mode, connections, targetRps: connections, rps, p99Ms, ...more };
-}
-
-/**
- * A small capacity picture: 1 worker holds 5,000 paced RPS and breaks at 10,000 paced (rps + latency);
- * 2 workers pass everything, best 24,000 RPS in a generator-bound saturate run; 4 workers one paced cell.
- */
-export const CAPACITY_SET: FixtureSpec[] = [
-  // a light run's fixed costs over few requests: 60 µs/request (the others 20)
-  run(0, 1, "paced", 1000, 1000, 201, { cpuUsPerRequest: 60 }),
-  run(20, 1, "saturate", 1000, 4900, 205),
-  run(40, 1, "paced", 5000, 5000, 203),
-  run(60, 1, "saturate", 5000, 9000, 480, { reasons: [LAT], bound: "server" }),
-  run(80, 1, "paced", 10000, 8000, 480, { reasons: [RPS, LAT], bound: "server" }),
-  run(100, 2, "paced", 1000, 1000, 201),
-  run(120, 2, "saturate", 1000, 4950, 204),
-  run(140, 2, "paced", 5000, 5000, 202),
-  run(160, 2, "saturate", 5000, 24000, 212, { bound: "generator" }),
-  run(180, 2, "paced", 10000, 10000, 206),
-  run(200, 2, "paced", 10000, 9990, 208),
-  run(220, 4, "paced", 10000, 10000, 204),
-  // left out by the notes: a peer's run (compare) and a run with another stub
-  run(240, 2, "saturate", 1000, 3000, 300, { impl: "node-http" }),
-  run(260, 2, "paced", 1000, 1000, 55, { stubMs: 50 }),
-];
-
-const LAT20K: Reason = { rule: "latency", detail: "p99 231,000 µs > 220,000 µs (stub 200 + budget 20 ms)" };
-const SPLIT = { placement: "split" } as const;
-
-/**
- * Placed and shared runs of the same shapes (at 1000 s on, beside CAPACITY_SET): split runs with a server cost per
- * response (µs) and its CPU (% of one core = RPS × µs ÷ 10⁴) that agree, 3 repeats of 4 workers × 20,000 paced
- * (one FAILs: p99 231 ms), a saturate cell; shared runs of the 4 × 20,000 shapes from a dirty tree, one under
- * somaxconn 128. RSS is the fixture's (workers + 1) × 80 MiB + connections × 8 KiB.
- */
-export const PLACED_SET: FixtureSpec[] = [
-  run(1000, 2, "paced", 1000, 1000, 203, {
-    ...SPLIT,
-    cpuUsPerRequest: 40,
-    generatorUsPerRequest: 60,
-    serverPct: 4,
-  }),
-  run(1020, 2, "paced", 10000, 10000, 205, {
-    ...SPLIT,
-    cpuUsPerRequest: 30,
-    generatorUsPerRequest: 50,
-    serverPct: 30,
-  }),
-  run(1040, 4, "paced", 20000, 20000, 212, {
-    ...SPLIT,
-    cpuUsPerRequest: 25,
-    generatorUsPerRequest: 50,
-    serverPct: 50,
-  }),
-  run(1060, 4, "paced", 20000, 19990, 231, {
-    ...SPLIT,
-    cpuUsPerRequest: 25,
-    generatorUsPerRequest: 50,
-    serverPct: 50,
-    reasons: [LAT20K],
-  }),
-  run(1080, 4, "paced", 20000, 20010, 215, {
-    ...SPLIT,
-    cpuUsPerRequest: 25,
-    generatorUsPerRequest: 50,
-    serverPct: 50,
-  }),
-  run(1100, 4, "saturate", 20000, 60000, 400, {
-    ...SPLIT,
-    cpuUsPerRequest: 15,
-    generatorUsPerRequest: 14,
-    serverPct: 90,
-    reasons: [LAT],
-    bound: "server",
-  }),
-  run(1200, 4, "paced", 20000, 20000, 209, { cpuUsPerRequest: 40, dirty: true }),
-  run(1220, 4, "paced", 20000, 19000, 260, { reasons: [RPS, LAT], bound: "generator", dirty: true }),
-  run(1240, 4, "saturate", 20000, 50000, 500, {
-    reasons: [LAT],
-    bound: "backlog",
-    dirty: true,
-    tuning: { somaxconn: 128 },
-  }),
-];

@@ -5,7 +5,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO, run, runCli } from "../helpers/cli.ts";
-import { CAPACITY_SET, PLACED_SET, writeFixtures } from "../helpers/result-fixtures.ts";
+import { CAPACITY_SET, PLACED_SET } from "../helpers/fixture-sets.ts";
+import { writeFixtures } from "../helpers/result-fixtures.ts";
 
 describe("make plan from fixture results", () => {
   let dir: string;

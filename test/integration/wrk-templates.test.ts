@@ -1,15 +1,9 @@
 // The real wrk with configs/wrk/{report,paced}.lua against a local node:http server: exports, pacing, ranks, shards.
 // NOTE: Debian's wrk (on PATH) for the exports, ranks and shards; the paced template with both it and the lab's build.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
 import {
   histCount,
   summarize,
@@ -19,77 +13,7 @@ import {
 import { wrkRank } from "../../scripts/lib/contract/wrk-rank.ts";
 import { LAB_WRK } from "../../scripts/lib/processes/generator-build.ts";
 import { mergeReports, parseReport, type WrkReport } from "../../scripts/lib/processes/wrk-report.ts";
-import { type Captured, start } from "../helpers/cli.ts";
-
-const WRK_DIR = fileURLToPath(new URL("../../configs/wrk/", import.meta.url));
-const REPORT_LUA = join(WRK_DIR, "report.lua");
-const PACED_LUA = join(WRK_DIR, "paced.lua");
-const children = new Set<ChildProcess>();
-const closers: (() => void)[] = [];
-let tmp = "";
-
-before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "wrk-templates-"));
-});
-after(async () => {
-  for (const c of children) c.kill("SIGKILL");
-  for (const close of closers) close();
-  await rm(tmp, { recursive: true, force: true });
-});
-
-interface Lab {
-  url: string;
-  arrivals: number[]; // performance.now() ms per request
-  perConn: Map<number, number>; // client port -> requests
-}
-
-/** Tiny server: the n-th request (1-based) is answered after delayMs(n) ms, or never when null. */
-async function startServer(delayMs: (n: number) => number | null = () => 20): Promise<Lab> {
-  const lab: Lab = { url: "", arrivals: [], perConn: new Map() };
-  const server = createServer((req, res) => {
-    lab.arrivals.push(performance.now());
-    const port = req.socket.remotePort ?? 0;
-    lab.perConn.set(port, (lab.perConn.get(port) ?? 0) + 1);
-    const ms = delayMs(lab.arrivals.length);
-    if (ms !== null) setTimeout(() => res.end("ok"), ms);
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  closers.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  lab.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return lab;
-}
-
-/** Runs wrk (killed after limitMs). Inherited WRK_REPORT* / PACED_* are dropped; env adds the wanted ones. */
-function runWrk(args: string[], env: Record<string, string>, limitMs = 8000, bin = "wrk"): Promise<Captured> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(WRK_REPORT|PACED_)/.test(k)),
-  ) as NodeJS.ProcessEnv;
-  const wrk = start(bin, args, { baseEnv: base, env, timeoutMs: limitMs, killSignal: "SIGKILL" });
-  children.add(wrk.child);
-  return wrk.done.finally(() => children.delete(wrk.child));
-}
-
-async function runReport(
-  lab: Lab,
-  name: string,
-  wrkArgs: string[],
-  env: Record<string, string> = {},
-  bin = "wrk",
-) {
-  const out = join(tmp, `${name}.json`);
-  const script = "PACED_RATE" in env ? PACED_LUA : REPORT_LUA;
-  const run = await runWrk(
-    [...wrkArgs, "--timeout", "2s", "-s", script, lab.url],
-    { WRK_REPORT: out, ...env },
-    8000,
-    bin,
-  );
-  assert.equal(run.code, 0, `wrk failed: ${run.stderr}`);
-  return parseReport(await readFile(out, "utf8"));
-}
+import { PACED_LUA, REPORT_LUA, runReport, runWrk, startServer, tmp } from "../helpers/wrk-lab.ts";
 
 function assertMatchesWrk(r: WrkReport) {
   const s = summarize(r.histogram);

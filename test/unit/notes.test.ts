@@ -7,7 +7,8 @@ import { fitRss } from "../../scripts/lib/model/model-rss.ts";
 import { typicalError, validationRows } from "../../scripts/lib/model/model-validate.ts";
 import { bestAt, cellsOf, rssPer1k, selectRuns } from "../../scripts/lib/notes/notes-data.ts";
 import { groupRuns } from "../../scripts/lib/notes/notes-groups.ts";
-import { CAPACITY_SET, fixtureResults, MiB, PLACED_SET } from "../helpers/result-fixtures.ts";
+import { CAPACITY_SET, PLACED_SET } from "../helpers/fixture-sets.ts";
+import { fixtureResults, MiB } from "../helpers/result-fixtures.ts";
 
 const placed = selectRuns(fixtureResults(PLACED_SET)).runs;
 const old = selectRuns(fixtureResults(CAPACITY_SET)).runs;
