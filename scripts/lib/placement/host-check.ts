@@ -1,4 +1,4 @@
-// Doctor over ssh: an inventory host's transport, and what it has for a wrk shard (wrk version, nofile limits).
+// An inventory host over ssh, checked before a hosts run and by the doctor: its transport, wrk version, nofile limits.
 import type { ClientHost, Inventory, ServerHost } from "./inventory.ts";
 import { SshHost } from "./ssh.ts";
 
