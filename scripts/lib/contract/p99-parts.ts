@@ -1,5 +1,6 @@
 // The p99 over the stub and the parts that name it, each at its own p99: wrk's send lateness, the wait before the
 // server's handler, the server's own lateness, wrk's read lateness. Their p99s do not add: a share, not a sum.
+import { ms } from "../core/format.ts";
 import type { Measurements, Verdict } from "./record.ts";
 
 export type PartKey = "send" | "beforeHandler" | "serverOwn" | "read";
@@ -29,6 +30,9 @@ export function p99Parts(m: Measurements): P99Part[] {
   return found.flatMap(([key, p99Us]) => (p99Us === undefined ? [] : [{ key, label: LABELS[key], p99Us }]));
 }
 
+/** "wrk's send lateness 1.3 ms": a part as people read it. */
+export const partText = (p: P99Part): string => `${p.label} ${ms(p.p99Us)} ms`;
+
 /**
  * The parts' p99s summed, as a percentage of the over-stub p99: how much of it the record names. null when
  * nothing is measured or the p99 is not over the stub.
@@ -57,7 +61,7 @@ export function latencyWithParts(v: Verdict, m: Measurements): Verdict {
   const parts = p99Parts(m);
   const server = parts.filter((p) => !GENERATOR_PARTS.includes(p.key));
   if (!top || !GENERATOR_PARTS.includes(top.key) || server.length < 2) return v;
-  const list = (ps: P99Part[]) => ps.map((p) => `${p.label} ${(p.p99Us / 1000).toFixed(1)} ms`).join(", ");
+  const list = (ps: P99Part[]) => ps.map(partText).join(", ");
   const wrk = parts.filter((p) => GENERATOR_PARTS.includes(p.key));
   const note = ` — at p99 the largest part is wrk's own (${list(wrk)}; the server's: ${list(server)})`;
   return {

@@ -1,5 +1,5 @@
 // The header's verdict table: every rule of the lab contract, what it requires and what this run measured.
-import { namedPct, p99Parts } from "../contract/p99-parts.ts";
+import { namedPct, p99Parts, partText } from "../contract/p99-parts.ts";
 import { RULES } from "../contract/reasons.ts";
 import type { ResultRecord, Rule } from "../contract/record.ts";
 import { int, ms } from "../core/format.ts";
@@ -63,11 +63,11 @@ const EXPLAIN: Record<Rule, Explain> = {
 // NOTE: the p99 over the stub beside its parts, each at its own p99: they overlap, so they are not a sum.
 function p99PartsText(r: ResultRecord): string {
   const m = r.measurements;
-  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)}`);
+  const parts = p99Parts(m).map(partText);
   const named = namedPct(m);
   const from = m.latencyFrom === "schedule" ? "from the schedule" : "from the write";
   const share = named === null ? "" : ` (together ${named.toFixed(0)} % of it)`;
-  return `; over the stub ${ms(m.overStubUs.p99)} ms ${from}${parts.length ? ` — parts at their own p99: ${parts.join(", ")} ms${share}` : ""}`;
+  return `; over the stub ${ms(m.overStubUs.p99)} ms ${from}${parts.length ? ` — parts at their own p99: ${parts.join(", ")}${share}` : ""}`;
 }
 
 export function ruleRows(r: ResultRecord): RuleRow[] {

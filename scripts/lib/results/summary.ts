@@ -2,7 +2,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { namedPct, p99Parts } from "../contract/p99-parts.ts";
+import { namedPct, p99Parts, partText } from "../contract/p99-parts.ts";
 import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord, SideContention } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
@@ -37,7 +37,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
 function partsLine(r: ResultRecord): string[] {
   const m = r.measurements;
   if (r.load.mode !== "paced") return [];
-  const parts = p99Parts(m).map((p) => `${p.label} ${ms(p.p99Us)} ms`);
+  const parts = p99Parts(m).map(partText);
   const missing = [
     m.sendLatenessUs ? null : `wrk's send lateness (${int(m.paced?.late ?? 0)} requests > 1 ms late)`,
     m.beforeHandlerUs ? null : "the wait before the handler",
