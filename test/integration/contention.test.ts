@@ -60,9 +60,11 @@ test("a busy loop on the server's CPU reads contention; the same shape without i
     b.otherTasksCpuPct - q.otherTasksCpuPct >= 30,
     `quiet ${q.otherTasksCpuPct} %, busy ${b.otherTasksCpuPct} %`,
   );
+  // NOTE: the wait *behind other tasks*, as the rule judges it: the whole wait also counts an idle vCPU's wake-up on
+  // this paravirtualised VM, which the loop removes (the CPU is never idle), so quiet and busy can read alike.
   assert.ok(
-    b.runQueueWaitPct > q.runQueueWaitPct,
-    `wait quiet ${q.runQueueWaitPct} %, busy ${b.runQueueWaitPct} %`,
+    b.waitBehindOthersPct > q.waitBehindOthersPct,
+    `wait behind other tasks quiet ${q.waitBehindOthersPct} %, busy ${b.waitBehindOthersPct} % (all: ${q.runQueueWaitPct} / ${b.runQueueWaitPct} %)`,
   );
   assert.equal(busy.bound, "contention", busy.boundWhy);
   // NOTE: split: one clock, so the lab's wrk stamps each request; a request arriving while the loop holds CPU 1
@@ -124,7 +126,12 @@ test("a generator starved of CPU: its send lateness owns the p99, not the server
     m.overStubUs.p99 >= 100_000,
     `latency from the schedule carries it: over the stub ${m.overStubUs.p99} µs`,
   );
-  assert.equal(dominantPart(m)?.key, "send", JSON.stringify(p99Parts(m)));
+  const send = m.sendLatenessUs;
+  // NOTE: a stopped wrk neither sends nor reads: both its parts carry the stops, the server's stay small.
+  const parts = p99Parts(m);
+  assert.ok(["send", "read"].includes(dominantPart(m)?.key ?? ""), JSON.stringify(parts));
+  const server = parts.filter((p) => p.key === "beforeHandler" || p.key === "serverOwn");
+  assert.ok(server.length === 2 && server.every((p) => p.p99Us < send.p99 / 2), JSON.stringify(parts));
 });
 
 test("make lab REPEATS=2: two interleaved runs and a summary with n = 2", {
