@@ -23,7 +23,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 .PHONY: help deps wrk lab test check run run-one-thread run-two-threads run-four-threads run-eight-threads \
 	loadtest test-one-thread test-four-threads test-paced doctor tune untune experiment-backlog \
 	sweep notes plan report compare diff export peers chaos iproute2 sshd chromium netns-up netns-down netns-clean \
-	fleet-up fleet-down fleet-check unshield
+	fleet-up fleet-down fleet-check lb-cost unshield
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-20s %s\n", $$1, $$2 }'
@@ -206,6 +206,14 @@ fleet-down: node_modules/.package-lock.json ## root: stop the fleet's sshds, rem
 
 fleet-check: node_modules/.package-lock.json ## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), over ssh
 	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
+
+# NOTE: one server host and HAProxy on SERVER_CPUS (default 1), wrk alone on GENERATOR_CPUS (default 0); the
+# shape knobs reach the driver only when given (its defaults: 4,000 connections at 4,000 req/s, 20 s, 3 rounds).
+lb-cost: deps ## root: the LB's cost — the same paced shape direct and through HAProxy, REPEATS rounds interleaved → results/lb-cost-<stamp>/ (CONNECTIONS TARGET_RPS DURATION WARMUP REPEATS)
+	$(RAISE_NOFILE) && $(NODE) scripts/lb-cost.ts --results-dir $(RESULTS_DIR) $(call given,CONNECTIONS,-c) \
+		$(call given,TARGET_RPS,-R) $(call given,DURATION,-d) $(call given,WARMUP,--warmup) $(call given,REPEATS,--repeats) \
+		$(call given,THREADS,-t) $(if $(SERVER_CPUS),--server-cpus $(SERVER_CPUS)) \
+		$(if $(GENERATOR_CPUS),--generator-cpus $(GENERATOR_CPUS))
 
 # --- the main job -----------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), lab.ts applies PROFILE for its runs and restores

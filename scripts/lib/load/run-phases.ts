@@ -241,7 +241,8 @@ function collect(p: Prepared, r: Reads, wrkEndS: number): Collected {
   };
 }
 
-function rawReport(r: WrkReport, connections: number): WrkReport {
+/** A shard report without wrk's coordinated-omission samples (paced runs are timed from their slots). */
+export function rawReport(r: WrkReport, connections: number): WrkReport {
   const interval = wrkCorrectionIntervalUs(r.summary.duration_us, r.summary.requests, connections);
   return { ...r, histogram: r.co_synthetic > 0 ? undoCorrection(r.histogram, interval) : r.histogram };
 }
