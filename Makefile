@@ -27,7 +27,7 @@ RAISE_NOFILE := ulimit -n "$$(ulimit -Hn)"
 	run-one-thread run-two-threads run-four-threads run-eight-threads loadtest loadtest-saturate-t1 \
 	loadtest-saturate-t4 loadtest-paced test-one-thread test-four-threads test-paced doctor tune untune \
 	experiment-backlog sweep notes plan report compare diff export peers chaos iproute2 sshd chromium netns-up \
-	netns-down netns-clean fleet-up fleet-down fleet-check unshield
+	netns-down netns-clean fleet-up fleet-down fleet-check lb-cost unshield
 
 ## list the targets
 help:
@@ -253,6 +253,15 @@ fleet-down: node_modules/.package-lock.json
 ## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), over ssh
 fleet-check: node_modules/.package-lock.json
 	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
+
+# NOTE: one server host and HAProxy on SERVER_CPUS (default 1), wrk alone on GENERATOR_CPUS (default 0); the
+# shape knobs reach the driver only when given (its defaults: 4,000 connections at 4,000 req/s, 20 s, 3 rounds).
+## root: the LB's cost — one paced shape direct and through HAProxy, REPEATS rounds interleaved
+## → results/lb-cost-<stamp>/ (CONNECTIONS TARGET_RPS DURATION WARMUP REPEATS THREADS)
+lb-cost: deps
+	$(RAISE_NOFILE) && $(NODE) scripts/lb-cost.ts $(RESULTS) $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) \
+		$(call given,DURATION,-d) $(call given,WARMUP,--warmup) $(call given,REPEATS,--repeats) $(call given,THREADS,-t) \
+		$(call given,SERVER_CPUS,--server-cpus) $(call given,GENERATOR_CPUS,--generator-cpus)
 
 # --- the main job --------------------------------------------------------------------------------------
 # NOTE: unless the box is already tuned (a saved state exists), lab.ts applies PROFILE for its runs and restores

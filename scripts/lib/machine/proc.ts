@@ -1,5 +1,5 @@
 // Process CPU/RSS and whole-machine CPU read synchronously from /proc (Linux only; getconf once, via zx).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { shSync } from "../core/shell.ts";
 
 let clkTck: number | undefined;
@@ -97,4 +97,13 @@ export function machineBusyPct(
 ): number {
   const dt = b.total - a.total;
   return dt > 0 ? ((b.busy - a.busy) / dt) * cpus * 100 : 0;
+}
+
+/** Open file descriptors of pid now (0 once it is gone). */
+export function fdCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
 }

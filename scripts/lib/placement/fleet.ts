@@ -86,5 +86,25 @@ export async function fleetDown(cfg: NetConfig = loadNetConfig()): Promise<strin
   // topology still leaves nothing behind. The ssh masters live in the hub namespace and go with it.
   removed.push(...(await netnsCleanup(cfg.prefix)));
   rmSync(dir, { recursive: true, force: true });
-  return removed;
+  return [...removed, ...sweepRunDirs(cfg.prefix)];
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// NOTE: a fleet behind HAProxy (fleet-netns.ts: make lb-cost) keeps its sockets and config in
+// /run/<prefix>fleet-<pid>; one whose process is gone was left by a killed run. A live run's is left alone.
+function sweepRunDirs(prefix: string): string[] {
+  const left = readdirSync("/run").filter((f) => {
+    const pid = new RegExp(`^${prefix}fleet-(\\d+)$`).exec(f)?.[1];
+    return pid !== undefined && !alive(Number(pid));
+  });
+  for (const f of left) rmSync(join("/run", f), { recursive: true, force: true });
+  return left.map((f) => `/run/${f}`);
 }
