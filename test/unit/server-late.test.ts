@@ -107,7 +107,8 @@ test("the wait before the handler: summed across workers like the lateness; null
 test("the stamp read against the server's clock: unstamped or garbage → null, a stamp from the future → 0", () => {
   const now = Number(process.hrtime.bigint() / 1000n);
   const w = waitSinceStamp(String(now - 5000));
-  assert.ok(w !== null && w >= 5000 && w < 1_000_000, `a 5 ms old stamp read as ${w} µs`);
+  // NOTE: the clocks' offset is read once, to a few µs (server/stamps.ts); the histogram's buckets are 100 µs wide
+  assert.ok(w !== null && w >= 4900 && w < 1_000_000, `a 5 ms old stamp read as ${w} µs`);
   assert.equal(waitSinceStamp(""), null);
   assert.equal(waitSinceStamp("12ab"), null);
   assert.equal(waitSinceStamp(String(now + 1e9)), 0);
