@@ -31,3 +31,9 @@ export function addLate(a: LateBuckets, b: LateBuckets, sign = 1): LateBuckets {
   for (const [i, c] of b) m.set(i, (m.get(i) ?? 0) + sign * c);
   return [...m].filter(([, c]) => c !== 0).sort((x, y) => x[0] - y[0]);
 }
+
+/** Every worker's histogram summed exactly; undefined unless every worker reported one (a peer server does not). */
+export function sumLate(perWorker: (LateBuckets | undefined)[]): LateBuckets | undefined {
+  if (!perWorker.every((l) => l !== undefined)) return undefined;
+  return perWorker.reduce<LateBuckets>((a, l) => addLate(a, l), []);
+}

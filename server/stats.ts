@@ -1,5 +1,5 @@
 // Per-worker request counters and the exact sum across workers.
-import { addLate, LATE_BUCKET_US, type LateBuckets, LateHistogram } from "./late.ts";
+import { LATE_BUCKET_US, type LateBuckets, LateHistogram, sumLate } from "./late.ts";
 
 export interface WorkerStats {
   id: number;
@@ -114,14 +114,10 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     listenerPauses: 0,
     perWorker,
   };
-  const late = perWorker.map((w) => w.stubLate);
-  if (late.every((l) => l !== undefined)) {
-    total.stubLate = late.reduce<LateBuckets>((a, l) => addLate(a, l), []);
-    total.stubLateBucketUs = LATE_BUCKET_US;
-  }
-  const waits = perWorker.map((w) => w.beforeHandler);
-  if (waits.every((l) => l !== undefined))
-    total.beforeHandler = waits.reduce<LateBuckets>((a, l) => addLate(a, l), []);
+  const late = sumLate(perWorker.map((w) => w.stubLate));
+  if (late) Object.assign(total, { stubLate: late, stubLateBucketUs: LATE_BUCKET_US });
+  const waits = sumLate(perWorker.map((w) => w.beforeHandler));
+  if (waits) total.beforeHandler = waits;
   for (const w of perWorker) {
     total.requests += w.requests;
     addInto(total.responses, w.responses);
