@@ -99,6 +99,7 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
   const rps = o.mode === "paced" ? slo.targetRps : littleCeilingRps(conns, slo.stubMs);
   const build = generator.patchSet ? "lab" : "debian";
   warnGeneratorFit({ mode: o.mode, connections: conns, rps, build }, sides.generatorCpus, log);
+  const cpuUnknown = o.placement?.remote?.cpuUnknown ?? [];
   const plan = {
     url,
     mode: o.mode,
@@ -110,11 +111,8 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
     prefix: req.shardPrefix ?? (() => tasksetPrefix(placement.generatorCpus)),
     wrk: generator.path,
     // NOTE: a monotonic stamp means something only on the server's own machine: not on a real remote host.
-    ...(req.remote?.cpuUnknown.length
-      ? {}
-      : { stamps: { send: SENT_STAMP_HEADER, answer: ANSWER_STAMP_HEADER } }),
+    ...(cpuUnknown.length ? {} : { stamps: { send: SENT_STAMP_HEADER, answer: ANSWER_STAMP_HEADER } }),
   };
-  const cpuUnknown = o.placement?.remote?.cpuUnknown ?? [];
   const target = { generator, base, origin, slo, conns, cap };
   return { o, log, signal, ...target, startedAt, id, plan, placement, sides, cpuUnknown };
 }
