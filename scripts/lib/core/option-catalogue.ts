@@ -213,6 +213,12 @@ export const CATALOGUE = {
     desc: "split only: move every other task off the server's CPUs for the run (put back after; make unshield if killed)",
     default: false,
   },
+  servers: {
+    type: "number",
+    desc: "server hosts behind HAProxy (a fleet in network namespaces; wrk targets the LB); 0 = one server, no LB",
+    default: 0,
+    parse: int(0, 8),
+  },
   clients: {
     type: "number",
     desc: "client network namespaces (emulated hosts) the wrk shards are spread over",
