@@ -75,7 +75,7 @@ const cli = {
   options: [
     ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
     ...PLACEMENT_OPTIONS,
-    ...["shield", "servers", "clients", "hosts", "results-dir"],
+    ...["shield", "servers", "rate-limit", "clients", "hosts", "results-dir"],
     "profile",
     "repeats",
   ] as const,
@@ -119,6 +119,8 @@ await driver(cli, async (given, slo) => {
 function refuseEarly(a: LabArgs): void {
   if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   if (a.placement === "hosts" && a.hosts) guardInventory(loadInventory(a.hosts));
+  if (a["rate-limit"] > 0 && a.servers === 0)
+    throw new InvalidRun("RATE_LIMIT (--rate-limit) is the LB's: give SERVERS=n (a fleet behind HAProxy)");
   if (a.servers > 0 && (a.placement === "shared" || a.placement === "hosts"))
     throw new InvalidRun(
       `SERVERS=${a.servers} (--servers) runs a fleet in the lab's network namespaces: drop PLACEMENT=${a.placement}`,
@@ -138,6 +140,7 @@ type LabArgs = PlacementArgs & {
   port: number;
   clients: number;
   servers: number;
+  "rate-limit": number;
   connections: number;
   hosts?: string;
   shield: boolean;
@@ -214,6 +217,7 @@ async function startFleetTarget(a: LabArgs, spec: { workers: number; port: numbe
   const run = await startFleetRun({
     ...spec,
     ...{ servers: a.servers, clients: a.clients, connections: a.connections, signal: interruptSignal() },
+    rateLimit: a["rate-limit"],
     ...{ serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] },
   });
   process.stderr.write(`placement: ${run.label}\n`);

@@ -219,6 +219,12 @@ export const CATALOGUE = {
     default: 0,
     parse: int(0, 8),
   },
+  "rate-limit": {
+    type: "number",
+    desc: "a fleet's per-client limit at the LB (seed 004's): requests/s from one client address beyond it are answered 429 by HAProxy (non-2xx); 0 = none",
+    default: 0,
+    parse: int(0, 1_000_000),
+  },
   clients: {
     type: "number",
     desc: "client network namespaces (emulated hosts) the wrk shards are spread over",

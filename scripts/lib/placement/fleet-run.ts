@@ -13,6 +13,8 @@ export interface FleetRunSpec {
   port: number;
   stubMs: number;
   connections: number;
+  /** requests/s per client address the LB answers beyond with 429 (0: no limit) */
+  rateLimit: number;
   /** the servers' and the LB's CPUs (split's server side), and wrk's */
   serverCpus?: number[];
   generatorCpus?: number[];
@@ -44,6 +46,7 @@ export async function startFleetRun(s: FleetRunSpec): Promise<FleetRun> {
     lab = await startFleetLab({
       ...{ fleet, workers: s.workers, port: s.port, stubMs: s.stubMs },
       ...{ connections: s.connections, nbthread: 1 },
+      lb: s.rateLimit > 0 ? { rateLimit: { requests: s.rateLimit, windowS: 1 } } : undefined,
     });
   } catch (e) {
     await fleet.down();

@@ -103,7 +103,10 @@ async function finish(
 }
 
 /** A fleet's LB for the bound: its threads and CPUs, and whether it shares the servers'. */
-function lbOf(p: Prepared, x: Measured): { lb?: { threads: number; cpus: number; sharesServerCpus: boolean } } {
+function lbOf(
+  p: Prepared,
+  x: Measured,
+): { lb?: { threads: number; cpus: number; sharesServerCpus: boolean } } {
   const cpus = p.placement.lbCpus;
   if (!cpus || !x.fleet) return {};
   const server = p.placement.serverCpus;
