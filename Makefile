@@ -161,12 +161,14 @@ report: node_modules/.package-lock.json
 
 # --- model (scripts/lib/model): the plan for a target, from the recorded runs --------------------------
 # NOTE: P99_MS defaults to STUB_MS + BUDGET_MS; HANDLER_US is the handler's own CPU per request (the stub's is 0).
+# The fleet section (server hosts of HOST_CPUS, default this machine's, and HAProxy in front) comes when one host
+# cannot serve the target; FLEET=1 always (docs/fleet.md, "Planning in hosts").
 ## server CPUs, workers, RAM, generator CPUs, hosts for TARGET_RPS CONNECTIONS STUB_MS [P99_MS HANDLER_US], from
-## RESULTS_DIR's runs
+## RESULTS_DIR's runs; server hosts and HAProxy: FLEET=1 HOST_CPUS
 plan: node_modules/.package-lock.json
 	@$(NODE) scripts/plan.ts $(call given,TARGET_RPS,--target-rps) $(call given,CONNECTIONS,--connections) \
 		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,P99_MS,--p99-ms) \
-		$(call given,HANDLER_US,--handler-us) $(RESULTS)
+		$(call given,HANDLER_US,--handler-us) $(call on,FLEET,--fleet) $(call given,HOST_CPUS,--host-cpus) $(RESULTS)
 
 # --- compare (scripts/lib/compare): uWS against the peers on the same stub -----------------------------
 # NOTE: compare's own defaults apply unless given: 2 workers, 10 s runs after a 3 s warm-up (scripts/compare.ts).

@@ -121,6 +121,16 @@ export const CATALOGUE = {
     desc: "the p99 latency to plan for, ms (default: stub + the SLO's budget)",
     parse: int(1, 600_000),
   },
+  fleet: {
+    type: "boolean",
+    desc: "plan server hosts and HAProxy even when one host serves the target (else only when it cannot)",
+    default: false,
+  },
+  "host-cpus": {
+    type: "number",
+    desc: "CPUs of one fleet host (default: this machine's)",
+    parse: int(1, 4096),
+  },
   "handler-us": {
     type: "number",
     desc: "the handler's own CPU per request beyond the stub's, µs",
