@@ -6,6 +6,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { netnsCleanup } from "../../scripts/lib/placement/netns.ts";
+import { chromiumMissing, openReport } from "../../scripts/lib/report/browser.ts";
 import { runCli, startCli } from "../helpers/cli.ts";
 import { fleetSkip, leftovers } from "../helpers/fleet.ts";
 import { pacedRecord, pacedShape, untilStderr } from "../helpers/lab-run.ts";
@@ -43,6 +44,24 @@ function fleetProcesses(): string[] {
     });
 }
 
+/** The run page in chromium: the Fleet section, a row for the LB and one per server host. */
+async function reportShowsFleet(html: string, servers: number): Promise<void> {
+  if (chromiumMissing()) return;
+  const r = await openReport(html);
+  try {
+    assert.deepEqual(r.problems, []);
+    const heads = (await r.page.evaluate(
+      `[...document.querySelectorAll("#fleet + * tr")].map((tr) => tr.children[0]?.textContent)`,
+    )) as string[];
+    assert.deepEqual(heads, [
+      "load balancer",
+      ...Array.from({ length: servers }, (_, i) => `server s${i + 1}`),
+    ]);
+  } finally {
+    await r.close();
+  }
+}
+
 test("SERVERS=2: both servers answer, rows per server and for the LB, the sums cross-check", {
   skip,
 }, async () => {
@@ -72,6 +91,7 @@ test("SERVERS=2: both servers answer, rows per server and for the LB, the sums c
   assert.ok(rec.measurements.serverCounted.difference >= 0, "the fleet received what wrk completed");
   assert.match(r.stderr, /lb {9}HAProxy .* µs\/request/);
   assert.match(r.stderr, /servers {4}s1 10\.77\.0\.11/);
+  await reportShowsFleet(join(f.dir, rec.id, "report.html"), fl.servers.length);
   assert.deepEqual(await leftovers([fl.lb.pid], PREFIX), []);
   assert.deepEqual(fleetProcesses(), []);
 });
