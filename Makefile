@@ -164,11 +164,12 @@ report: node_modules/.package-lock.json
 # The fleet section (server hosts of HOST_CPUS, default this machine's, and HAProxy in front) comes when one host
 # cannot serve the target; FLEET=1 always (docs/fleet.md, "Planning in hosts").
 ## server CPUs, workers, RAM, generator CPUs, hosts for TARGET_RPS CONNECTIONS STUB_MS [P99_MS HANDLER_US], from
-## RESULTS_DIR's runs; server hosts and HAProxy: FLEET=1 HOST_CPUS
+## RESULTS_DIR's runs; server hosts and HAProxy: FLEET=1 HOST_CPUS; CHECK=<fleet run id>: predicted vs measured
 plan: node_modules/.package-lock.json
 	@$(NODE) scripts/plan.ts $(call given,TARGET_RPS,--target-rps) $(call given,CONNECTIONS,--connections) \
 		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,P99_MS,--p99-ms) \
-		$(call given,HANDLER_US,--handler-us) $(call on,FLEET,--fleet) $(call given,HOST_CPUS,--host-cpus) $(RESULTS)
+		$(call given,HANDLER_US,--handler-us) $(call on,FLEET,--fleet) $(call given,HOST_CPUS,--host-cpus) \
+		$(call given,CHECK,--check) $(RESULTS)
 
 # --- compare (scripts/lib/compare): uWS against the peers on the same stub -----------------------------
 # NOTE: compare's own defaults apply unless given: 2 workers, 10 s runs after a 3 s warm-up (scripts/compare.ts).

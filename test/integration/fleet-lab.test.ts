@@ -92,6 +92,12 @@ test("SERVERS=2: both servers answer, rows per server and for the LB, the sums c
   assert.match(r.stderr, /lb {9}HAProxy .* µs\/request/);
   assert.match(r.stderr, /servers {4}s1 10\.77\.0\.11/);
   await reportShowsFleet(join(f.dir, rec.id, "report.html"), fl.servers.length);
+  // make plan CHECK=<this run>: the fleet plan at its shape, predicted against measured (the model's own runs)
+  const plan = await runCli("scripts/plan.ts", ["--check", join(f.dir, rec.id)]);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, new RegExp(`Checked against ${rec.id} \\(2 servers behind HAProxy`));
+  assert.match(plan.stdout, /server 2 RPS: predicted [\d.]+, measured [\d.]+ \([-+][\d.]+ %\)/);
+  assert.match(plan.stdout, /HAProxy µs per request: predicted [\d.]+, measured [\d.]+/);
   assert.deepEqual(await leftovers([fl.lb.pid], PREFIX), []);
   assert.deepEqual(fleetProcesses(), []);
 });

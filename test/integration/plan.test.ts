@@ -215,3 +215,9 @@ describe("make plan from fixture results", () => {
     assert.match(bad.stderr, /^error: --target-rps must be an integer/);
   });
 });
+
+test("make plan CHECK=<a run that is not a fleet's>: one line naming it, exit 2", async () => {
+  const r = await runCli("scripts/plan.ts", ["--check", "20261123-163604-paced-w4-c20000"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--check: 20261123-163604-paced-w4-c20000 is not a fleet run/);
+});

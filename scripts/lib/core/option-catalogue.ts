@@ -247,9 +247,14 @@ export const CATALOGUE = {
     parse: p.nonEmpty,
   },
   b: { type: "string", desc: "the run judged against A (id or directory, as --a)", parse: p.nonEmpty },
+  check: {
+    type: "string",
+    desc: "a fleet run (make lab SERVERS=n; its id in --results-dir or its directory): the fleet plan at its shape, predicted against measured",
+    parse: p.nonEmpty,
+  },
   thresholds: {
     type: "string",
-    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req; none = only the table",
+    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req, lb_us_per_req; none = only the table",
     default: "p99<+5%,rps>-2%",
     // NOTE: no parser here: the driver passes diff/thresholds.ts's parseThresholds in (core imports no diff).
   },
