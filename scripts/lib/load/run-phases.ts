@@ -26,10 +26,9 @@ import type { LabStats } from "../processes/lab-stats.ts";
 import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";
 import { type Capacity, type CheckCapacity, checkUrl, serverStats } from "./checks.ts";
 import { type CollectPlan, collect, rawReport } from "./collect.ts";
-import { contentionFor } from "./contention.ts";
-import { FleetMeters, fleetPart, withLbCpus } from "./fleet-rows.ts";
+import { fleetPart, withLbCpus } from "./fleet-rows.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
-import { LiveSampler } from "./live.ts";
+import { startLive } from "./live-start.ts";
 import type { Collected } from "./measurements.ts";
 import { drainTimeWait } from "./time-wait.ts";
 
@@ -167,35 +166,6 @@ export interface Measured {
   fleet?: Awaited<ReturnType<typeof fleetPart>>;
 }
 
-/** The live sampler over the server (a fleet's servers, its LB apart), wrk, and each side's contention. */
-function startLive(p: Prepared, before: LabStats, wrkPids: () => number[]) {
-  const serverVisible = !p.cpuUnknown.includes("server");
-  const pids = serverVisible ? serverPidsOf(before) : [];
-  const fleet = fleetOf(before);
-  const lbPids = fleet ? [fleet.lbPid] : [];
-  // NOTE: a fleet's LB shares the servers' CPUs here: it is the lab's own task there, not another's.
-  const contention = contentionFor(
-    p.placement,
-    p.cpuUnknown,
-    () => [...live.serverPidsNow(), ...lbPids],
-    wrkPids,
-  );
-  const live = new LiveSampler(
-    p.base,
-    pids,
-    wrkPids,
-    p.slo.durationS,
-    p.log,
-    serverVisible,
-    contention,
-    lbPids,
-  );
-  const meters = fleet ? new FleetMeters(fleet) : null;
-  live.start();
-  meters?.sample();
-  return { live, meters, netPid: fleet?.lbPid ?? before.primaryPid };
-}
-
 /** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
 export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun) => void): Promise<Measured> {
   await drainTimeWait(p.conns, p.log);
@@ -213,7 +183,7 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const wrkPids = run.pids ?? (() => run.procs.map((x) => x.pid ?? 0));
   const t0 = performance.now();
   const machine0 = machineCpuTicks();
-  const { live, meters } = startLive(p, before, wrkPids);
+  const { live, meters } = startLive({ ...p, durationS: p.slo.durationS }, before, wrkPids);
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
   const pinned = Promise.all([sleep(PIN_READ_DELAY_MS), run.ready]).then(() => pinningOf(wrkPids()));
   const tExit = await run.lastExit.finally(() => live.stop());

@@ -1,0 +1,38 @@
+// The measured phase's samplers started: the live line over the server (a fleet's servers, its LB apart) and wrk,
+// each side's contention, and a fleet's per-server meters.
+
+import type { RunPlacement } from "../placement/run-placement.ts";
+import { fleetOf, type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
+import { contentionFor } from "./contention.ts";
+import { FleetMeters } from "./fleet-rows.ts";
+import { LiveSampler } from "./live.ts";
+
+/** What starting the live sampler needs of the run's plan (load/run-phases.ts's Prepared has it). */
+export interface LiveStart {
+  base: StatsSource;
+  placement: RunPlacement;
+  cpuUnknown: readonly ("server" | "generator")[];
+  durationS: number;
+  log: (line: string) => void;
+}
+
+/** The live sampler over the server (a fleet's servers, its LB apart), wrk, and each side's contention. */
+export function startLive(p: LiveStart, before: LabStats, wrkPids: () => number[]) {
+  const serverVisible = !p.cpuUnknown.includes("server");
+  const pids = serverVisible ? serverPidsOf(before) : [];
+  const fleet = fleetOf(before);
+  const lbPids = fleet ? [fleet.lbPid] : [];
+  // NOTE: a fleet's LB shares the servers' CPUs here: it is the lab's own task there, not another's.
+  const contention = contentionFor(
+    p.placement,
+    p.cpuUnknown,
+    () => [...live.serverPidsNow(), ...lbPids],
+    wrkPids,
+  );
+  const live = new LiveSampler(p.base, pids, wrkPids, p.durationS, p.log, serverVisible, contention, lbPids);
+  const meters = fleet ? new FleetMeters(fleet) : null;
+  live.start();
+  meters?.sample();
+  return { live, meters, netPid: fleet?.lbPid ?? before.primaryPid };
+}
