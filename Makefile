@@ -161,12 +161,15 @@ report: node_modules/.package-lock.json
 
 # --- model (scripts/lib/model): the plan for a target, from the recorded runs --------------------------
 # NOTE: P99_MS defaults to STUB_MS + BUDGET_MS; HANDLER_US is the handler's own CPU per request (the stub's is 0).
+# The fleet section (server hosts of HOST_CPUS, default this machine's, and HAProxy in front) comes when one host
+# cannot serve the target; FLEET=1 always (docs/fleet.md, "Planning in hosts").
 ## server CPUs, workers, RAM, generator CPUs, hosts for TARGET_RPS CONNECTIONS STUB_MS [P99_MS HANDLER_US], from
-## RESULTS_DIR's runs
+## RESULTS_DIR's runs; server hosts and HAProxy: FLEET=1 HOST_CPUS; CHECK=<fleet run id>: predicted vs measured
 plan: node_modules/.package-lock.json
 	@$(NODE) scripts/plan.ts $(call given,TARGET_RPS,--target-rps) $(call given,CONNECTIONS,--connections) \
 		$(call given,STUB_MS,--stub-ms) $(call given,BUDGET_MS,--budget-ms) $(call given,P99_MS,--p99-ms) \
-		$(call given,HANDLER_US,--handler-us) $(RESULTS)
+		$(call given,HANDLER_US,--handler-us) $(call on,FLEET,--fleet) $(call given,HOST_CPUS,--host-cpus) \
+		$(call given,CHECK,--check) $(RESULTS)
 
 # --- compare (scripts/lib/compare): uWS against the peers on the same stub -----------------------------
 # NOTE: compare's own defaults apply unless given: 2 workers, 10 s runs after a 3 s warm-up (scripts/compare.ts).
@@ -281,11 +284,16 @@ LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call give
 # implies PLACEMENT=hosts, and another PLACEMENT beside it is refused (scripts/lib/placement/local.ts).
 # SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent
 # preempts the server).
+# SERVERS=n: a fleet — n server hosts (WORKERS each) behind HAProxy in the lab's namespaces, wrk in CLIENTS client
+# hosts targeting the LB; servers and HAProxy share SERVER_CPUS (docs/fleet.md). One HAProxy holds ≤ ≈ 9,480
+# connections under the 20,000 fd hard limit: more is refused in one line. RATE_LIMIT=<req/s per client address>:
+# HAProxy answers 429 beyond it (seed 004's limit), counted as non-2xx.
 ## end to end: tune, WORKERS (2) on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate
-## 20k conns (CONNECTIONS TARGET_RPS DURATION MODES), untune, verdicts
+## 20k conns (CONNECTIONS TARGET_RPS DURATION MODES; SERVERS=n behind HAProxy), untune, verdicts
 lab: deps
 	@$(RAISE_NOFILE) && $(NODE) scripts/lab.ts $(LAB_WORKERS_ARG) $(call given,PORT,--port) $(RESULTS) \
 		$(call given,PROFILE,--profile) $(PLACE) $(call on,SHIELD,--shield) $(call given,HOSTS,--hosts) \
+		$(call given,SERVERS,--servers) $(call given,RATE_LIMIT,--rate-limit) $(call given,CLIENTS,--clients) \
 		$(LAB_SHAPE) || { rc=$$?; echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted;" \
 		"its own exit line is above)" >&2; exit $$rc; }
 

@@ -12,6 +12,7 @@ import { loadSlo } from "./lib/core/slo.ts";
 import { tune, untune } from "./lib/machine/tune.ts";
 import { statePath } from "./lib/machine/tune-state.ts";
 import { formatCpuList } from "./lib/placement/cpus.ts";
+import { startFleetRun } from "./lib/placement/fleet-run.ts";
 import { startHostsLab } from "./lib/placement/hosts-lab.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
 import { labPlacement, localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
@@ -19,6 +20,7 @@ import { startNetnsLab } from "./lib/placement/netns-lab.ts";
 import { guardInventory } from "./lib/placement/reach.ts";
 import type { PlacementRequest } from "./lib/placement/run-placement.ts";
 import { loweredText, lowerShield, raiseShield } from "./lib/placement/shield.ts";
+import type { StatsSource } from "./lib/processes/fleet-stats.ts";
 import { startServer } from "./lib/processes/server.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { repeatsOutcome, repeatsText } from "./lib/results/repeats.ts";
@@ -73,7 +75,7 @@ const cli = {
   options: [
     ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
     ...PLACEMENT_OPTIONS,
-    ...["shield", "clients", "hosts", "results-dir"],
+    ...["shield", "servers", "rate-limit", "clients", "hosts", "results-dir"],
     "profile",
     "repeats",
   ] as const,
@@ -117,6 +119,12 @@ await driver(cli, async (given, slo) => {
 function refuseEarly(a: LabArgs): void {
   if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
   if (a.placement === "hosts" && a.hosts) guardInventory(loadInventory(a.hosts));
+  if (a["rate-limit"] > 0 && a.servers === 0)
+    throw new InvalidRun("RATE_LIMIT (--rate-limit) is the LB's: give SERVERS=n (a fleet behind HAProxy)");
+  if (a.servers > 0 && (a.placement === "shared" || a.placement === "hosts"))
+    throw new InvalidRun(
+      `SERVERS=${a.servers} (--servers) runs a fleet in the lab's network namespaces: drop PLACEMENT=${a.placement}`,
+    );
 }
 
 /** PROFILE for the runs unless the box is tuned already (a saved state) or PROFILE=none; true = undo after. */
@@ -131,6 +139,9 @@ type LabArgs = PlacementArgs & {
   workers: number;
   port: number;
   clients: number;
+  servers: number;
+  "rate-limit": number;
+  connections: number;
   hosts?: string;
   shield: boolean;
 };
@@ -138,7 +149,7 @@ type LabArgs = PlacementArgs & {
 interface Target {
   output: () => string;
   url: string;
-  statsBase: string;
+  statsBase: StatsSource;
   request: PlacementRequest;
   stop: () => Promise<void>;
 }
@@ -149,6 +160,7 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
     throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
   };
   const spec = { workers: a.workers, port: a.port, stubMs };
+  if (a.servers > 0) return startFleetTarget(a, spec).catch(failed);
   if (a.placement === "netns") {
     const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
     const lab = await startNetnsLab({
@@ -198,6 +210,18 @@ async function startHostsTarget(a: LabArgs, spec: { workers: number; port: numbe
     `placement: hosts — server ${inv.server.name} ${inv.server.address}, clients ${inv.clients.map((c) => c.name).join(", ")} (${inv.path})\n`,
   );
   return lab;
+}
+
+/** SERVERS=n: n server hosts behind HAProxy in the lab's namespaces, wrk in the client hosts (placement/fleet-run.ts). */
+async function startFleetTarget(a: LabArgs, spec: { workers: number; port: number; stubMs: number }) {
+  const run = await startFleetRun({
+    ...spec,
+    ...{ servers: a.servers, clients: a.clients, connections: a.connections, signal: interruptSignal() },
+    rateLimit: a["rate-limit"],
+    ...{ serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] },
+  });
+  process.stderr.write(`placement: ${run.label}\n`);
+  return run;
 }
 
 type LabRun = { mode: Mode; record: ResultRecord; dir: string };

@@ -1,12 +1,27 @@
 // make plan on fixture results: the plan for the user's numbers, the same as the notes' rows, and one-line refusals.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { nofileLimits } from "../../scripts/lib/machine/limits.ts";
+import { connectionsPerLb } from "../../scripts/lib/model/model-fleet.ts";
 import { REPO, run, runCli } from "../helpers/cli.ts";
 import { CAPACITY_SET, PLACED_SET } from "../helpers/fixture-sets.ts";
 import { writeFixtures } from "../helpers/result-fixtures.ts";
+
+/** A make lb-cost record with the fields the plan reads: HAProxy's µs, the server's ratio, the config's pooling. */
+function writeLbCost(dir: string, id: string, startedAt: string, lbUs: number, tune: string): void {
+  const m = (median: number) => ({ median, min: median, max: median, n: 3 });
+  mkdirSync(join(dir, id));
+  const rec = {
+    ...{ schema: "lb-cost/1", id, startedAt },
+    haproxy: { version: "2.6", nbthread: 1, config: `global\n    maxconn 4200\n${tune}` },
+    shape: { connections: 4000, targetRps: 4000 },
+    summary: { ratios: { lbUsPerRequest: m(lbUs), serverUsRatio: m(1.2), p99AddedUs: m(3200) } },
+  };
+  writeFileSync(join(dir, id, "lb-cost.json"), JSON.stringify(rec));
+}
 
 describe("make plan from fixture results", () => {
   let dir: string;
@@ -14,6 +29,10 @@ describe("make plan from fixture results", () => {
   before(() => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-plan-"));
     writeFixtures(dir, [...CAPACITY_SET, ...PLACED_SET]);
+    // the older run has the template's pooling (HAProxy's defaults), the newer one other limits
+    writeLbCost(dir, "lb-cost-old", "2026-12-06T04:48:26Z", 86.9, "");
+    const pool = "    tune.pool-high-fd-ratio 90\n    tune.pool-low-fd-ratio 80\n";
+    writeLbCost(dir, "lb-cost-new", "2026-12-06T05:28:31Z", 38.8, pool);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -56,6 +75,85 @@ describe("make plan from fixture results", () => {
     assert.deepEqual(mine.model, notes.model);
   });
 
+  // NOTE: HAProxy's processes follow this machine's hard nofile limit (20,000 here): computed, not written down.
+  const lbProcesses = (connections: number, servers: number): number =>
+    Math.ceil(connections / connectionsPerLb(nofileLimits("self").hard, servers));
+
+  test("--fleet: server hosts of --host-cpus, HAProxy from the lb-cost run with the template's pooling", async () => {
+    const r = await plan(["--fleet", "--host-cpus", "2"]);
+    assert.equal(r.code, 0, r.stderr);
+    const o = r.stdout.slice(r.stdout.indexOf("\nfleet: "));
+    assert.match(
+      o,
+      /^\nfleet: 20,000 RPS over 20,000 connections behind HAProxy, on hosts of 2 CPUs \(--host-cpus\)\n/,
+    );
+    // 25.9 µs direct × 1.2 through the LB = 31.1 µs; 0.62 cores → 1 CPU → 1 host
+    assert.match(
+      o,
+      /server hosts +1 \(CPU: 0\.62 cores at 100 % → 1 CPU at 70 % → 1 host of 2; fds: 4,000 connections/,
+    );
+    assert.match(o, /server µs per request +31\.1 \(25\.9 direct × 1\.20 through HAProxy \+ handler 0\)/);
+    assert.match(
+      o,
+      /HAProxy +86\.9 µs per request \(lb-cost-old: .*as the template now; the newer lb-cost-new read 38\.8 µs/,
+    );
+    // 1.74 cores → 3 CPUs → 2 hosts; the processes: the larger of the CPUs and the fds' count
+    assert.match(o, /LB CPU +1\.74 cores at 100 % → 3 CPUs at 70 % → 2 hosts of 2/);
+    const procs = Math.max(3, lbProcesses(20_000, 1));
+    assert.match(
+      o,
+      new RegExp(
+        `HAProxy processes +${procs} \\(one thread each: the larger of 3 CPUs and ${lbProcesses(20_000, 1)} by fds`,
+      ),
+    );
+    assert.match(
+      o,
+      /LB → servers +4,000 connections \(the requests in flight\), opened anew per request: 20,000 connects\/s/,
+    );
+    assert.match(o, /p99 above the stub +.* ms server \+ 3\.2 ms HAProxy = /);
+    assert.match(o, /hosts +3 \(server 1 \+ LB 2\), not counting wrk's/);
+  });
+
+  test("the fleet section comes by itself when one host cannot serve the target, and not when it can", async () => {
+    const big = await plan(["--target-rps", "100000", "--connections", "100000", "--host-cpus", "2"]);
+    assert.equal(big.code, 0, big.stderr);
+    // 31.1 µs × 100,000 = 3.11 cores → 5 CPUs → 3 hosts; the LB 8.69 cores → 13 CPUs → 7 hosts
+    assert.match(big.stdout, /\nfleet: 100,000 RPS over 100,000 connections/);
+    assert.match(big.stdout, /server hosts +3 \(CPU: 3\.11 cores at 100 % → 5 CPUs at 70 % → 3 hosts of 2/);
+    assert.match(big.stdout, /each server host +33,333 RPS, 6,667 connections from the LB/);
+    assert.match(big.stdout, /hosts +10 \(server 3 \+ LB 7\)/);
+    const small = await plan(["--host-cpus", "2"]);
+    assert.equal(small.code, 0, small.stderr);
+    assert.doesNotMatch(small.stdout, /fleet:/);
+    const json = await plan([
+      "--json",
+      "--target-rps",
+      "100000",
+      "--connections",
+      "100000",
+      "--host-cpus",
+      "2",
+    ]);
+    assert.equal(JSON.parse(json.stdout).fleet.plan.hosts.total, 10);
+  });
+
+  test("no lb-cost run: HAProxy unmeasured, its processes from the fds alone", async () => {
+    const bare = mkdtempSync(join(os.tmpdir(), "lab-plan-bare-"));
+    try {
+      writeFixtures(bare, [...CAPACITY_SET, ...PLACED_SET]);
+      const r = await runCli("scripts/plan.ts", ["--results-dir", bare, "--fleet", "--host-cpus", "2"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /HAProxy +unmeasured: no results\/lb-cost-\*\/lb-cost\.json \(make lb-cost\)/);
+      assert.match(
+        r.stdout,
+        new RegExp(`HAProxy processes +≥ ${lbProcesses(20_000, 1)} \\(${lbProcesses(20_000, 1)} by fds`),
+      );
+      assert.match(r.stdout, /server µs per request +25\.9 \(25\.9 direct \+ handler 0\)/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
   test("bad input: exit 2 and one line naming the problem", async () => {
     const empty = mkdtempSync(join(os.tmpdir(), "lab-plan-empty-"));
     try {
@@ -69,6 +167,7 @@ describe("make plan from fixture results", () => {
         ],
         [["--p99-ms", "150"], /--p99-ms 150 is not above the 200 ms stub/],
         [["--bogus", "1"], /Unknown argument/],
+        [["--host-cpus", "0"], /--host-cpus must be an integer from 1/],
         [["--results-dir", empty], /no uWS runs in .* to measure the costs from/],
       ];
       for (const [args, why] of cases) {
@@ -84,7 +183,7 @@ describe("make plan from fixture results", () => {
     }
   });
 
-  test("make plan passes TARGET_RPS, CONNECTIONS, STUB_MS, P99_MS and HANDLER_US through", async () => {
+  test("make plan passes TARGET_RPS, CONNECTIONS, STUB_MS, P99_MS, HANDLER_US, FLEET and HOST_CPUS through", async () => {
     const r = await run(
       "make",
       [
@@ -103,8 +202,22 @@ describe("make plan from fixture results", () => {
       r.stdout,
       /^plan: 50,000 RPS over 25,000 connections, stub 200 ms, p99 ≤ 220 ms, handler 5 µs/,
     );
+    const fleet = await run("make", ["-s", "plan", `RESULTS_DIR=${dir}`, "FLEET=1", "HOST_CPUS=4"], {
+      cwd: REPO,
+    });
+    assert.equal(fleet.code, 0, fleet.stderr);
+    assert.match(
+      fleet.stdout,
+      /\nfleet: 20,000 RPS over 20,000 connections behind HAProxy, on hosts of 4 CPUs/,
+    );
     const bad = await run("make", ["-s", "plan", `RESULTS_DIR=${dir}`, "TARGET_RPS=x"], { cwd: REPO });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^error: --target-rps must be an integer/);
   });
+});
+
+test("make plan CHECK=<a run that is not a fleet's>: one line naming it, exit 2", async () => {
+  const r = await runCli("scripts/plan.ts", ["--check", "20261123-163604-paced-w4-c20000"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--check: 20261123-163604-paced-w4-c20000 is not a fleet run/);
 });

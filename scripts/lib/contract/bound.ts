@@ -18,6 +18,8 @@ export interface BoundInput {
   cpuUnknown?: readonly ("server" | "generator")[];
   /** configs/slo.json's contention thresholds; absent: contention is not judged */
   contention?: ContentionThresholds;
+  /** a fleet's LB: its threads, and whether it shares the servers' CPUs (then they saturate together) */
+  lb?: { threads: number; cpus: number; sharesServerCpus: boolean };
 }
 
 const OTHER_WARN_PCT = 30;
@@ -96,8 +98,23 @@ function limitingSide(input: BoundInput): { bound: Bound; why: string } {
   return side;
 }
 
+// NOTE: a fleet's LB is a side of its own: saturated on its own CPUs, or — sharing the servers' — the larger
+// share of CPUs the two saturated together (the servers then were not what limited the fleet alone).
+function lbSide(input: BoundInput, serverPct: number, srvCap: number): { bound: Bound; why: string } | null {
+  const { m, lb } = input;
+  if (!lb || m.cpu.lbPct === undefined) return null;
+  const pct = m.steadyWindow?.lbPct ?? m.cpu.lbPct;
+  const cap = Math.min(lb.threads, lb.cpus) * 100;
+  const text = `HAProxy ${pct.toFixed(0)} % of its ${lb.cpus * 100} %, servers ${serverPct.toFixed(0)} %`;
+  if (pct >= SATURATED * cap) return { bound: "lb", why: `the load balancer saturated (${text})` };
+  if (lb.sharesServerCpus && serverPct + pct >= SATURATED * srvCap && pct >= serverPct)
+    return { bound: "lb", why: `the servers' CPUs saturated, HAProxy the larger share (${text})` };
+  return null;
+}
+
 /** CPU per side: each side against what it was given (its CPU set, and no more threads than it runs). */
-function cpuSide({ m, workers, wrkThreads, sides }: BoundInput): { bound: Bound; why: string } {
+function cpuSide(input: BoundInput): { bound: Bound; why: string } {
+  const { m, workers, wrkThreads, sides } = input;
   const shared = sides === undefined;
   const srvCpus = sides?.serverCpus ?? m.cpu.cpus;
   const genCpus = sides?.generatorCpus ?? m.cpu.cpus;
@@ -116,6 +133,8 @@ function cpuSide({ m, workers, wrkThreads, sides }: BoundInput): { bound: Bound;
     };
   }
   if (serverPct >= SATURATED * srvCap) return { bound: "server", why: `server workers saturated (${cpu})` };
+  const lb = lbSide(input, serverPct, srvCap);
+  if (lb) return lb;
   // NOTE: only sides that float over the same CPUs can starve each other without either reaching its own cap.
   const total = Math.max(serverPct + generatorPct, m.cpu.machinePct);
   if (shared && total >= SATURATED * m.cpu.cpus * 100) {

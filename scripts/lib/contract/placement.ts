@@ -1,6 +1,6 @@
 // Where each side ran (the lab contract's placement): the record's shape and how each side's CPU is judged.
 
-export type PlacementKind = "shared" | "split" | "netns" | "hosts";
+export type PlacementKind = "shared" | "split" | "netns" | "hosts" | "fleet";
 
 export interface SidePinning {
   pid: number;

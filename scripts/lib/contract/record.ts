@@ -1,5 +1,6 @@
 // The result record (results/<id>/result.json) as types: the lab contract's schema, base units only.
 import type { Slo } from "../core/slo.ts";
+import type { FleetRecord } from "./fleet.ts";
 import type { GeneratorBuild } from "./generator-build.ts";
 import type { Bucket } from "./histogram.ts";
 import type { ServerBucketsUs, WrkLatenessUs } from "./lateness.ts";
@@ -7,7 +8,7 @@ import type { Placement } from "./placement.ts";
 import type { TuningSnapshot } from "./tuning-snapshot.ts";
 
 export type Mode = "saturate" | "paced";
-export type Bound = "server" | "generator" | "contention" | "fd-limit" | "backlog" | "none";
+export type Bound = "server" | "lb" | "generator" | "contention" | "fd-limit" | "backlog" | "none";
 
 export interface Latency {
   min: number;
@@ -69,6 +70,8 @@ export interface Measurements {
     responses2xx: number;
     serverPct?: number;
     generatorPct?: number;
+    /** a fleet's LB (HAProxy), % of one core */
+    lbPct?: number;
   } | null;
   latencyUs: Latency;
   /** the percentile the SLO judges, µs */
@@ -101,6 +104,10 @@ export interface Measurements {
     generatorOfItsCpusPct?: number;
     /** wrk CPU µs per completed request (the generator's cost, beside the server's) */
     generatorUsPerRequest?: number;
+    /** a fleet's LB as a side of its own: % of one core, of the CPUs it was given, µs per request */
+    lbPct?: number;
+    lbOfItsCpusPct?: number;
+    lbUsPerRequest?: number;
   };
   /**
    * The server's own lateness past the stub over the measured phase, µs (upper bounds of 100 µs buckets): from its
@@ -235,4 +242,6 @@ export interface ResultRecord {
   boundWhy: string;
   /** where each side ran; absent in records made before placements (they were shared) */
   placement?: Placement;
+  /** SERVERS=n behind HAProxy: a row per server host and the LB's (absent for one server) */
+  fleet?: FleetRecord;
 }

@@ -52,7 +52,9 @@ export async function runMain(main: () => Promise<number | Outcome>): Promise<vo
   } catch (e) {
     // NOTE: after a Ctrl-C, whatever broke on the way down (a server killed mid-start) is the interrupt's doing.
     // A Ctrl-C that came during a synchronous child (wrk -v) has its handler still queued: let it run first.
-    await new Promise((r) => setImmediate(r));
+    // NOTE: not setImmediate: it runs in this loop turn's check phase, before the poll that reads the signal
+    // (chaos lab-ctrl-c once saw exit 2: wrk -v killed by the group's SIGINT, its handler not yet run).
+    await new Promise((r) => setTimeout(r, 20));
     if (e instanceof Interrupted || wasInterrupted()) {
       process.stderr.write("\ninterrupted: every wrk and server stopped, no result written\n");
       process.stderr.write(`${exitLine({ code: 130, says: "interrupted" })}\n`);

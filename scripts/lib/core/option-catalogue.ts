@@ -121,6 +121,16 @@ export const CATALOGUE = {
     desc: "the p99 latency to plan for, ms (default: stub + the SLO's budget)",
     parse: int(1, 600_000),
   },
+  fleet: {
+    type: "boolean",
+    desc: "plan server hosts and HAProxy even when one host serves the target (else only when it cannot)",
+    default: false,
+  },
+  "host-cpus": {
+    type: "number",
+    desc: "CPUs of one fleet host (default: this machine's)",
+    parse: int(1, 4096),
+  },
   "handler-us": {
     type: "number",
     desc: "the handler's own CPU per request beyond the stub's, µs",
@@ -213,6 +223,18 @@ export const CATALOGUE = {
     desc: "split only: move every other task off the server's CPUs for the run (put back after; make unshield if killed)",
     default: false,
   },
+  servers: {
+    type: "number",
+    desc: "server hosts behind HAProxy (a fleet in network namespaces; wrk targets the LB); 0 = one server, no LB",
+    default: 0,
+    parse: int(0, 8),
+  },
+  "rate-limit": {
+    type: "number",
+    desc: "a fleet's per-client limit at the LB (seed 004's): requests/s from one client address beyond it are answered 429 by HAProxy (non-2xx); 0 = none",
+    default: 0,
+    parse: int(0, 1_000_000),
+  },
   clients: {
     type: "number",
     desc: "client network namespaces (emulated hosts) the wrk shards are spread over",
@@ -225,9 +247,14 @@ export const CATALOGUE = {
     parse: p.nonEmpty,
   },
   b: { type: "string", desc: "the run judged against A (id or directory, as --a)", parse: p.nonEmpty },
+  check: {
+    type: "string",
+    desc: "a fleet run (make lab SERVERS=n; its id in --results-dir or its directory): the fleet plan at its shape, predicted against measured",
+    parse: p.nonEmpty,
+  },
   thresholds: {
     type: "string",
-    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req; none = only the table",
+    desc: "k6-style limits on B, comma-separated: p99<+5% (relative to A), p99<205ms (absolute); metrics rps, p50, p90, p99, p99_9, errors, server_us_per_req, generator_us_per_req, lb_us_per_req; none = only the table",
     default: "p99<+5%,rps>-2%",
     // NOTE: no parser here: the driver passes diff/thresholds.ts's parseThresholds in (core imports no diff).
   },

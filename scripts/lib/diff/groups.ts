@@ -63,7 +63,10 @@ export function groupRow(metric: Metric, as: ResultRecord[], bs: ResultRecord[])
 
 /** Every metric, group B against group A. */
 export function diffGroups(as: ResultRecord[], bs: ResultRecord[]): GroupRow[] {
-  return METRICS.map((m) => groupRow(m, as, bs));
+  // NOTE: the LB's row only where a run had one (a fleet), as in a diff of two runs.
+  return METRICS.map((m) => groupRow(m, as, bs)).filter(
+    (r) => r.metric !== "lb_us_per_req" || r.a.n + r.b.n > 0,
+  );
 }
 
 export interface GroupDiff {

@@ -11,6 +11,7 @@ export const METRICS = [
   "errors",
   "server_us_per_req",
   "generator_us_per_req",
+  "lb_us_per_req",
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -42,6 +43,11 @@ export const METRIC: Record<Metric, MetricSpec> = {
     label: "wrk CPU",
     kind: "cpu",
     of: (r) => r.measurements.cpu?.generatorUsPerRequest ?? null,
+  },
+  lb_us_per_req: {
+    label: "LB CPU (HAProxy)",
+    kind: "cpu",
+    of: (r) => r.measurements.cpu?.lbUsPerRequest ?? null,
   },
 };
 

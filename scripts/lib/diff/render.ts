@@ -27,7 +27,7 @@ function checkedLine(c: Checked): string {
 }
 
 export function diffText(d: Diff): string {
-  const rows = d.rows.map((r) => {
+  const rows = [...d.rows, ...(d.perServer ?? [])].map((r) => {
     const unit = UNIT[r.kind] ? ` (${UNIT[r.kind]})` : "";
     return [
       `${r.label}${unit}`,

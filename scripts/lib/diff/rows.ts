@@ -4,8 +4,8 @@ import type { ResultRecord } from "../contract/record.ts";
 import { type Kind, METRIC, METRICS, type Metric } from "./metrics.ts";
 import { type Checked, check, type Threshold } from "./thresholds.ts";
 
-export interface MetricRow {
-  metric: Metric;
+/** One number in both runs, with B − A and B against A. */
+export interface ValueRow {
   label: string;
   kind: Kind;
   a: number | null;
@@ -14,6 +14,10 @@ export interface MetricRow {
   delta: number | null;
   /** (B − A) / A × 100; null also when A is 0 */
   deltaPct: number | null;
+}
+
+export interface MetricRow extends ValueRow {
+  metric: Metric;
 }
 
 export interface TextRow {
@@ -43,6 +47,8 @@ export interface Diff {
   /** the knobs whose values differ (other than the stub, which a diff is often about); [] = same shape */
   shapeDiffers: (keyof Shape)[];
   rows: MetricRow[];
+  /** fleets: each server host's share and CPU per request, by host name (absent when neither run is a fleet) */
+  perServer?: ValueRow[];
   text: TextRow[];
   thresholds: Checked[];
   regression: boolean;
@@ -70,11 +76,24 @@ export function generatorName(r: ResultRecord): string {
 
 export function metricRow(metric: Metric, ra: ResultRecord, rb: ResultRecord): MetricRow {
   const { label, kind, of } = METRIC[metric];
-  const a = of(ra);
-  const b = of(rb);
+  return { metric, ...valueRow(label, kind, of(ra), of(rb)) };
+}
+
+function valueRow(label: string, kind: Kind, a: number | null, b: number | null): ValueRow {
   const delta = a !== null && b !== null ? b - a : null;
   const deltaPct = delta !== null && a !== null && a !== 0 ? (delta / a) * 100 : null;
-  return { metric, label, kind, a, b, delta, deltaPct };
+  return { label, kind, a, b, delta, deltaPct };
+}
+
+// NOTE: by host name (s1, s2 …): a host only one run had shows "-" on the other side.
+function perServerRows(ra: ResultRecord, rb: ResultRecord): ValueRow[] | undefined {
+  if (!ra.fleet && !rb.fleet) return undefined;
+  const hosts = [...new Set([...(ra.fleet?.servers ?? []), ...(rb.fleet?.servers ?? [])].map((s) => s.host))];
+  const of = (r: ResultRecord, h: string) => r.fleet?.servers.find((s) => s.host === h) ?? null;
+  return hosts.flatMap((h) => [
+    valueRow(`${h} requests`, "count", of(ra, h)?.requests ?? null, of(rb, h)?.requests ?? null),
+    valueRow(`${h} CPU`, "cpu", of(ra, h)?.usPerRequest ?? null, of(rb, h)?.usPerRequest ?? null),
+  ]);
 }
 
 const verdictOf = (r: ResultRecord): string =>
@@ -82,7 +101,11 @@ const verdictOf = (r: ResultRecord): string =>
 
 /** B against A: every metric row, bound and verdict, and each threshold judged on B. */
 export function diffRuns(ra: ResultRecord, rb: ResultRecord, thresholds: Threshold[]): Diff {
-  const rows = METRICS.map((m) => metricRow(m, ra, rb));
+  // NOTE: the LB's row only where a run had one: every other diff stays as it was.
+  const rows = METRICS.map((m) => metricRow(m, ra, rb)).filter(
+    (r) => r.metric !== "lb_us_per_req" || r.a !== null || r.b !== null,
+  );
+  const perServer = perServerRows(ra, rb);
   const text: TextRow[] = [
     { label: "bound", a: ra.bound, b: rb.bound, changed: ra.bound !== rb.bound },
     { label: "verdict", a: verdictOf(ra), b: verdictOf(rb), changed: verdictOf(ra) !== verdictOf(rb) },
@@ -96,6 +119,7 @@ export function diffRuns(ra: ResultRecord, rb: ResultRecord, thresholds: Thresho
     b: { id: rb.id, shape: sb },
     shapeDiffers: keys.filter((k) => k !== "stubMs" && sa[k] !== sb[k]),
     rows,
+    ...(perServer ? { perServer } : {}),
     text,
     thresholds: checked,
     regression: checked.some((c) => !c.pass),

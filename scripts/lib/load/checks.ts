@@ -2,7 +2,8 @@
 import { InvalidRun } from "../core/cli.ts";
 import { isLabAddress } from "../placement/net-config.ts";
 import { guardTarget, remoteAllowed } from "../placement/reach.ts";
-import { fetchLabStats, type LabStats } from "../processes/lab-stats.ts";
+import { readStats, type StatsSource, sourceText } from "../processes/fleet-stats.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
 
 /** Parse and guard a load target. `labAddress`: the placement made this address inside its own network namespaces (configs/net.json). */
 export function checkUrl(raw: string, labAddress = false): { base: string; url: string } {
@@ -21,12 +22,12 @@ export function checkUrl(raw: string, labAddress = false): { base: string; url: 
   return { base: u.origin, url: u.href };
 }
 
-export async function serverStats(base: string): Promise<LabStats> {
+export async function serverStats(base: StatsSource): Promise<LabStats> {
   try {
-    return await fetchLabStats(base);
+    return await readStats(base);
   } catch (e) {
     throw new InvalidRun(
-      `server unreachable at ${base} (${(e as Error).message}) — start it with \`make run-4-workers\``,
+      `server unreachable at ${sourceText(base)} (${(e as Error).message}) — start it with \`make run-4-workers\``,
     );
   }
 }

@@ -21,6 +21,8 @@ export interface Reads {
   machinePct: number;
   netBefore: Record<string, number>;
   sockBefore: Record<string, number>;
+  /** whose network namespace the kernel counters are read in: the server's, or a fleet's LB (the clients' side) */
+  netPid: number;
 }
 
 /** What collect needs of the run's plan (load/run-phases.ts's Prepared has it). */
@@ -29,6 +31,8 @@ export interface CollectPlan {
   conns: number;
   slo: Slo;
   sides: { serverCpus: number; generatorCpus: number };
+  /** a fleet's LB: how many CPUs it was given (absent without one) */
+  lbCpus?: number;
   cpuUnknown: readonly ("server" | "generator")[];
 }
 
@@ -52,15 +56,18 @@ export function collect(p: CollectPlan, r: Reads, wrkEndS: number): Collected {
       serverCpuUs: r.live.serverCpu.cpuUsTotal(),
       generatorCpuUs: r.live.wrkCpu.cpuUsTotal(),
       ...p.sides,
+      ...(p.lbCpus
+        ? { lb: { pct: r.live.lbCpu.percent(), cpuUs: r.live.lbCpu.cpuUsTotal(), cpus: p.lbCpus } }
+        : {}),
     },
     rssBytes: r.live.serverCpu.peakRssBytes(),
     connectionsEstablished: r.live.established(),
     connectedAtS: r.live.connectedAtS(p.conns),
     samples: runSamples(r.live.samples, count2xx(r.before), sides, r.live.contentionBetween()),
     kernel: {
-      netstatDelta: counterDelta(r.netBefore, readNetstat(r.before.primaryPid)),
+      netstatDelta: counterDelta(r.netBefore, readNetstat(r.netPid)),
       sockstatBefore: r.sockBefore,
-      sockstatAfter: readSockstat(r.before.primaryPid),
+      sockstatAfter: readSockstat(r.netPid),
     },
   };
 }

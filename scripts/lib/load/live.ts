@@ -4,7 +4,8 @@ import type { Measurements } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { sleep } from "../core/sleep.ts";
 import { CpuSampler } from "../machine/cpu-sampler.ts";
-import { count2xx, fetchLabStats, loadConnections } from "../processes/lab-stats.ts";
+import { readStats, type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
+import { count2xx, loadConnections } from "../processes/lab-stats.ts";
 import type { ContentionBetween, ContentionReading, ContentionSampler } from "./contention.ts";
 
 export interface Sample {
@@ -17,6 +18,8 @@ export interface Sample {
   /** CPU µs each side had used by then (cumulative), for the steady window's CPU */
   serverCpuUs: number;
   wrkCpuUs: number;
+  /** a fleet's LB (HAProxy); absent without one */
+  lbCpuUs?: number;
   /** each side's cumulative run-queue wait and its CPUs' times, when a contention sampler runs */
   contention?: ContentionReading;
 }
@@ -25,11 +28,13 @@ export class LiveSampler {
   readonly samples: Sample[] = [];
   readonly serverCpu: CpuSampler;
   readonly wrkCpu: CpuSampler;
+  /** a fleet's LB: an empty group without one */
+  readonly lbCpu: CpuSampler;
   private running = true;
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly base: string,
+    private readonly base: StatsSource,
     private serverPids: number[],
     wrkPids: number[] | (() => number[]),
     private readonly durationS: number,
@@ -37,15 +42,22 @@ export class LiveSampler {
     /** false: the server's pids are another machine's (hosts placement): its CPU is not sampled here */
     private readonly serverVisible = true,
     private readonly contention?: ContentionSampler,
+    private readonly lbPids: readonly number[] = [],
   ) {
     this.serverCpu = new CpuSampler(() => this.serverPids);
     this.wrkCpu = new CpuSampler(typeof wrkPids === "function" ? wrkPids : () => wrkPids);
+    this.lbCpu = new CpuSampler(() => this.lbPids);
+  }
+
+  private sampleCpu(): void {
+    this.serverCpu.sample();
+    this.wrkCpu.sample();
+    this.lbCpu.sample();
   }
 
   start(): void {
     const t0 = performance.now();
-    this.serverCpu.sample();
-    this.wrkCpu.sample();
+    this.sampleCpu();
     this.contention?.sample();
     this.loop = (async () => {
       let prev: Sample | null = null;
@@ -56,11 +68,10 @@ export class LiveSampler {
         await sleep(every - ((performance.now() - t0) % every));
         if (!this.running) break;
         const ask = performance.now();
-        const s = await fetchLabStats(this.base).catch(() => null);
-        this.serverCpu.sample();
-        this.wrkCpu.sample();
+        const s = await readStats(this.base).catch(() => null);
+        this.sampleCpu();
         if (!s) continue;
-        if (this.serverVisible) this.serverPids = [s.primaryPid, ...s.pids];
+        if (this.serverVisible) this.serverPids = serverPidsOf(s);
         // NOTE: the sample's time is the middle of the stats call, which takes a few ms under load.
         const cur: Sample = {
           t: ((ask + performance.now()) / 2 - t0) / 1000,
@@ -69,6 +80,7 @@ export class LiveSampler {
           inFlight: s.inFlight,
           serverCpuUs: this.serverCpu.cpuUsTotal(),
           wrkCpuUs: this.wrkCpu.cpuUsTotal(),
+          lbCpuUs: this.lbCpu.cpuUsTotal(),
           contention: this.contention?.sample(),
         };
         this.samples.push(cur);
@@ -78,7 +90,7 @@ export class LiveSampler {
         if (Math.floor(cur.t) <= logged) continue;
         logged = Math.floor(cur.t);
         this.log(
-          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %${other}`,
+          `  [${cur.t.toFixed(0).padStart(3)} s / ${this.durationS} s] ${int(live)} rps (2xx, server) · open ${int(cur.open)} · in flight ${int(cur.inFlight)} · cpu server ${this.serverCpu.lastIntervalPercent().toFixed(0)} % wrk ${this.wrkCpu.lastIntervalPercent().toFixed(0)} %${this.lbLine()}${other}`,
         );
       }
     })();
@@ -87,8 +99,11 @@ export class LiveSampler {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    this.serverCpu.sample();
-    this.wrkCpu.sample();
+    this.sampleCpu();
+  }
+
+  private lbLine(): string {
+    return this.lbPids.length ? ` lb ${this.lbCpu.lastIntervalPercent().toFixed(0)} %` : "";
   }
 
   /** " · other tasks: server CPUs 3 % wrk CPUs 0 %" between two samples, "" without a contention sampler. */
@@ -154,6 +169,7 @@ export class LiveSampler {
       responses2xx: b.r2xx - a.r2xx,
       serverPct: pct(b.serverCpuUs - a.serverCpuUs),
       generatorPct: pct(b.wrkCpuUs - a.wrkCpuUs),
+      ...(this.lbPids.length ? { lbPct: pct((b.lbCpuUs ?? 0) - (a.lbCpuUs ?? 0)) } : {}),
     };
   }
 }

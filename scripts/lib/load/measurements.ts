@@ -34,6 +34,8 @@ export interface CpuFigures {
   /** how many CPUs each side was given (its set, or every CPU when it floats) */
   serverCpus: number;
   generatorCpus: number;
+  /** a fleet's LB: % of one core, CPU µs, CPUs given (absent without one) */
+  lb?: { pct: number; cpuUs: number; cpus: number };
 }
 
 /** Everything a measured run collected, before it is turned into the record's Measurements. */
@@ -122,11 +124,21 @@ function cpuMeasurements(
     serverPct: f.serverPct,
     generatorPct: f.generatorPct,
     machinePct: f.machinePct,
-    otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct),
+    otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct - (f.lb?.pct ?? 0)),
     cpus: f.cpus,
     serverUsPerRequest: responses > 0 ? f.serverCpuUs / responses : 0,
     serverOfItsCpusPct: (w?.serverPct ?? f.serverPct) / f.serverCpus,
     generatorOfItsCpusPct: (w?.generatorPct ?? f.generatorPct) / f.generatorCpus,
     generatorUsPerRequest: requests > 0 ? f.generatorCpuUs / requests : 0,
+    ...(f.lb ? lbCpu(f.lb, w?.lbPct, responses) : {}),
+  };
+}
+
+// NOTE: per answer the fleet gave (the servers' and the LB's own), as the servers' µs per request is counted.
+function lbCpu(lb: NonNullable<CpuFigures["lb"]>, windowPct: number | undefined, answers: number) {
+  return {
+    lbPct: lb.pct,
+    lbOfItsCpusPct: (windowPct ?? lb.pct) / lb.cpus,
+    lbUsPerRequest: answers > 0 ? lb.cpuUs / answers : 0,
   };
 }

@@ -1,5 +1,6 @@
 // A run's ResultRecord, built purely from its parts: setup, environment, shards, measurements, verdict, bound.
 
+import type { FleetRecord } from "../contract/fleet.ts";
 import type { GeneratorBuild } from "../contract/generator-build.ts";
 import type { Placement } from "../contract/placement.ts";
 import type { Bound, Measurements, Mode, ResultRecord, Verdict } from "../contract/record.ts";
@@ -24,6 +25,7 @@ export interface RecordParts {
   verdict: Verdict;
   bound: { bound: Bound; why: string };
   placement: Placement;
+  fleet?: FleetRecord;
 }
 
 export function buildRecord(p: RecordParts): ResultRecord {
@@ -62,5 +64,6 @@ export function buildRecord(p: RecordParts): ResultRecord {
     bound: p.bound.bound,
     boundWhy: p.bound.why,
     placement: p.placement,
+    ...(p.fleet ? { fleet: p.fleet } : {}),
   };
 }

@@ -20,12 +20,14 @@ import {
   resolveRunPlacement,
   sideCpuCounts,
 } from "../placement/run-placement.ts";
+import { fleetOf, type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
 import { requireGenerator } from "../processes/generator-build.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";
 import { type Capacity, type CheckCapacity, checkUrl, serverStats } from "./checks.ts";
-import { collect, rawReport } from "./collect.ts";
+import { type CollectPlan, collect, rawReport } from "./collect.ts";
 import { contentionFor } from "./contention.ts";
+import { FleetMeters, fleetPart, withLbCpus } from "./fleet-rows.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
 import { LiveSampler } from "./live.ts";
 import type { Collected } from "./measurements.ts";
@@ -48,8 +50,8 @@ export interface RunOptions {
   expectNative?: boolean;
   /** where the sides run (default: shared — both float) */
   placement?: PlacementRequest;
-  /** where /__lab/stats is read (unix:/path for a server in a namespace); default the URL's origin */
-  statsBase?: string;
+  /** where /__lab/stats is read (unix:/path for a server in a namespace, a fleet's sockets); default the URL's origin */
+  statsBase?: StatsSource;
   /** the run's report.html from its record (report/run-page-lazy.ts; given by the driver: load imports no report) */
   runPage: (record: ResultRecord) => Promise<string>;
 }
@@ -61,8 +63,8 @@ export interface Prepared {
   signal: AbortSignal;
   /** the wrk build that runs here (the lab's unless WRK=) */
   generator: GeneratorBuild;
-  /** where the stats are read (the URL's origin, or the admin socket) */
-  base: string;
+  /** where the stats are read (the URL's origin, the admin socket, or a fleet's sockets) */
+  base: StatsSource;
   /** the server's origin as the load sees it: http://127.0.0.1:8000, http://10.77.0.10:8000 */
   origin: string;
   slo: Slo;
@@ -94,7 +96,7 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
   const startedAt = new Date();
   const id = runId(startedAt, o.mode, first.workers, conns);
   const req = o.placement ?? { kind: "shared", generatorCpus: null };
-  const placement = resolveRunPlacement(req, [first.primaryPid, ...first.pids], log);
+  const placement = withLbCpus(resolveRunPlacement(req, serverPidsOf(first), log), first);
   const sides = sideCpuCounts(placement);
   const rps = o.mode === "paced" ? slo.targetRps : littleCeilingRps(conns, slo.stubMs);
   const build = generator.patchSet ? "lab" : "debian";
@@ -119,10 +121,10 @@ export async function prepare(o: RunOptions, checkCapacity: CheckCapacity): Prom
 
 /** The target, checked: its URL, where its stats are read, and its stats before anything runs. */
 async function reachTarget(o: RunOptions) {
-  const lab = o.placement?.kind === "netns" || o.placement?.kind === "hosts";
+  const lab = ["netns", "hosts", "fleet"].includes(o.placement?.kind ?? "");
   const { base: origin, url } = checkUrl(o.url, lab);
   // NOTE: beyond loopback the stats are served only on the server's admin socket (docs/placement.md).
-  const base = o.statsBase ?? origin;
+  const base: StatsSource = o.statsBase ?? origin;
   return { origin, url, base, first: await serverStats(base) };
 }
 
@@ -161,6 +163,37 @@ export interface Measured {
   settleMs: number;
   /** the record's placement: the plan's, with every wrk shard's affinity read back while it ran */
   placement: Placement;
+  /** SERVERS=n: a row per server host and the LB's */
+  fleet?: Awaited<ReturnType<typeof fleetPart>>;
+}
+
+/** The live sampler over the server (a fleet's servers, its LB apart), wrk, and each side's contention. */
+function startLive(p: Prepared, before: LabStats, wrkPids: () => number[]) {
+  const serverVisible = !p.cpuUnknown.includes("server");
+  const pids = serverVisible ? serverPidsOf(before) : [];
+  const fleet = fleetOf(before);
+  const lbPids = fleet ? [fleet.lbPid] : [];
+  // NOTE: a fleet's LB shares the servers' CPUs here: it is the lab's own task there, not another's.
+  const contention = contentionFor(
+    p.placement,
+    p.cpuUnknown,
+    () => [...live.serverPidsNow(), ...lbPids],
+    wrkPids,
+  );
+  const live = new LiveSampler(
+    p.base,
+    pids,
+    wrkPids,
+    p.slo.durationS,
+    p.log,
+    serverVisible,
+    contention,
+    lbPids,
+  );
+  const meters = fleet ? new FleetMeters(fleet) : null;
+  live.start();
+  meters?.sample();
+  return { live, meters, netPid: fleet?.lbPid ?? before.primaryPid };
 }
 
 /** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
@@ -169,8 +202,9 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const before = await serverStats(p.base);
   checkInterrupted(p.signal); // NOTE: runLoad's race has already returned; start no new wrk after a Ctrl-C
   const shardSpecs = buildShards({ ...p.plan, durationS: p.slo.durationS, outDir });
-  const netBefore = readNetstat(before.primaryPid);
-  const sockBefore = readSockstat(before.primaryPid);
+  const netPid = fleetOf(before)?.lbPid ?? before.primaryPid;
+  const netBefore = readNetstat(netPid);
+  const sockBefore = readSockstat(netPid);
   p.log(
     `${p.o.mode}: ${p.conns} connections, ${p.cap.shards} wrk shard(s) × -t${p.o.threads}, ${p.slo.durationS} s against ${p.plan.url} (${before.workers} workers, stub ${p.slo.stubMs} ms)`,
   );
@@ -179,14 +213,11 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const wrkPids = run.pids ?? (() => run.procs.map((x) => x.pid ?? 0));
   const t0 = performance.now();
   const machine0 = machineCpuTicks();
-  const serverVisible = !p.cpuUnknown.includes("server");
-  const pids = serverVisible ? [before.primaryPid, ...before.pids] : [];
-  const contention = contentionFor(p.placement, p.cpuUnknown, () => live.serverPidsNow(), wrkPids);
-  const live = new LiveSampler(p.base, pids, wrkPids, p.slo.durationS, p.log, serverVisible, contention);
-  live.start();
+  const { live, meters } = startLive(p, before, wrkPids);
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
   const pinned = Promise.all([sleep(PIN_READ_DELAY_MS), run.ready]).then(() => pinningOf(wrkPids()));
   const tExit = await run.lastExit.finally(() => live.stop());
+  meters?.sample();
   const wrkPinning = await pinned;
   const machinePct = machineBusyPct(machine0, machineCpuTicks(), os.cpus().length);
   const reports = await run.done;
@@ -197,9 +228,8 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   await sleep(p.slo.stubMs + 300); // in-flight requests of closed connections settle (answered or aborted)
   const after = await serverStats(p.base);
   const settleMs = performance.now() - tSettle;
-  const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore };
-  const plan = { mode: p.o.mode, conns: p.conns, slo: p.slo, sides: p.sides, cpuUnknown: p.cpuUnknown };
-  const collected = collect(plan, reads, (tExit - t0) / 1000);
+  const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore, netPid };
+  const collected = collect(collectPlan(p), reads, (tExit - t0) / 1000);
   const { hostname } = new URL(p.origin);
   const placement = placementRecord(
     p.placement,
@@ -209,5 +239,14 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
     p.o.threads,
     p.o.placement?.remote,
   );
-  return { before, shardSpecs, collected, tExit, settleMs, placement };
+  const fleet = meters ? await fleetPart(p.base, { before, after, meters, c: collected }) : undefined;
+  return { before, shardSpecs, collected, tExit, settleMs, placement, ...(fleet ? { fleet } : {}) };
+}
+
+function collectPlan(p: Prepared): CollectPlan {
+  const lbCpus = p.placement.lbCpus?.length;
+  return {
+    ...{ mode: p.o.mode, conns: p.conns, slo: p.slo, sides: p.sides, cpuUnknown: p.cpuUnknown },
+    ...(lbCpus ? { lbCpus } : {}),
+  };
 }

@@ -53,7 +53,8 @@ export function infeasible(q: PlanRequest): string | null {
   return null;
 }
 
-const up = (x: number): number => Math.max(1, Math.ceil(x - 1e-9));
+/** Whole units up, at least one. NOTE: the 1e-9 keeps float noise (2.1 ÷ 0.7 = 3.0000000000000004) from adding one. */
+export const up = (x: number): number => Math.max(1, Math.ceil(x - 1e-9));
 
 function hostsFor(serverCpus: number, genCpus: number, ramBytes: number, k: Coefficients): Plan["hosts"] {
   const cpus = k.hostCpus.value;

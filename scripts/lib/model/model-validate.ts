@@ -35,7 +35,7 @@ export interface ValidationRow {
   rss: Check;
 }
 
-const check = (predicted: number, measured: number): Check => ({
+export const check = (predicted: number, measured: number): Check => ({
   predicted,
   measured,
   errorPct: measured > 0 ? ((predicted - measured) / measured) * 100 : Number.NaN,

@@ -5,9 +5,11 @@ import type { Coefficients } from "./model-coefficients.ts";
 import { type Plan, TARGET_UTILISATION } from "./model-plan.ts";
 import { coefficientLines, hostsText, p99Text, ramText, ruleLines } from "./model-text.ts";
 
+/** One figure of a plan: its label in a column, then its value. */
+export const line = (label: string, value: string): string => `  ${label.padEnd(24)}${value}`;
+
 export function planText(p: Plan, k: Coefficients, o: { resultsDir: string; stubMsOfRuns: number }): string {
   const q = p.request;
-  const line = (label: string, value: string): string => `  ${label.padEnd(24)}${value}`;
   const stubNote =
     o.stubMsOfRuns === q.stubMs
       ? ""

@@ -15,7 +15,7 @@ export interface RemoteRunner {
 
 /** What the driver asks for: split (own CPUs), shared (both float), netns (emulated hosts), hosts (inventory). */
 export interface PlacementRequest {
-  kind: "split" | "shared" | "netns" | "hosts";
+  kind: "split" | "shared" | "netns" | "hosts" | "fleet";
   /** the CPUs wrk is pinned to (split, netns); null = it floats */
   generatorCpus: number[] | null;
   /** netns: argv before wrk for shard i (ip netns exec <client ns> taskset …) */
@@ -41,6 +41,8 @@ export interface RunPlacement {
   hosts?: PlacementRequest["hosts"];
   generatorCpuCount?: number;
   shieldedTasks?: number;
+  /** a fleet's LB (HAProxy): its CPU set as read back from its process */
+  lbCpus?: number[];
 }
 
 /** How many CPUs each side was given: its set, or every CPU of the machine when it floats. */
@@ -93,7 +95,7 @@ export function resolveRunPlacement(
   const serverCpus = unionOrFloat(server, online);
   const generatorCpus = req.kind === "shared" ? null : req.generatorCpus;
   const disjoint = !!serverCpus && !!generatorCpus && !generatorCpus.some((c) => serverCpus.includes(c));
-  if (req.kind === "netns" || req.kind === "hosts")
+  if (req.kind === "netns" || req.kind === "hosts" || req.kind === "fleet")
     return {
       kind: req.kind,
       serverCpus,

@@ -2,6 +2,7 @@
 import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { formatCpuList } from "../placement/cpus.ts";
+import { lbText, serverText } from "../results/fleet-summary.ts";
 import { esc, facts } from "./html.ts";
 
 const cpus = (c: number[] | null | undefined): string => (c ? formatCpuList(c) : "every CPU (not pinned)");
@@ -47,6 +48,17 @@ function machineFacts(r: ResultRecord): [string, string][] {
   ];
 }
 
+/** SERVERS=n: the LB as a side of its own, then a row per server host (the summary's words). */
+function fleetHtml(r: ResultRecord): string {
+  const f = r.fleet;
+  if (!f) return "";
+  const rows: [string, string][] = [
+    ["load balancer", lbText(f.lb)],
+    ...f.servers.map((s): [string, string] => [`server ${s.host}`, serverText(s)]),
+  ];
+  return `<h2 id="fleet">Fleet</h2>\n${facts(rows)}`;
+}
+
 export function detailsHtml(r: ResultRecord): string {
   const t = r.tuning ?? {};
   const tuning = Object.entries(t).map(([k, v]): [string, string] => [k, val(v)]);
@@ -57,6 +69,7 @@ export function detailsHtml(r: ResultRecord): string {
 <pre id="commands">${esc(l.commands.join("\n"))}</pre>
 <h2>Placement</h2>
 ${facts(placementFacts(r))}
+${fleetHtml(r)}
 <h2>Tuning in force</h2>
 ${tuning.length ? facts(tuning) : "<p>not recorded</p>"}
 <h2>Machine</h2>

@@ -68,6 +68,7 @@ async function finish(
     sides: p.placement.kind === "shared" ? undefined : p.sides,
     cpuUnknown: p.cpuUnknown,
     contention: thresholds,
+    ...lbOf(p, x),
   });
   const judged = judge(m, p.slo, p.conns);
   const verdict = latencyWithParts(bound.bound === "contention" ? latencyUnderContention(judged) : judged, m);
@@ -94,10 +95,23 @@ async function finish(
     verdict,
     bound,
     placement: x.placement,
+    ...(x.fleet ? { fleet: x.fleet } : {}),
   });
   const dir = runDir.commit(record, p.o.keepRaw, await reportFiles(record, p.o.runPage, p.log));
   rewriteIndex(p.o.resultsDir);
   return { record, dir };
+}
+
+/** A fleet's LB for the bound: its threads and CPUs, and whether it shares the servers'. */
+function lbOf(
+  p: Prepared,
+  x: Measured,
+): { lb?: { threads: number; cpus: number; sharesServerCpus: boolean } } {
+  const cpus = p.placement.lbCpus;
+  if (!cpus || !x.fleet) return {};
+  const server = p.placement.serverCpus;
+  const sharesServerCpus = !server || cpus.some((c) => server.includes(c));
+  return { lb: { threads: x.fleet.lb.nbthread, cpus: cpus.length, sharesServerCpus } };
 }
 
 // NOTE: the page is a view of result.json: when it cannot be drawn the run is still recorded, and says how to retry.

@@ -8,6 +8,7 @@ import type { ResultRecord, SideContention } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
 import { formatCpuList } from "../placement/cpus.ts";
+import { fleetLines } from "./fleet-summary.ts";
 
 export function summaryText(r: ResultRecord, dir: string): string {
   const m = r.measurements;
@@ -22,6 +23,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
     `  placement  ${placementLine(r)}`,
+    ...fleetLines(r.fleet),
     ...contentionLines(r),
     `  bound      ${r.bound}: ${r.boundWhy}`,
     ...r.verdict.reasons.map((x) => `  reason     ${reasonText(x)}`),

@@ -1,0 +1,70 @@
+// A fleet run's record (SERVERS=n behind HAProxy): a row per server host and one for the LB, base units only.
+
+/** One server host over the measured phase: its own counters (admin socket), CPU and run-queue wait. */
+export interface FleetServerRow {
+  host: string;
+  address: string;
+  /** its CPU set; null = every CPU */
+  cpus: number[] | null;
+  workers: number;
+  requests: number;
+  responses2xx: number;
+  non2xx: number;
+  aborted: number;
+  /** its share of every server's received requests, % */
+  sharePct: number;
+  /** CPU µs of its processes (primary and workers), and per answer */
+  cpuUs: number;
+  usPerRequest: number;
+  /** its event loops' run-queue wait over the phase, % of the phase (one loop waiting throughout = 100) */
+  runQueueWaitPct: number;
+  /** the server's own lateness past the stub, p99 µs (100 µs buckets); null when not reported */
+  ownLateP99Us: number | null;
+  /** as HAProxy saw it: sessions, connection and response errors, retries, redispatches, UP→DOWN transitions */
+  lb: {
+    sessions: number;
+    connErrors: number;
+    respErrors: number;
+    retries: number;
+    redispatches: number;
+    downs: number;
+    /** its status at the end: UP, DOWN, MAINT … */
+    status: string;
+  };
+}
+
+/** The LB over the measured phase: its stats socket's frontend and backend, and its CPU as a side of its own. */
+export interface FleetLbRow {
+  host: string;
+  address: string;
+  cpus: number[] | null;
+  pid: number;
+  version: string;
+  nbthread: number;
+  maxconn: number;
+  cpuUs: number;
+  /** % of one core over the steady window (the whole phase without one), and of the CPUs it was given */
+  cpuPct: number;
+  ofItsCpusPct: number;
+  usPerRequest: number;
+  /** client sessions (the frontend): total over the phase, peak */
+  sessions: number;
+  peakSessions: number;
+  /** requests that queued for a server: peak queue */
+  peakQueue: number;
+  connErrors: number;
+  respErrors: number;
+  retries: number;
+  redispatches: number;
+  /** UP→DOWN transitions of every server over the phase */
+  healthTransitions: number;
+  /** answers the LB gave itself (its rate limit's 429, 502/503 with no server): by class, counted as non-2xx */
+  ownAnswers: Record<string, number>;
+  /** requests its rate limit denied */
+  denied: number;
+}
+
+export interface FleetRecord {
+  lb: FleetLbRow;
+  servers: FleetServerRow[];
+}

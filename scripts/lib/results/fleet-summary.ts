@@ -1,0 +1,29 @@
+// A fleet run's summary lines: the LB as a side of its own, then a line per server host.
+import type { FleetLbRow, FleetRecord, FleetServerRow } from "../contract/fleet.ts";
+import { int, ms } from "../core/format.ts";
+import { formatCpuList } from "../placement/cpus.ts";
+
+const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
+
+/** Answers the LB gave itself, "4xx 12 · 5xx 3", or "none". */
+export function ownAnswersText(lb: FleetLbRow): string {
+  const own = Object.entries(lb.ownAnswers).filter(([, v]) => v > 0);
+  return own.length ? own.map(([k, v]) => `${k} ${int(v)}`).join(" · ") : "none";
+}
+
+export function lbText(lb: FleetLbRow): string {
+  return `HAProxy ${lb.version} (${lb.nbthread} thread, maxconn ${int(lb.maxconn)}) on ${set(lb.cpus)}: ${lb.ofItsCpusPct.toFixed(0)} % of them (${lb.usPerRequest.toFixed(1)} µs/request) · sessions ${int(lb.sessions)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
+}
+
+export function serverText(s: FleetServerRow): string {
+  const late = s.ownLateP99Us === null ? "" : ` · own lateness p99 ≤ ${ms(s.ownLateP99Us)} ms`;
+  return `${s.host} ${s.address} ${set(s.cpus)}: ${int(s.requests)} requests (${s.sharePct.toFixed(1)} %) · non-2xx ${int(s.non2xx)} · ${s.usPerRequest.toFixed(1)} µs/request${late} · run-queue wait ${s.runQueueWaitPct.toFixed(1)} % · at the LB: ${s.lb.status}, connection errors ${int(s.lb.connErrors)}, response errors ${int(s.lb.respErrors)}, DOWN ${int(s.lb.downs)}`;
+}
+
+export function fleetLines(f: FleetRecord | undefined): string[] {
+  if (!f) return [];
+  return [
+    `  lb         ${lbText(f.lb)}`,
+    ...f.servers.map((s, i) => `  ${i === 0 ? "servers   " : "          "} ${serverText(s)}`),
+  ];
+}
