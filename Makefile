@@ -203,7 +203,7 @@ peers: node_modules/.package-lock.json
 # NOTE: PLACEMENT applies here too: every scenario's server on SERVER_CPUS, the driver (its clients) on
 # GENERATOR_CPUS.
 ## reliability scenarios, expected vs measured → results/chaos-<id>/:
-## SCENARIO=all|name[,name] SCALE=moderate|small
+## SCENARIO=all|name[,name] SCALE=moderate|small (host-loss, host-return: a fleet, root; only when named)
 chaos: deps
 	$(RAISE_NOFILE) && $(NODE) scripts/chaos.ts $(call given,SCENARIO,--scenario) $(call given,SCALE,--scale) \
 		$(RESULTS) $(PLACE)

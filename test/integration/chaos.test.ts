@@ -19,6 +19,7 @@ const ctx: ChaosContext = {
   log: () => {},
   serverCpus: place.serverCpus,
   placementArgs: placementArgs(place),
+  generatorCpus: place.request.generatorCpus,
 };
 
 for (const s of SCENARIOS) {

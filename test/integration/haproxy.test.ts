@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { summarize } from "../../scripts/lib/contract/histogram.ts";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
+import { errorCount } from "../../scripts/lib/load/lb-cost-types.ts";
 import { netnsCleanup } from "../../scripts/lib/placement/netns.ts";
 import { checkHaproxyConfig, haproxyPath } from "../../scripts/lib/processes/haproxy.ts";
 import { renderHaproxyConfig } from "../../scripts/lib/processes/haproxy-config.ts";
@@ -15,7 +16,6 @@ import {
   BASE,
   CONNS,
   delta,
-  errorsOf,
   FLEET_PREFIX,
   fleetPids,
   fleetSkip,
@@ -76,7 +76,7 @@ test("400 paced connections through HAProxy reach both servers, and every count 
     await settle(STUB);
     const d = delta(a, await snapshot(lab));
     const total = d.front["2xx"];
-    assert.equal(errorsOf(rep.summary.errors), 0, `wrk errors ${JSON.stringify(rep.summary.errors)}`);
+    assert.equal(errorCount(rep.summary.errors), 0, `wrk errors ${JSON.stringify(rep.summary.errors)}`);
     const inFlight = total - rep.summary.requests;
     assert.ok(inFlight >= 0 && inFlight <= CONNS, `LB 2xx ${total} vs wrk ${rep.summary.requests}`);
     assert.equal(

@@ -2,6 +2,7 @@
 
 import { int } from "../core/format.ts";
 import { procStat } from "../machine/proc.ts";
+import type { NetConfig } from "../placement/net-config.ts";
 import { countResponses, fetchLabStats, type LabStats } from "../processes/lab-stats.ts";
 import type { Outcome, Scale } from "./result.ts";
 
@@ -12,11 +13,22 @@ export interface ChaosContext {
   serverCpus: number[] | null;
   /** the same placement for a driver a scenario starts (loadtest.ts, lab.ts): --placement … */
   placementArgs: string[];
+  /** the generator's CPUs (the split's load side; the fleet scenarios' client host), null when shared */
+  generatorCpus: number[] | null;
+  /** the driver's Ctrl-C: a scenario that `unwinds` stops waiting on it and removes what it made */
+  signal?: AbortSignal;
+  /** the fleet scenarios' emulated hosts (configs/net.json unless given: a test's own prefix) */
+  net?: NetConfig;
 }
 
 export interface Scenario {
   name: string;
   run: (ctx: ChaosContext) => Promise<Outcome>;
+  /**
+   * it watches ctx.signal and, on a Ctrl-C, settles only once what it made outside this process's groups is gone
+   * (network namespaces): the driver waits for that before it exits
+   */
+  unwinds?: boolean;
 }
 
 /** Pick the parameters of this scale. */

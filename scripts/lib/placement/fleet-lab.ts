@@ -42,24 +42,32 @@ export interface FleetLab {
   lb: RunningHaproxy;
   /** what wrk targets: the LB */
   url: string;
+  /**
+   * Start host's server again (same namespace, address, port and admin socket) once the old one has gone (a lost
+   * host back); it replaces the member's entry. HAProxy's checks bring it UP on their own.
+   */
+  restart: (host: string) => Promise<FleetMember>;
   /** HAProxy, then every server; the namespaces stay (the fleet's down removes them) */
   stop: () => Promise<void>;
 }
 
 // NOTE: each server's stats come from its primary's admin socket in the fleet's run dir (the lab in the root
 // namespace reaches it through the shared filesystem), never from its listener beyond loopback.
+/** The lab server on one server host: its address, the fleet's port, its admin socket (a stale one is replaced). */
+async function startMember(s: FleetLabSpec, host: NsHost): Promise<FleetMember> {
+  const server = await startServer({
+    ...{ host: host.address, port: s.port, workers: s.workers, stubMs: s.stubMs },
+    ...{
+      adminSocket: join(s.fleet.runDir, `${host.name}-admin.sock`),
+      prefix: inNetns(host.ns, [], host.cpus),
+    },
+  });
+  return { host, server };
+}
+
 async function startMembers(s: FleetLabSpec, started: FleetMember[]): Promise<void> {
   const results = await Promise.allSettled(
-    s.fleet.servers.map(async (host) => {
-      const server = await startServer({
-        ...{ host: host.address, port: s.port, workers: s.workers, stubMs: s.stubMs },
-        ...{
-          adminSocket: join(s.fleet.runDir, `${host.name}-admin.sock`),
-          prefix: inNetns(host.ns, [], host.cpus),
-        },
-      });
-      started.push({ host, server });
-    }),
+    s.fleet.servers.map(async (host) => started.push(await startMember(s, host))),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
@@ -104,5 +112,14 @@ export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
     await stop();
     throw e;
   }
-  return { members, lb, url: `http://${lbHost.address}:${s.port}/ping/`, stop };
+  const restart = async (name: string): Promise<FleetMember> => {
+    const i = members.findIndex((m) => m.host.name === name);
+    const old = members[i];
+    if (!old) throw new Error(`no server host ${name} in the fleet`);
+    await old.server.stop();
+    const back = await startMember(s, old.host);
+    members[i] = back;
+    return back;
+  };
+  return { members, lb, url: `http://${lbHost.address}:${s.port}/ping/`, restart, stop };
 }

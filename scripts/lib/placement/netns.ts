@@ -84,31 +84,40 @@ export async function netnsUp(opts: NetnsOptions, cfg: NetConfig = loadNetConfig
   }
 }
 
-/** Stop every process inside ns: SIGTERM, then SIGKILL of what is left after graceMs. */
-export async function killInNamespace(ns: string, graceMs = 2000): Promise<number> {
-  const pidsOf = async (): Promise<number[]> =>
-    (await run(["ip", "netns", "pids", ns])).stdout
-      .split("\n")
-      .map(Number)
-      .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
-  const first = await pidsOf();
-  const signal = (pids: number[], s: NodeJS.Signals): void => {
-    for (const p of pids) {
-      try {
-        process.kill(p, s);
-      } catch {
-        // already gone
-      }
+/** Every process inside ns but this one (`ip netns pids`). */
+export async function pidsInNamespace(ns: string): Promise<number[]> {
+  return (await run(["ip", "netns", "pids", ns])).stdout
+    .split("\n")
+    .map(Number)
+    .filter((p) => Number.isInteger(p) && p > 1 && p !== process.pid);
+}
+
+/** Send s to each pid; one already gone is skipped. */
+export function signalPids(pids: readonly number[], s: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, s);
+    } catch {
+      // already gone
     }
-  };
-  signal(first, "SIGTERM");
+  }
+}
+
+/** Stop every process inside ns: `first` (SIGTERM), then SIGKILL of what is left after graceMs; how many there were. */
+export async function killInNamespace(
+  ns: string,
+  graceMs = 2000,
+  first: NodeJS.Signals = "SIGTERM",
+): Promise<number> {
+  const pids = await pidsInNamespace(ns);
+  signalPids(pids, first);
   for (let waited = 0; waited < graceMs; waited += 100) {
-    if ((await pidsOf()).length === 0) return first.length;
+    if ((await pidsInNamespace(ns)).length === 0) return pids.length;
     await sleep(100);
   }
-  signal(await pidsOf(), "SIGKILL");
+  signalPids(await pidsInNamespace(ns), "SIGKILL");
   await sleep(100);
-  return first.length;
+  return pids.length;
 }
 
 /** Remove one namespace (its processes first); absent is fine. Its veth pairs go with it. */
