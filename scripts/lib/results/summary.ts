@@ -80,7 +80,8 @@ function placementLine(r: ResultRecord): string {
   if (!pl || c.serverOfItsCpusPct === undefined || c.generatorOfItsCpusPct === undefined)
     return "shared (not recorded)";
   const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
-  const gen = pl.generator.map((g) => set(g.cpus)).join(" + ");
+  // NOTE: emulated client hosts pinned to the same CPUs share them: name each set once.
+  const gen = [...new Set(pl.generator.map((g) => set(g.cpus)))].join(" + ");
   const warn =
     pl.kind === "shared"
       ? " — WARNING: both sides float over the same CPUs, wrk competes with the server"
