@@ -23,6 +23,8 @@ export interface WorkerStats {
   stubLate?: LateBuckets;
   /** how long stamped requests waited before the handler ([100 µs bucket, count]; server/stamps.ts) */
   beforeHandler?: LateBuckets;
+  /** health checks answered (/healthz: a load balancer's), apart from requests and responses */
+  checks?: number;
 }
 
 export interface LabStats {
@@ -55,6 +57,8 @@ export interface LabStats {
   stubLateBucketUs?: number;
   /** every worker's beforeHandler summed (wrk's write → the handler, stamped requests only), same buckets */
   beforeHandler?: LateBuckets;
+  /** health checks answered (/healthz), never in requests or responses: the cross-check stays the load's */
+  checks?: number;
   perWorker: WorkerStats[];
 }
 
@@ -64,6 +68,7 @@ export class Counters {
   aborted = 0;
   inFlight = 0;
   peakInFlight = 0;
+  checks = 0;
   readonly late = new LateHistogram();
   readonly beforeHandler = new LateHistogram();
 
@@ -112,6 +117,7 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     openConnections: 0,
     pausedWorkers: 0,
     listenerPauses: 0,
+    checks: 0,
     perWorker,
   };
   const late = sumLate(perWorker.map((w) => w.stubLate));
@@ -127,6 +133,7 @@ export function sumWorkers(perWorker: WorkerStats[], base: Base): LabStats {
     total.openConnections += w.openConnections;
     total.pausedWorkers += w.paused ? 1 : 0;
     total.listenerPauses += w.listenerPauses ?? 0;
+    total.checks = (total.checks ?? 0) + (w.checks ?? 0);
   }
   return total;
 }

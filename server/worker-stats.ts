@@ -24,6 +24,7 @@ export function snapshot(id: number, c: Counters, guard: FdGuard, limit: number)
     listenerPauses: guard.pauses,
     stubLate: c.late.sparse(),
     beforeHandler: c.beforeHandler.sparse(),
+    checks: c.checks,
   };
 }
 

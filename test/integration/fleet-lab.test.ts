@@ -80,6 +80,7 @@ test("SERVERS=2: both servers answer, rows per server and for the LB, the sums c
     assert.ok(s.requests > 100, `${s.host} took ${s.requests} requests`);
     assert.ok(s.cpuUs > 0 && s.usPerRequest > 0, `${s.host} CPU not read`);
     assert.equal(s.lb.status, "UP");
+    assert.ok((s.checks ?? 0) > 0, `${s.host}: HAProxy's checks counted apart (${s.checks})`);
   }
   const sum = fl.servers.reduce((a, s) => a + s.requests, 0);
   assert.equal(sum, rec.measurements.serverCounted.requests, "the servers' rows sum to the run's count");

@@ -11,6 +11,8 @@ export interface FleetServerRow {
   responses2xx: number;
   non2xx: number;
   aborted: number;
+  /** health checks it answered (HAProxy's), apart from requests; null: a server that does not count them */
+  checks: number | null;
   /** its share of every server's received requests, % */
   sharePct: number;
   /** CPU µs of its processes (primary and workers), and per answer */

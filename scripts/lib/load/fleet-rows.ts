@@ -72,6 +72,7 @@ function serverRow(
   return {
     ...{ host: name, address: "", cpus: affinityOf(s.after.primaryPid), workers: s.after.workers },
     ...{ requests, responses2xx: ok, non2xx: responses - ok, aborted: s.after.aborted - s.before.aborted },
+    checks: s.after.checks === undefined ? null : s.after.checks - (s.before.checks ?? 0),
     sharePct: totalRequests > 0 ? (requests / totalRequests) * 100 : 0,
     ...{ cpuUs: Math.round(meter.cpuUs), usPerRequest: responses > 0 ? meter.cpuUs / responses : 0 },
     runQueueWaitPct: Math.round(meter.waitPct * 100) / 100,

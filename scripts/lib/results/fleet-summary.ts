@@ -17,7 +17,7 @@ export function lbText(lb: FleetLbRow): string {
 
 export function serverText(s: FleetServerRow): string {
   const late = s.ownLateP99Us === null ? "" : ` · own lateness p99 ≤ ${ms(s.ownLateP99Us)} ms`;
-  return `${s.host} ${s.address} ${set(s.cpus)}: ${int(s.requests)} requests (${s.sharePct.toFixed(1)} %) · non-2xx ${int(s.non2xx)} · ${s.usPerRequest.toFixed(1)} µs/request${late} · run-queue wait ${s.runQueueWaitPct.toFixed(1)} % · at the LB: ${s.lb.status}, connection errors ${int(s.lb.connErrors)}, response errors ${int(s.lb.respErrors)}, DOWN ${int(s.lb.downs)}`;
+  return `${s.host} ${s.address} ${set(s.cpus)}: ${int(s.requests)} requests (${s.sharePct.toFixed(1)} %${s.checks === null ? "" : `; ${int(s.checks)} health checks apart`}) · non-2xx ${int(s.non2xx)} · ${s.usPerRequest.toFixed(1)} µs/request${late} · run-queue wait ${s.runQueueWaitPct.toFixed(1)} % · at the LB: ${s.lb.status}, connection errors ${int(s.lb.connErrors)}, response errors ${int(s.lb.respErrors)}, DOWN ${int(s.lb.downs)}`;
 }
 
 export function fleetLines(f: FleetRecord | undefined): string[] {
