@@ -219,6 +219,11 @@ export const CATALOGUE = {
     default: 2,
     parse: int(1, 8),
   },
+  servers: {
+    type: "number",
+    desc: "server hosts behind a load-balancer host (HAProxy): a fleet; unset = one server host",
+    parse: int(1, 8),
+  },
   a: {
     type: "string",
     desc: "the baseline run: its id in --results-dir (or the path of its directory)",
