@@ -245,15 +245,17 @@ netns-down: node_modules/.package-lock.json
 netns-clean: node_modules/.package-lock.json
 	$(FLEET) clean
 
-## root: netns-up + a lab key + sshd in every host; prints the inventory path last
+## root: netns-up + a lab key + sshd in every host; SERVERS=n: n server hosts behind an LB host (the inventory
+## names "servers" and "lb"); prints the inventory path last
 fleet-up: node_modules/.package-lock.json sshd wrk
-	$(FLEET) up $(FLEET_SHAPE)
+	$(FLEET) up $(FLEET_SHAPE) $(call given,SERVERS,--servers)
 
 ## root: stop the fleet's sshds, remove namespaces, links and keys (idempotent)
 fleet-down: node_modules/.package-lock.json
 	$(FLEET) down
 
-## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), over ssh
+## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), node on its server
+## hosts and HAProxy on its LB, over ssh
 fleet-check: node_modules/.package-lock.json
 	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
 

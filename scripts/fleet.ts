@@ -5,7 +5,8 @@ import type { Argv } from "yargs";
 import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
 import { checkInterrupted, interruptSignal } from "./lib/core/interrupt.ts";
-import { fleetDown, fleetUp } from "./lib/placement/fleet.ts";
+import { type FleetUpOptions, fleetDown, fleetUp } from "./lib/placement/fleet.ts";
+import { checkFleet } from "./lib/placement/fleet-ssh-check.ts";
 import { checkHost, sshFor } from "./lib/placement/host-check.ts";
 import { loadInventory } from "./lib/placement/inventory.ts";
 import { loadNetConfig, TEST_PREFIX } from "./lib/placement/net-config.ts";
@@ -13,19 +14,20 @@ import { netnsCleanup, netnsDown, netnsUp } from "./lib/placement/netns.ts";
 import { probeConnect } from "./lib/placement/probe.ts";
 import { guardInventory } from "./lib/placement/reach.ts";
 import { ensureDir, fleetDir, loadTopology, saveTopology, topologyPath } from "./lib/placement/state.ts";
-import { hostsOf, type NetnsOptions, type Topology } from "./lib/placement/topology.ts";
+import { hostsOf, type NetnsOptions, type NsHost, type Topology } from "./lib/placement/topology.ts";
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-function describe(t: Topology): void {
+function describe(t: Topology, servers: NsHost[] = []): void {
   say(
     `hub      ${t.hub.ns.padEnd(12)} bridge ${t.hub.bridge} ${t.hub.address}/24 (exists only inside the lab's namespaces)`,
   );
-  for (const h of hostsOf(t)) {
+  for (const h of [...hostsOf(t), ...servers]) {
     const cpus = h.cpus ? `cpus ${h.cpus.join(",")}` : "all cpus";
-    say(`${h.role.padEnd(8)} ${h.ns.padEnd(12)} ${h.address.padEnd(13)} ${cpus}`);
+    const role = servers.length > 0 && h === t.server ? "lb" : h.role;
+    say(`${role.padEnd(8)} ${h.ns.padEnd(12)} ${h.address.padEnd(13)} ${cpus}`);
   }
   const s = t.server.sysctls;
   say(
@@ -77,11 +79,11 @@ async function netnsDownCmd(): Promise<number> {
   return 0;
 }
 
-async function fleetUpCmd(opts: NetnsOptions, doProbe: boolean): Promise<number> {
+async function fleetUpCmd(opts: FleetUpOptions, doProbe: boolean): Promise<number> {
   const f = await fleetUp(opts);
   try {
     checkInterrupted(interruptSignal());
-    describe(f.topology);
+    describe(f.topology, f.servers);
     for (const s of f.sshd) say(`sshd     ${s.host.padEnd(12)} pid ${s.pid}, config ${s.config}`);
     if (doProbe) await probe(f.topology);
     checkInterrupted(interruptSignal());
@@ -108,6 +110,7 @@ async function checkCmd(path: string): Promise<number> {
       await ssh.close();
     }
   }
+  if (inv.lb) for (const line of await checkFleet(inv, dir)) say(line);
   return 0;
 }
 
@@ -124,7 +127,7 @@ async function sweepTestLeftovers(): Promise<string[]> {
 const cli = {
   name: "fleet",
   usage: "$0 <command> — emulated hosts in network namespaces; exit 2 with one line when the box cannot",
-  options: ["clients", "server-cpus", "generator-cpus", "hosts"] as const,
+  options: ["clients", "servers", "server-cpus", "generator-cpus", "hosts"] as const,
   more: (y: Argv) =>
     y
       .command(
@@ -133,9 +136,15 @@ const cli = {
       )
       .command("netns-down", "remove the namespaces netns-up recorded")
       .command("clean", "remove every prefixed namespace, link, process and sshd a killed run left")
-      .command("up", "netns-up + a lab key + sshd in every host namespace; prints the inventory path last")
+      .command(
+        "up",
+        "netns-up + a lab key + sshd in every host namespace (--servers N: N server hosts behind an LB host); prints the inventory path last",
+      )
       .command("down", "stop the sshds, remove namespaces, links and keys (idempotent)")
-      .command("check", "wrk version and nofile limits of every client host of --hosts, over ssh")
+      .command(
+        "check",
+        "wrk version and nofile limits of every client host of --hosts, node on its servers, HAProxy on its LB, over ssh",
+      )
       .demandCommand(1, 1)
       .option("probe", {
         type: "boolean",
@@ -146,13 +155,18 @@ const cli = {
 
 await driver(cli, async (a) => {
   const cmd = String(a._[0]);
-  const opts: NetnsOptions = {
+  const opts: FleetUpOptions = {
     clients: a.clients,
+    servers: a.servers,
     serverCpus: a["server-cpus"] ?? null,
     clientCpus: a["generator-cpus"] ?? null,
     signal: interruptSignal(),
   };
-  if (cmd === "netns-up") return netnsUpCmd(opts, a.probe);
+  if (cmd === "netns-up") {
+    if (a.servers)
+      throw new InvalidRun("--servers is for up (make fleet-up SERVERS=n): netns-up makes one server host");
+    return netnsUpCmd(opts, a.probe);
+  }
   if (cmd === "netns-down") return netnsDownCmd();
   if (cmd === "up") return fleetUpCmd(opts, a.probe);
   if (cmd === "check") {

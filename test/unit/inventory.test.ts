@@ -10,6 +10,7 @@ import { ROOT } from "../../scripts/lib/core/paths.ts";
 import { parseCpuList } from "../../scripts/lib/placement/cpus.ts";
 import { loadInventory, parseInventory } from "../../scripts/lib/placement/inventory.ts";
 import { loadNetConfig, NET_CONFIG } from "../../scripts/lib/placement/net-config.ts";
+import { guardInventory } from "../../scripts/lib/placement/reach.ts";
 import { remoteLine } from "../../scripts/lib/placement/ssh.ts";
 import { inNetns, planTopology } from "../../scripts/lib/placement/topology.ts";
 
@@ -144,4 +145,85 @@ test("argv helpers: inNetns pins CPUs, cpu lists parse, remote quoting survives 
   // NOTE: dash, the shell a Debian host runs a remote command line with when the login shell is sh.
   const out = execFileSync("sh", ["-c", `printf '%s\\n' ${remoteLine(words)}`], { encoding: "utf8" });
   assert.deepEqual(out.split("\n").slice(0, -1), words);
+});
+
+const fleet = () => ({
+  ...good(),
+  servers: [
+    { name: "s1", address: "10.77.0.11", ssh: "root@10.77.0.11" },
+    { name: "s2", address: "10.77.0.12", ssh: "lab@10.77.0.12", port: 2222, node: "/opt/node/bin/node" },
+  ],
+  lb: { name: "lb", address: "10.77.0.10", ssh: "root@10.77.0.10", cpus: [1] },
+});
+
+test("a fleet: servers and lb, both or neither, defaults filled, each bad field named in one line", () => {
+  const inv = parseInventory(fleet(), "/x/inv.json");
+  assert.deepEqual(
+    inv.servers.map((s) => [s.name, s.port, s.node, s.key, s.cpus]),
+    [
+      ["s1", 22, "node", "/x/keys/lab", null],
+      ["s2", 2222, "/opt/node/bin/node", "/x/keys/lab", null],
+    ],
+  );
+  assert.deepEqual([inv.lb?.haproxy, inv.lb?.cpus], ["/usr/sbin/haproxy", [1]]);
+  const plain = parseInventory(good(), "/x/inv.json");
+  assert.deepEqual([plain.servers, plain.lb], [[], null]);
+  // the one-server placement's host may be one of the fleet's: the same name, the same machine
+  const shared = { ...fleet(), server: { name: "lb", address: "10.77.0.10", ssh: "root@10.77.0.10" } };
+  assert.equal(parseInventory(shared, "/x/inv.json").server.name, "lb");
+  type F = ReturnType<typeof fleet>;
+  const cases: [string, (o: F) => void][] = [
+    ["lb", (o) => Object.assign(o, { lb: undefined })],
+    ["servers", (o) => Object.assign(o, { servers: [] })],
+    ["servers", (o) => Object.assign(o, { servers: undefined })],
+    ["servers[0].address", (o) => Object.assign(o.servers[0] as object, { address: "" })],
+    ["servers[0].ssh", (o) => Object.assign(o.servers[0] as object, { ssh: null })],
+    ["servers[1].node", (o) => Object.assign(o.servers[1] as object, { node: "nodejs" })],
+    ["servers[1].port", (o) => Object.assign(o.servers[1] as object, { port: 70000 })],
+    ["servers[1].name", (o) => Object.assign(o.servers[1] as object, { name: "s1" })],
+    ["lb.haproxy", (o) => Object.assign(o.lb, { haproxy: "haproxy" })],
+    ["lb.name", (o) => Object.assign(o.lb, { name: "s2" })],
+    [
+      "lb.key",
+      (o) => {
+        for (const h of [...o.clients, ...o.servers]) Object.assign(h, { key: "k" });
+        Object.assign(o, { key: undefined });
+      },
+    ],
+    ["servers[0].name", (o) => Object.assign(o.servers[0] as object, { name: "c1" })],
+  ];
+  for (const [field, spoil] of cases) {
+    const raw = fleet();
+    spoil(raw);
+    const msg = errorOf(raw);
+    assert.ok(msg.startsWith(`inventory /x/inv.json: ${field} `), `${field}: ${msg}`);
+    assert.match(msg, /— fix the file \(format: configs\/hosts\/fleet-example\.json\)$/);
+  }
+  const example = loadInventory(join(ROOT, "configs", "hosts", "fleet-example.json"));
+  assert.deepEqual(
+    [example.servers.map((s) => s.node), example.lb?.haproxy, example.server.name],
+    [["node", "/usr/local/bin/node"], "/usr/sbin/haproxy", "lb"],
+  );
+});
+
+test("a fleet's addresses and ssh targets pass the same guard as the rest", () => {
+  delete process.env.ALLOW_REMOTE;
+  const hub = { controlNetns: `${loadNetConfig().prefix}hub` };
+  const ok = { ...fleet(), ...hub, clients: [{ ...good().clients[0], ssh: "root@10.77.0.101" }] };
+  Object.assign(ok.server, { address: "127.0.0.1" });
+  assert.doesNotThrow(() => guardInventory(parseInventory(ok, "/x/inv.json")));
+  const outside: [string, (o: typeof ok) => void][] = [
+    ["host s2: address 192.0.2.12", (o) => Object.assign(o.servers[1] as object, { address: "192.0.2.12" })],
+    ["host s1: address 192.0.2.11", (o) => Object.assign(o.servers[0] as object, { ssh: "root@192.0.2.11" })],
+    ["host lb: address 192.0.2.10", (o) => Object.assign(o.lb, { address: "192.0.2.10" })],
+  ];
+  for (const [what, spoil] of outside) {
+    const raw = structuredClone(ok);
+    spoil(raw);
+    assert.throws(
+      () => guardInventory(parseInventory(raw, "/x/inv.json")),
+      (e: Error) => e instanceof InvalidRun && e.message.includes(`${what} is outside`),
+      what,
+    );
+  }
 });

@@ -225,7 +225,7 @@ export const CATALOGUE = {
   },
   servers: {
     type: "number",
-    desc: "server hosts behind HAProxy (a fleet in network namespaces; wrk targets the LB); 0 = one server, no LB",
+    desc: "server hosts behind HAProxy (make lab: a fleet in network namespaces, wrk targets the LB; make fleet-up: s1…sn + an lb host in the inventory); 0 = one server, no LB",
     default: 0,
     parse: int(0, 8),
   },

@@ -75,7 +75,7 @@ async function startMembers(s: FleetLabSpec, started: FleetMember[]): Promise<vo
 }
 
 /** Until HAProxy has checked every server UP (L7OK), or timeoutMs. */
-export async function waitAllUp(lb: RunningHaproxy, timeoutMs = 10_000): Promise<void> {
+export async function waitAllUp(lb: Pick<RunningHaproxy, "stat">, timeoutMs = 10_000): Promise<void> {
   const until = performance.now() + timeoutMs;
   let last = "";
   while (performance.now() < until) {

@@ -4,6 +4,8 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { checkInterrupted } from "../core/interrupt.ts";
 import { wrkPath } from "../processes/generator-build.ts";
+import { haproxyPath } from "../processes/haproxy.ts";
+import { fleetNetnsUp } from "./fleet-netns.ts";
 import { loadNetConfig, type NetConfig } from "./net-config.ts";
 import { netnsCleanup, netnsUp } from "./netns.ts";
 import { ensureKey, type SshdInfo, startSshd, stopSshd } from "./sshd.ts";
@@ -12,7 +14,10 @@ import { hostsOf, type NetnsOptions, type NsHost, type Topology } from "./topolo
 
 export interface Fleet {
   dir: string;
+  /** with servers: its server host (topology.server) is the load balancer, "lb" */
   topology: Topology;
+  /** server hosts behind the LB (s1 …), when asked for */
+  servers: NsHost[];
   key: string;
   sshd: SshdInfo[];
   inventoryPath: string;
@@ -20,11 +25,35 @@ export interface Fleet {
 
 const target = (h: NsHost): string => `root@${h.address}`;
 
+export interface FleetUpOptions extends NetnsOptions {
+  /** server hosts behind a load-balancer host (the LB on the server CPUs too); none = one server host */
+  servers?: number;
+}
+
+// NOTE: the fleet's hosts run what this machine runs: emulated hosts share its filesystem, so its node and the
+// lab's HAProxy (haproxy/get.sh; HAPROXY= selects another) are there at the same paths. A fleet over ssh still
+// pushes the server into each host's own run dir (fleet-ssh.ts): only node and haproxy are taken from the host.
+function fleetEntries(t: Topology, servers: NsHost[], sshPort: number): object {
+  if (servers.length === 0) return {};
+  const entry = (h: NsHost) => ({
+    name: h.name,
+    address: h.address,
+    ssh: target(h),
+    port: sshPort,
+    cpus: h.cpus,
+  });
+  return {
+    servers: servers.map((h) => ({ ...entry(h), node: process.execPath })),
+    lb: { ...entry(t.server), haproxy: haproxyPath() },
+  };
+}
+
 /**
  * The inventory of a fleet: every host reached over ssh from the hub namespace with the lab key. Its clients run
- * the wrk this machine runs (the lab's build unless WRK=): emulated hosts share its filesystem.
+ * the wrk this machine runs (the lab's build unless WRK=): emulated hosts share its filesystem. With servers, the
+ * one-server placement's "server" is the LB host (the same machine, as in the netns topology).
  */
-export function fleetInventory(t: Topology, key: string, sshPort: number): object {
+export function fleetInventory(t: Topology, key: string, sshPort: number, servers: NsHost[] = []): object {
   return {
     $comment: `written by make fleet-up: emulated hosts in network namespaces (${t.subnet} exists only inside them); ssh runs from ${t.hub.ns}`,
     key,
@@ -43,25 +72,38 @@ export function fleetInventory(t: Topology, key: string, sshPort: number): objec
       cpus: c.cpus,
       wrk: wrkPath(),
     })),
+    ...fleetEntries(t, servers, sshPort),
   };
 }
 
+/** The hosts: netns-up's topology, or with servers the fleet's (fleet-netns.ts: the LB at the server's address). */
+async function hostsUp(
+  opts: FleetUpOptions,
+  cfg: NetConfig,
+): Promise<{ topology: Topology; servers: NsHost[] }> {
+  if (!opts.servers) return { topology: await netnsUp(opts, cfg), servers: [] };
+  const f = await fleetNetnsUp({ ...opts, servers: opts.servers, lbCpus: opts.serverCpus }, cfg);
+  // NOTE: that run dir is for a fleet run from this process (fleet-lab.ts), which fleet-up is not.
+  rmSync(f.runDir, { recursive: true, force: true });
+  return { topology: f.topology, servers: f.servers };
+}
+
 /** Bring a fleet up; on any failure or interrupt everything made so far is removed again. */
-export async function fleetUp(opts: NetnsOptions, cfg: NetConfig = loadNetConfig()): Promise<Fleet> {
+export async function fleetUp(opts: FleetUpOptions, cfg: NetConfig = loadNetConfig()): Promise<Fleet> {
   const dir = fleetDir(cfg.prefix);
-  const topology = await netnsUp(opts, cfg);
+  const { topology, servers } = await hostsUp(opts, cfg);
   try {
     ensureDir(dir);
     saveTopology(dir, topology);
     const key = await ensureKey(join(dir, "id_ed25519"), `labx fleet ${cfg.prefix}`);
     const sshd: SshdInfo[] = [];
-    for (const h of hostsOf(topology)) {
+    for (const h of [...hostsOf(topology), ...servers]) {
       if (opts.signal) checkInterrupted(opts.signal);
       sshd.push(await startSshd(h, dir, `${key}.pub`, cfg.sshPort));
     }
     const inventoryPath = join(dir, "inventory.json");
-    writeJsonAtomic(inventoryPath, fleetInventory(topology, key, cfg.sshPort));
-    return { dir, topology, key, sshd, inventoryPath };
+    writeJsonAtomic(inventoryPath, fleetInventory(topology, key, cfg.sshPort, servers));
+    return { dir, topology, servers, key, sshd, inventoryPath };
   } catch (e) {
     await fleetDown(cfg);
     throw e;

@@ -1,5 +1,5 @@
 // An inventory host over ssh, checked before a hosts run and by the doctor: its transport, wrk version, nofile limits.
-import type { ClientHost, Inventory, ServerHost } from "./inventory.ts";
+import type { ClientHost, FleetSshHost, Inventory, ServerHost } from "./inventory.ts";
 import { SshHost } from "./ssh.ts";
 
 export interface HostCheck {
@@ -13,7 +13,11 @@ export interface HostCheck {
 }
 
 /** The ssh transport to an inventory host (which must have an ssh target). */
-export function sshFor(inv: Inventory, host: ClientHost | ServerHost, stateDir: string): SshHost {
+export function sshFor(
+  inv: Inventory,
+  host: ClientHost | ServerHost | FleetSshHost,
+  stateDir: string,
+): SshHost {
   if (host.ssh === null || host.key === null) throw new Error(`host ${host.name} is local: no ssh transport`);
   return new SshHost({
     name: host.name,

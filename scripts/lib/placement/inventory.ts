@@ -1,8 +1,10 @@
-// The hosts inventory (configs/hosts/*.json): server host and client hosts, validated with one-line errors.
+// The hosts inventory (configs/hosts/*.json): server host, client hosts, a fleet; validated with one-line errors.
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, isAbsolute, resolve } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
+import { type FleetServerHost, type FleetSshHost, type LbHost, parseFleet } from "./inventory-fleet.ts";
+import { ADDRESS_RE, InventoryReader } from "./inventory-reader.ts";
+
+export type { FleetServerHost, FleetSshHost, LbHost };
 
 export interface ServerHost {
   name: string;
@@ -35,86 +37,13 @@ export interface Inventory {
   allowRemote: boolean;
   server: ServerHost;
   clients: ClientHost[];
-}
-
-type Obj = Record<string, unknown>;
-
-export class InventoryReader {
-  constructor(readonly path: string) {}
-
-  fail(field: string, why: string): InvalidRun {
-    return new InvalidRun(
-      `inventory ${this.path}: ${field} ${why} — fix the file (format: configs/hosts/example.json)`,
-    );
-  }
-
-  obj(v: unknown, field: string): Obj {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw this.fail(field, "must be an object");
-    return v as Obj;
-  }
-
-  name(o: Obj, field: string): string {
-    const v = o.name;
-    if (typeof v !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)) {
-      throw this.fail(
-        `${field}.name`,
-        `must be a host name of letters, digits, "._-", got ${JSON.stringify(v)}`,
-      );
-    }
-    return v;
-  }
-
-  ssh(o: Obj, field: string, nullable: boolean): string | null {
-    const v = o.ssh;
-    if (v === null && nullable) return null;
-    if (typeof v !== "string" || !/^([A-Za-z_][A-Za-z0-9_.-]*@)?[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(v)) {
-      const what = nullable
-        ? "an ssh target like root@10.0.0.5, or null for this machine"
-        : "an ssh target like root@10.0.0.5";
-      throw this.fail(`${field}.ssh`, `must be ${what}, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  }
-
-  port(o: Obj, field: string): number {
-    const v = o.port ?? 22;
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) {
-      throw this.fail(`${field}.port`, `must be a TCP port, got ${JSON.stringify(v)}`);
-    }
-    return v as number;
-  }
-
-  cpus(o: Obj, field: string): number[] | null {
-    const v = o.cpus ?? null;
-    if (v === null) return null;
-    if (!Array.isArray(v) || v.length === 0 || !v.every((c) => Number.isInteger(c) && c >= 0 && c < 4096)) {
-      throw this.fail(
-        `${field}.cpus`,
-        `must be null or a non-empty list of CPU ids like [0, 1], got ${JSON.stringify(v)}`,
-      );
-    }
-    return v as number[];
-  }
-
-  /** A key path: "~/" expanded, relative paths taken from the inventory's directory. */
-  keyPath(v: unknown, field: string): string | null {
-    if (v === undefined || v === null) return null;
-    if (typeof v !== "string" || v === "")
-      throw this.fail(field, `must be a private key path, got ${JSON.stringify(v)}`);
-    const p = v.startsWith("~/") ? `${homedir()}${v.slice(1)}` : v;
-    return isAbsolute(p) ? p : resolve(dirname(this.path), p);
-  }
-
-  str(o: Obj, key: string, field: string, re: RegExp, like: string): string {
-    const v = o[key];
-    if (typeof v !== "string" || !re.test(v))
-      throw this.fail(`${field}.${key}`, `must be ${like}, got ${JSON.stringify(v)}`);
-    return v;
-  }
+  /** a fleet's server hosts (the lab's server pushed and started over ssh on each); [] without a fleet */
+  servers: FleetServerHost[];
+  /** the fleet's load-balancer host (HAProxy there, over ssh); null without a fleet */
+  lb: LbHost | null;
 }
 
 const NS_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const ADDRESS_RE = /^[A-Za-z0-9][A-Za-z0-9.:-]*$/;
 
 function server(r: InventoryReader, v: unknown, key: string | null): ServerHost {
   const o = r.obj(v, "server");
@@ -172,6 +101,7 @@ export function parseInventory(raw: unknown, path: string): Inventory {
     allowRemote,
     server: server(r, top.server, key),
     clients: top.clients.map((c, i) => client(r, c, i, key)),
+    ...parseFleet(r, top, key),
   };
   const seen = new Set<string>();
   for (const [i, h] of [inv.server, ...inv.clients].entries()) {
@@ -179,7 +109,24 @@ export function parseInventory(raw: unknown, path: string): Inventory {
       throw r.fail(i === 0 ? "server.name" : `clients[${i - 1}].name`, `"${h.name}" is used twice`);
     seen.add(h.name);
   }
+  sameMachines(r, inv);
   return inv;
+}
+
+// NOTE: the fleet and the one-server placement are two uses of the hosts: a name may be in both (make fleet-up
+// names its first server host "server" too), but then it must be the same machine: same ssh target and address.
+function sameMachines(r: InventoryReader, inv: Inventory): void {
+  const single = new Map<string, { ssh: string | null; address?: string }>([
+    [inv.server.name, inv.server],
+    ...inv.clients.map((c): [string, { ssh: string }] => [c.name, c]),
+  ]);
+  const fleet: [string, FleetSshHost][] = inv.servers.map((h, i) => [`servers[${i}]`, h]);
+  if (inv.lb) fleet.push(["lb", inv.lb]);
+  for (const [field, h] of fleet) {
+    const o = single.get(h.name);
+    if (o && (o.ssh !== h.ssh || (o.address !== undefined && o.address !== h.address)))
+      throw r.fail(`${field}.name`, `"${h.name}" names another host (its ssh or address differs)`);
+  }
 }
 
 export function loadInventory(path: string): Inventory {

@@ -40,7 +40,7 @@ export function guardTarget(what: string, host: string, allowRemote: boolean, cf
 const hostOf = (sshTarget: string): string => sshTarget.replace(/^[^@]*@/, "");
 
 /**
- * Every address an inventory makes the lab reach (server, ssh targets). An inventory of the lab's own
+ * Every address an inventory makes the lab reach (server, a fleet's servers and LB, ssh targets). An inventory of the lab's own
  * namespaces must also start its ssh from the lab's hub namespace, or it would follow the root's default route.
  */
 export function guardInventory(inv: Inventory): void {
@@ -50,6 +50,10 @@ export function guardInventory(inv: Inventory): void {
     [inv.server.name, inv.server.address],
     ...(inv.server.ssh ? [[inv.server.name, hostOf(inv.server.ssh)] as [string, string]] : []),
     ...inv.clients.map((c): [string, string] => [c.name, hostOf(c.ssh)]),
+    ...[...inv.servers, ...(inv.lb ? [inv.lb] : [])].flatMap((h): [string, string][] => [
+      [h.name, h.address],
+      [h.name, hostOf(h.ssh)],
+    ]),
   ];
   for (const [name, a] of named) guardTarget(`${inv.path}: host ${name}`, a, allow, cfg);
   const hub = `${cfg.prefix}hub`;

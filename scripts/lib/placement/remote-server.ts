@@ -16,7 +16,25 @@ export interface RemoteServerSpec {
   /** the forwarded end of the admin socket, on this machine */
   localSock: string;
   readyTimeoutMs?: number;
+  /** where and how it runs there; default: this checkout's path with this node (the fleet's hosts share this disk) */
+  launch?: RemoteLaunch;
+  /** the admin socket on the host; default: a fresh /tmp/labx-admin-*.sock */
+  remoteSock?: string;
 }
+
+/** A server launched on a host: `cd dir && exec node ...entry --workers …`. */
+export interface RemoteLaunch {
+  dir: string;
+  node: string;
+  /** node's arguments before the server's options */
+  entry: string[];
+}
+
+const HERE: RemoteLaunch = {
+  dir: ROOT,
+  node: process.execPath,
+  entry: ["--import", "tsx", "server/main.ts"],
+};
 
 export interface RemoteServer {
   statsBase: string;
@@ -25,16 +43,18 @@ export interface RemoteServer {
   stop: () => Promise<void>;
 }
 
-// NOTE: the server is started from this checkout's path with this node: on the fleet's emulated hosts that is the
-// same disk and binary; a real server host needs the lab checked out (and `make deps` run) at the same path.
+// NOTE: by default the server is started from this checkout's path with this node: on the fleet's emulated hosts
+// that is the same disk and binary; a real server host then needs the lab checked out (and `make deps` run) at the
+// same path. A fleet over ssh (fleet-ssh.ts) pushes a bundle instead and launches it from its run dir.
 // `ulimit -n` to the hard limit first: a login over ssh gets sshd's soft limit, not what `make run` raises it to.
 const LAUNCH = 'ulimit -n "$(ulimit -Hn)"; cd "$0" && exec "$@"';
 
 /** Start it, forward the admin socket over the ssh master, and wait until every worker reports (bounded). */
 export async function startRemoteServer(ssh: SshHost, s: RemoteServerSpec): Promise<RemoteServer> {
-  const remoteSock = `/tmp/labx-admin-${randomBytes(6).toString("hex")}.sock`;
+  const remoteSock = s.remoteSock ?? `/tmp/labx-admin-${randomBytes(6).toString("hex")}.sock`;
+  const l = s.launch ?? HERE;
   const argv = [
-    ...["sh", "-c", LAUNCH, ROOT, process.execPath, "--import", "tsx", "server/main.ts"],
+    ...["sh", "-c", LAUNCH, l.dir, l.node, ...l.entry],
     ...["--workers", String(s.workers), "--stub-ms", String(s.stubMs), "--host", s.address],
     ...["--port", String(s.port), "--admin-socket", remoteSock],
   ];

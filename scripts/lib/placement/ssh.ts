@@ -142,7 +142,11 @@ export class SshHost {
       this.spec.target,
     ];
     const out = await run(this.wrap(argv), { timeoutMs: 10_000 });
-    if (!out.ok) throw new InvalidRun(`ssh -O ${op} on host ${this.spec.name} failed: ${firstLine(out)}`);
+    // NOTE: the lab reads the server's and HAProxy's stats through these forwards (nothing to install there).
+    const hint =
+      op === "forward" ? " — its sshd must allow it (AllowStreamLocalForwarding, on by default)" : "";
+    if (!out.ok)
+      throw new InvalidRun(`ssh -O ${op} on host ${this.spec.name} failed: ${firstLine(out)}${hint}`);
   }
 
   /** End the master connection (ssh -O exit); fine when none is open. */

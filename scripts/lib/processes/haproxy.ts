@@ -20,24 +20,33 @@ export function haproxyPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.HAPROXY || LAB_HAPROXY;
 }
 
+/** "2.6.12-1+deb12u4" from what `haproxy -v` printed; null when it is not HAProxy's banner. */
+export const haproxyVersionOf = (text: string): string | null =>
+  /^HAProxy version (\S+)/m.exec(text)?.[1] ?? null;
+
 /** "2.6.12-1+deb12u4" from `haproxy -v`, or a one-line InvalidRun naming the fix. */
 export async function requireHaproxy(bin = haproxyPath()): Promise<string> {
   const o = await sh`${bin} -v`;
-  const v = /^HAProxy version (\S+)/m.exec(o.stdout)?.[1];
+  const v = haproxyVersionOf(o.stdout);
   if (o.ok && v) return v;
   throw new InvalidRun(
     `HAProxy is not there (${bin}) — run \`make deps\` (haproxy/get.sh) or set HAPROXY=<path>`,
   );
 }
 
+/** What `haproxy -c` said against a config: its first alert (or first line), without the "[ALERT] (pid) :". */
+export function firstAlert(output: string, exitCode: number | null): string {
+  const out = output.split("\n");
+  const alert =
+    out.find((l) => l.startsWith("[ALERT]")) ?? out.find((l) => l.trim() !== "") ?? `exit ${exitCode}`;
+  return alert.replace(/^\[ALERT\]\s+\(\d+\)\s*:\s*/, "").trim();
+}
+
 /** `haproxy -c`: a config HAProxy refuses is an InvalidRun with its first alert. */
 export async function checkHaproxyConfig(bin: string, configPath: string): Promise<void> {
   const o = await sh`${bin} -c -f ${configPath}`;
   if (o.ok) return;
-  const out = o.stdall.split("\n");
-  const alert =
-    out.find((l) => l.startsWith("[ALERT]")) ?? out.find((l) => l.trim() !== "") ?? `exit ${o.exitCode}`;
-  const why = alert.replace(/^\[ALERT\]\s+\(\d+\)\s*:\s*/, "").trim();
+  const why = firstAlert(o.stdall, o.exitCode);
   throw new InvalidRun(`haproxy -c refused ${configPath}: ${why} — fix configs/haproxy/ or the spec`);
 }
 
@@ -79,18 +88,36 @@ export interface HaproxyStart {
   readyTimeoutMs?: number;
 }
 
-export interface RunningHaproxy {
+/** What the stats socket answers: any command, `show stat` and `show info` typed, a server in or out of rotation. */
+export interface HaproxyClient {
+  command: (cmd: string) => Promise<string>;
+  stat: () => Promise<StatRow[]>;
+  info: () => Promise<HaproxyInfo>;
+  /** take a backend server out of rotation (MAINT) or put it back: `disable|enable server servers/<name>` */
+  setServer: (name: string, state: "enable" | "disable") => Promise<void>;
+}
+
+/** The client of a stats socket here (a forwarded one too: the LB over ssh). */
+export function haproxyClient(socket: string): HaproxyClient {
+  const command = (cmd: string): Promise<string> => haproxyCommand(socket, cmd);
+  return {
+    command,
+    stat: async () => parseShowStat(await command("show stat")),
+    info: async () => parseShowInfo(await command("show info")),
+    setServer: async (name, state) => {
+      const out = (await command(`${state} server ${BACKEND}/${name}`)).trim();
+      if (out !== "") throw new Error(`haproxy: ${state} server ${BACKEND}/${name}: ${out}`);
+    },
+  };
+}
+
+export interface RunningHaproxy extends HaproxyClient {
   child: GroupChild;
   /** haproxy's own pid (ip netns exec, taskset and the wrapper all exec) */
   pid: number;
   version: string;
   configPath: string;
   socket: string;
-  command: (cmd: string) => Promise<string>;
-  stat: () => Promise<StatRow[]>;
-  info: () => Promise<HaproxyInfo>;
-  /** take a backend server out of rotation (MAINT) or put it back: `disable|enable server servers/<name>` */
-  setServer: (name: string, state: "enable" | "disable") => Promise<void>;
   /** its CPU time so far (µs), null once gone */
   cpuUs: () => number | null;
   /** SIGTERM (HAProxy's hard stop: every session closed at once), SIGKILL after graceMs; the dir removed */
@@ -100,9 +127,9 @@ export interface RunningHaproxy {
 // NOTE: HAProxy raises its own nofile limit to what maxconn needs and refuses to start above the hard limit
 // (measured: maxconn 15000 → "Cannot raise FD limit to 30028, limit is 20000"): one LB process here holds
 // ≈ 9,500 client connections; 20,000 need ≥ 3 HAProxy processes (they share the port: SO_REUSEPORT).
-function checkFdBudget(spec: HaproxyStart["config"]): void {
+/** Refuse a spec whose fds would pass the hard nofile limit (this process's, or an LB host's over ssh). */
+export function checkFdBudget(spec: HaproxyStart["config"], hard = nofileLimits("self").hard): void {
   const need = haproxyLimits(spec.connections, spec.servers.length).fdNeed;
-  const hard = nofileLimits("self").hard;
   if (need > hard) {
     throw new InvalidRun(
       `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds, above the hard nofile limit ${hard} — run fewer connections per LB (≈ ${Math.floor((hard - spec.servers.length - 32) / 2.1)} at most)`,
@@ -150,15 +177,9 @@ export async function startHaproxy(s: HaproxyStart): Promise<RunningHaproxy> {
     throw e;
   }
   const c = child;
-  const command = (cmd: string): Promise<string> => haproxyCommand(socket, cmd);
   return {
-    ...{ child: c, pid: c.pid, version, configPath, socket, command },
-    stat: async () => parseShowStat(await command("show stat")),
-    info: async () => parseShowInfo(await command("show info")),
-    setServer: async (name, state) => {
-      const out = (await command(`${state} server ${BACKEND}/${name}`)).trim();
-      if (out !== "") throw new Error(`haproxy: ${state} server ${BACKEND}/${name}: ${out}`);
-    },
+    ...{ child: c, pid: c.pid, version, configPath, socket },
+    ...haproxyClient(socket),
     cpuUs: () => cpuTimeUs(c.pid),
     stop: async (graceMs = 3000) => {
       const e = await c.stop(graceMs);
