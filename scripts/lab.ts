@@ -121,9 +121,9 @@ function refuseEarly(a: LabArgs): void {
   if (a.placement === "hosts" && a.hosts) guardInventory(loadInventory(a.hosts));
   if (a["rate-limit"] > 0 && a.servers === 0)
     throw new InvalidRun("RATE_LIMIT (--rate-limit) is the LB's: give SERVERS=n (a fleet behind HAProxy)");
-  if (a.servers > 0 && (a.placement === "shared" || a.placement === "hosts"))
+  if (a.servers > 0 && a.placement === "shared")
     throw new InvalidRun(
-      `SERVERS=${a.servers} (--servers) runs a fleet in the lab's network namespaces: drop PLACEMENT=${a.placement}`,
+      `SERVERS=${a.servers} (--servers) runs a fleet on hosts of its own (namespaces, or HOSTS=<inventory>): drop PLACEMENT=shared`,
     );
 }
 
@@ -160,7 +160,7 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
     throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
   };
   const spec = { workers: a.workers, port: a.port, stubMs };
-  if (a.servers > 0) return startFleetTarget(a, spec).catch(failed);
+  if (a.servers > 0 && a.placement !== "hosts") return startFleetTarget(a, spec).catch(failed);
   if (a.placement === "netns") {
     const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
     const lab = await startNetnsLab({
@@ -204,10 +204,22 @@ async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
 async function startHostsTarget(a: LabArgs, spec: { workers: number; port: number; stubMs: number }) {
   if (!a.hosts)
     throw new InvalidRun("--placement hosts needs --hosts <inventory> (make fleet-up prints one)");
-  const lab = await startHostsLab({ ...spec, inventory: a.hosts });
+  const fleet =
+    a.servers > 0
+      ? { servers: a.servers, connections: a.connections, rateLimit: a["rate-limit"] }
+      : undefined;
+  const lab = await startHostsLab({
+    ...spec,
+    inventory: a.hosts,
+    fleet: fleet && { ...fleet, signal: interruptSignal() },
+  });
   const inv = lab.inventory;
+  const clients = `clients ${inv.clients.map((c) => c.name).join(", ")} (${inv.path})`;
+  const servers = inv.servers.slice(0, a.servers).map((h) => `${h.name} ${h.address}`);
   process.stderr.write(
-    `placement: hosts — server ${inv.server.name} ${inv.server.address}, clients ${inv.clients.map((c) => c.name).join(", ")} (${inv.path})\n`,
+    inv.lb && a.servers > 0
+      ? `placement: fleet over ssh — HAProxy ${inv.lb.name} ${inv.lb.address}, servers ${servers.join(", ")}, ${clients}\n`
+      : `placement: hosts — server ${inv.server.name} ${inv.server.address}, ${clients}\n`,
   );
   return lab;
 }

@@ -40,7 +40,8 @@ export interface FleetLbRow {
   host: string;
   address: string;
   cpus: number[] | null;
-  pid: number;
+  /** null: on another machine (its CPU figures are then 0: not readable here) */
+  pid: number | null;
   version: string;
   nbthread: number;
   maxconn: number;

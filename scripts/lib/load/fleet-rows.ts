@@ -21,8 +21,9 @@ export class FleetMeters {
   private t0 = 0;
   private t1 = 0;
 
-  constructor(fleet: FleetStats) {
-    const pids = fleet.members.map((m) => [m.stats.primaryPid, ...m.stats.pids]);
+  /** visible: false for servers on other machines (their pids are not this machine's): CPU and wait read 0 */
+  constructor(fleet: FleetStats, visible = true) {
+    const pids = fleet.members.map((m) => (visible ? [m.stats.primaryPid, ...m.stats.pids] : []));
     this.cpu = pids.map((p) => new CpuSampler(() => p));
     this.sched = pids.map((p) => new SchedSampler(() => p, true));
   }
@@ -94,9 +95,11 @@ function lbRow(before: FleetStats, after: FleetStats, fig: LbFigures, requests: 
   const own = Object.fromEntries(Object.entries(ownA).map(([k, v]) => [k, d(v, ownB[k] ?? 0)]));
   const downs = (rows: StatRow[]) => serverRows(rows, BACKEND).reduce((a, r) => a + r.chkdown, 0);
   return {
-    ...{ host: fig.host, address: fig.address, cpus: affinityOf(after.lbPid), pid: after.lbPid },
+    ...{ host: fig.host, address: fig.address, cpus: after.lbPid ? affinityOf(after.lbPid) : null },
+    pid: after.lbPid,
     ...{ version: fig.version, nbthread: fig.nbthread, maxconn: fig.maxconn },
-    ...{ cpuUs: Math.round(fig.cpuUs), cpuPct: fig.cpuPct, ofItsCpusPct: fig.cpuPct / fig.cpuCount },
+    ...{ cpuUs: Math.round(fig.cpuUs), cpuPct: fig.cpuPct },
+    ofItsCpusPct: fig.cpuCount > 0 ? fig.cpuPct / fig.cpuCount : 0,
     usPerRequest: requests > 0 ? fig.cpuUs / requests : 0,
     ...{ sessions: d(fa.stot, fb.stot), peakSessions: fa.smax, peakQueue: ba.qmax },
     ...{ connErrors: d(ba.econ, bb.econ), respErrors: d(ba.eresp, bb.eresp), retries: d(ba.wretr, bb.wretr) },
@@ -154,13 +157,14 @@ export async function fleetPart(
   const { c, meters } = r;
   const fb = fleetOf(r.before);
   const fa = fleetOf(r.after);
-  if (!fb || !fa || typeof src === "string" || !c.cpu.lb) return undefined;
+  if (!fb || !fa || typeof src === "string") return undefined;
   const info = parseShowInfo(await haproxyCommand(src.lb.socket, "show info"));
   const addresses = Object.fromEntries(src.servers.map((s) => [s.name, s.address]));
+  // NOTE: an LB on another machine: its CPU is not readable here (0, and the placement says cpuUnknown).
+  const cpu = c.cpu.lb ?? { cpuUs: 0, pct: 0, cpus: 0 };
   const lb = {
     ...{ host: src.lb.host, address: src.lb.address, version: info.version, nbthread: info.nbthread },
-    ...{ maxconn: info.maxconn, cpuUs: c.cpu.lb.cpuUs, cpuPct: c.window?.lbPct ?? c.cpu.lb.pct },
-    cpuCount: c.cpu.lb.cpus,
+    ...{ maxconn: info.maxconn, cpuUs: cpu.cpuUs, cpuPct: c.window?.lbPct ?? cpu.pct, cpuCount: cpu.cpus },
   };
   return fleetRecord(fb, fa, meters, lb, addresses);
 }

@@ -22,7 +22,8 @@ export function startLive(p: LiveStart, before: LabStats, wrkPids: () => number[
   const serverVisible = !p.cpuUnknown.includes("server");
   const pids = serverVisible ? serverPidsOf(before) : [];
   const fleet = fleetOf(before);
-  const lbPids = fleet ? [fleet.lbPid] : [];
+  // NOTE: a fleet on other machines (ssh hosts): neither its servers' nor its LB's pids are this machine's.
+  const lbPids = fleet?.lbPid && serverVisible ? [fleet.lbPid] : [];
   // NOTE: a fleet's LB shares the servers' CPUs here: it is the lab's own task there, not another's.
   const contention = contentionFor(
     p.placement,
@@ -31,7 +32,7 @@ export function startLive(p: LiveStart, before: LabStats, wrkPids: () => number[
     wrkPids,
   );
   const live = new LiveSampler(p.base, pids, wrkPids, p.durationS, p.log, serverVisible, contention, lbPids);
-  const meters = fleet ? new FleetMeters(fleet) : null;
+  const meters = fleet ? new FleetMeters(fleet, serverVisible) : null;
   live.start();
   meters?.sample();
   return { live, meters, netPid: fleet?.lbPid ?? before.primaryPid };

@@ -12,6 +12,8 @@ export interface FleetViewMember {
 
 export interface FleetViewLb extends HaproxyClient {
   version: string;
+  /** its stats socket, here (over ssh: forwarded by the ssh master) */
+  socket: string;
   /** HAProxy's pid on its host */
   pid: number;
 }

@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { isLoopback } from "../../../server/options.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../core/paths.ts";
+import type { StatsSource } from "../processes/fleet-stats.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";
 import { tasksetPrefix } from "./cpus.ts";
 import { checkHost, sshFor } from "./host-check.ts";
+import { type HostsFleetSpec, startHostsFleet } from "./hosts-fleet.ts";
 import { type ClientHost, type Inventory, loadInventory } from "./inventory.ts";
 import { guardInventory } from "./reach.ts";
 import { sharesPids, startRemoteServer } from "./remote-server.ts";
@@ -19,12 +21,14 @@ export interface HostsLabSpec {
   workers: number;
   port: number;
   stubMs: number;
+  /** SERVERS=n: the inventory's fleet (servers behind its lb) instead of its one server */
+  fleet?: Omit<HostsFleetSpec, "workers" | "port" | "stubMs">;
 }
 
 export interface HostsLab {
   inventory: Inventory;
   url: string;
-  statsBase: string;
+  statsBase: StatsSource;
   request: PlacementRequest;
   output: () => string;
   stop: () => Promise<void>;
@@ -69,14 +73,16 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
     const failed = settled.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
     const slots = settled.map((r) => (r as PromiseFulfilledResult<ClientSlot>).value);
-    const server = await startServerSide(inventory, s, stateDir, undo);
+    const server = s.fleet
+      ? await fleetSide(inventory, s, s.fleet, undo)
+      : await startServerSide(inventory, s, stateDir, undo);
     const remote = remoteShards(slots);
     if (!server.localPids) remote.cpuUnknown.push("server");
     const request: PlacementRequest = {
-      kind: "hosts",
+      kind: s.fleet ? "fleet" : "hosts",
       generatorCpus: null,
       hosts: {
-        server: inventory.server.name,
+        server: server.name,
         clients: slots.map((x) => x.name),
         clientCpus: inventory.clients.map((c) => c.cpus),
       },
@@ -88,7 +94,7 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
       ),
     };
     const a = inventory.server.address;
-    const url = `http://${a.includes(":") ? `[${a}]` : a}:${s.port}/ping/`;
+    const url = server.url ?? `http://${a.includes(":") ? `[${a}]` : a}:${s.port}/ping/`;
     return { inventory, url, statsBase: server.statsBase, request, output: server.output, stop };
   } catch (e) {
     await stop();
@@ -97,9 +103,32 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
 }
 
 interface ServerSide {
-  statsBase: string;
+  /** the record's server host: the inventory's server, or a fleet's LB */
+  name: string;
+  statsBase: StatsSource;
   output: () => string;
   localPids: boolean;
+  /** a fleet: the LB's URL */
+  url?: string;
+}
+
+/** SERVERS=n: the inventory's fleet over ssh (placement/hosts-fleet.ts), stopped with the rest. */
+async function fleetSide(
+  inv: Inventory,
+  s: HostsLabSpec,
+  f: NonNullable<HostsLabSpec["fleet"]>,
+  undo: (() => Promise<void>)[],
+): Promise<ServerSide> {
+  const fleet = await startHostsFleet(inv, { ...f, workers: s.workers, port: s.port, stubMs: s.stubMs });
+  undo.push(fleet.stop);
+  const output = () => `fleet of ${f.servers} behind ${fleet.lbName}`;
+  return {
+    name: fleet.lbName,
+    statsBase: fleet.statsBase,
+    output,
+    localPids: fleet.localPids,
+    url: fleet.url,
+  };
 }
 
 /** The server: over ssh on its host (stats over a forwarded socket), or here, in its namespace when given. */
@@ -121,7 +150,7 @@ async function startServerSide(
       localSock: join(stateDir, "admin.sock"),
     });
     undo.push(srv.stop);
-    return { statsBase: srv.statsBase, output: srv.output, localPids };
+    return { name: h.name, statsBase: srv.statsBase, output: srv.output, localPids };
   }
   const adminSocket = isLoopback(h.address) ? undefined : join(stateDir, "admin.sock");
   const prefix = h.netns ? inNetns(h.netns, [], h.cpus) : tasksetPrefix(h.cpus);
@@ -134,5 +163,5 @@ async function startServerSide(
     );
   }
   undo.push(() => server.stop().then(() => undefined));
-  return { statsBase: server.statsBase, output: server.output, localPids: true };
+  return { name: h.name, statsBase: server.statsBase, output: server.output, localPids: true };
 }

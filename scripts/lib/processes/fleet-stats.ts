@@ -7,13 +7,15 @@ import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 
 /** Where a fleet's stats are read: the LB's stats socket and each server host's stats base, by name. */
 export interface FleetSource {
-  lb: { socket: string; pid: number; host: string; address: string };
+  /** pid: HAProxy's, when its host shares this machine's pids (namespaces); null on another machine */
+  lb: { socket: string; pid: number | null; host: string; address: string };
   servers: { name: string; base: string; address: string }[];
 }
 
 /** What a fleet reading adds to the summed stats: the LB's rows and each server's own stats. */
 export interface FleetStats {
-  lbPid: number;
+  /** null: the LB runs on another machine (its CPU is not readable here) */
+  lbPid: number | null;
   lbRows: StatRow[];
   members: { name: string; stats: LabStats }[];
 }
@@ -37,7 +39,11 @@ export function lbOwnAnswers(rows: StatRow[]): Record<string, number> {
 // NOTE: the fleet as the load sees it: the connections it holds are the LB's client sessions (HAProxy pools its
 // server connections: the servers hold the requests in flight, not the clients'); the requests it sent are those
 // the servers received plus those the LB answered itself, which count as non-2xx responses ("4xx", "5xx").
-export function sumFleet(rows: StatRow[], members: FleetStats["members"], lbPid: number): FleetLabStats {
+export function sumFleet(
+  rows: StatRow[],
+  members: FleetStats["members"],
+  lbPid: number | null,
+): FleetLabStats {
   const first = members[0]?.stats;
   if (!first) throw new Error("a fleet without servers");
   const perWorker: WorkerStats[] = members.flatMap((m) => m.stats.perWorker);
