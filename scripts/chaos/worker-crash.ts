@@ -61,7 +61,8 @@ async function waitForReplacement(
     const s = await stats(srv.url).catch(() => null);
     const fresh = s?.perWorker.find((w) => !oldPids.includes(w.pid));
     if (fresh && listeningMs === null) listeningMs = performance.now() - killAt;
-    if (fresh && fresh.requests > 0) servingMs = performance.now() - killAt;
+    // NOTE: the probe is a /healthz, which the server counts apart (checks), not as a request.
+    if (fresh && fresh.requests + (fresh.checks ?? 0) > 0) servingMs = performance.now() - killAt;
   }
   return { listeningMs, servingMs };
 }

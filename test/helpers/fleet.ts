@@ -1,13 +1,16 @@
 // Fleet tests' plumbing: a fleet behind HAProxy in labt namespaces, paced wrk from a client host, counters before/after.
+import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
+import { errorCount } from "../../scripts/lib/load/lb-cost-types.ts";
 import { type FleetLab, type FleetLabSpec, startFleetLab } from "../../scripts/lib/placement/fleet-lab.ts";
 import { type FleetNetns, withFleetNetns } from "../../scripts/lib/placement/fleet-netns.ts";
 import { loadNetConfig, type NetConfig } from "../../scripts/lib/placement/net-config.ts";
 import { listNamespaces, rootLinks } from "../../scripts/lib/placement/netns.ts";
 import { haproxyPath } from "../../scripts/lib/processes/haproxy.ts";
 import { fetchLabStats } from "../../scripts/lib/processes/lab-stats.ts";
+import type { WrkReport } from "../../scripts/lib/processes/wrk-report.ts";
 import { testPrefix } from "./netns.ts";
 
 export const FLEET_PREFIX = testPrefix("h");
@@ -62,6 +65,8 @@ export function withFleetLab<T>(
   );
 }
 
+import type { delta } from "../../scripts/lib/placement/fleet-counters.ts";
+
 export { delta, type Snap, snapshot } from "../../scripts/lib/placement/fleet-counters.ts";
 export { type Paced, pacedWrk } from "../../scripts/lib/placement/fleet-wrk.ts";
 
@@ -86,4 +91,28 @@ export async function leftovers(pids: number[], prefix = FLEET_PREFIX): Promise<
     }
   }
   return left;
+}
+
+/**
+ * A paced run through the LB, counted three ways: no wrk error; the LB's 2xx = wrk's + at most one in flight per
+ * connection; each server's row ≥ 30 % of them, its own 2xx exactly the LB's row (checks are counted apart).
+ */
+export function assertFleetCounts(
+  rep: WrkReport,
+  d: ReturnType<typeof delta>,
+): { total: number; inFlight: number } {
+  const total = d.front["2xx"];
+  assert.equal(errorCount(rep.summary.errors), 0, `wrk errors ${JSON.stringify(rep.summary.errors)}`);
+  const inFlight = total - rep.summary.requests;
+  assert.ok(inFlight >= 0 && inFlight <= CONNS, `LB 2xx ${total} vs wrk ${rep.summary.requests}`);
+  assert.equal(
+    d.perServer.reduce((s, r) => s + r.lb2xx, 0),
+    total,
+    "the servers' rows sum to the frontend",
+  );
+  for (const r of d.perServer) {
+    assert.ok(r.lb2xx >= 0.3 * total, `${r.name} got ${r.lb2xx} of ${total}`);
+    assert.equal(r.served, r.lb2xx, `${r.name}: served ${r.served}, LB ${r.lb2xx}`);
+  }
+  return { total, inFlight };
 }

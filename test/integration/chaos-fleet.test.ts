@@ -7,26 +7,17 @@ import { after, test } from "node:test";
 import { hostLoss } from "../../scripts/chaos/host-loss.ts";
 import { hostReturn } from "../../scripts/chaos/host-return.ts";
 import { spawnTagged, waitNoStrays } from "../../scripts/lib/chaos/procs.ts";
-import type { ChaosContext } from "../../scripts/lib/chaos/scenario.ts";
 import { sleep } from "../../scripts/lib/core/sleep.ts";
-import { localPlacement, placementArgs } from "../../scripts/lib/placement/local.ts";
 import { loadNetConfig } from "../../scripts/lib/placement/net-config.ts";
 import { netnsCleanup, pidsInNamespace } from "../../scripts/lib/placement/netns.ts";
+import { splitContext } from "../helpers/chaos-context.ts";
 import { fleetSkip, leftovers } from "../helpers/fleet.ts";
 import { testPrefix } from "../helpers/netns.ts";
 
 const skip = fleetSkip();
 const PREFIX = testPrefix("x");
 const CLI_PREFIX = testPrefix("y");
-const place = localPlacement({ placement: "split" });
-const ctx: ChaosContext = {
-  scale: "small",
-  log: () => {},
-  serverCpus: place.serverCpus,
-  placementArgs: placementArgs(place),
-  generatorCpus: place.request.generatorCpus,
-  net: { ...loadNetConfig(), prefix: PREFIX },
-};
+const ctx = splitContext({ net: { ...loadNetConfig(), prefix: PREFIX } });
 
 after(async () => {
   if (skip) return;

@@ -7,20 +7,12 @@ import { after, test } from "node:test";
 import { SCENARIOS } from "../../scripts/chaos/index.ts";
 import { killAll, spawnTagged, waitNoStrays } from "../../scripts/lib/chaos/procs.ts";
 import { chaosPlacement, chaosRecord, writeChaos } from "../../scripts/lib/chaos/result.ts";
-import type { ChaosContext } from "../../scripts/lib/chaos/scenario.ts";
 import { sleep } from "../../scripts/lib/core/sleep.ts";
 import { defaultSplit } from "../../scripts/lib/placement/cpus.ts";
-import { localPlacement, placementArgs } from "../../scripts/lib/placement/local.ts";
+import { localPlacement } from "../../scripts/lib/placement/local.ts";
+import { splitContext } from "../helpers/chaos-context.ts";
 
-// NOTE: the default placement, as make chaos runs it: every scenario's server pinned (and read back) to the split's side.
-const place = localPlacement({ placement: "split" });
-const ctx: ChaosContext = {
-  scale: "small",
-  log: () => {},
-  serverCpus: place.serverCpus,
-  placementArgs: placementArgs(place),
-  generatorCpus: place.request.generatorCpus,
-};
+const ctx = splitContext();
 
 for (const s of SCENARIOS) {
   test(`chaos: ${s.name}`, { timeout: 40_000 }, async () => {
@@ -96,7 +88,7 @@ test("chaos result: written whole into results/chaos-<id>/, no temp dir left", (
       new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
       "small",
       [r],
-      chaosPlacement(place, null),
+      chaosPlacement(localPlacement({ placement: "split" }), null),
     );
     const out = writeChaos(dir, rec);
     assert.equal(out, join(dir, "chaos-20260102-030405-small"));

@@ -6,7 +6,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { errorCount } from "../../scripts/lib/load/lb-cost-types.ts";
 import { fleetDown } from "../../scripts/lib/placement/fleet.ts";
 import { startSshFleetLab } from "../../scripts/lib/placement/fleet-ssh.ts";
 import { loadInventory } from "../../scripts/lib/placement/inventory.ts";
@@ -16,7 +15,16 @@ import { fleetDir, loadTopology } from "../../scripts/lib/placement/state.ts";
 import { inNetns } from "../../scripts/lib/placement/topology.ts";
 import { haproxyPath } from "../../scripts/lib/processes/haproxy.ts";
 import { run, runCli, startCli } from "../helpers/cli.ts";
-import { BASE, CONNS, delta, fleetSkip, pacedWrk, STUB, settle } from "../helpers/fleet.ts";
+import {
+  assertFleetCounts,
+  BASE,
+  CONNS,
+  delta,
+  fleetSkip,
+  pacedWrk,
+  STUB,
+  settle,
+} from "../helpers/fleet.ts";
 import { leftOnHosts, snapView, viewPids } from "../helpers/fleet-ssh.ts";
 import { pacedRecord } from "../helpers/lab-run.ts";
 import { testPrefix } from "../helpers/netns.ts";
@@ -130,20 +138,7 @@ test(
       const rep = await pacedWrk({ url: lab.url, client, connections: CONNS, rps: 800, durationS: 3 });
       await settle(STUB);
       const d = delta(a, await snapView(lab));
-      const total = d.front["2xx"];
-      assert.equal(errorCount(rep.summary.errors), 0, `wrk errors ${JSON.stringify(rep.summary.errors)}`);
-      const inFlight = total - rep.summary.requests;
-      assert.ok(inFlight >= 0 && inFlight <= CONNS, `LB 2xx ${total} vs wrk ${rep.summary.requests}`);
-      assert.equal(
-        d.perServer.reduce((s, r) => s + r.lb2xx, 0),
-        total,
-        "the servers' rows sum to the frontend",
-      );
-      for (const r of d.perServer) {
-        assert.ok(r.lb2xx > 0.3 * total, `${r.name} got ${r.lb2xx} of ${total}`);
-        // NOTE: the server counts HAProxy's /healthz checks apart (the pushed bundle too): its 2xx are the LB's.
-        assert.equal(r.served, r.lb2xx, `${r.name}: served ${r.served}, LB ${r.lb2xx}`);
-      }
+      const { total } = assertFleetCounts(rep, d);
       t.diagnostic(
         `pushed ${lab.pushedBytes} bytes per server host; wrk ${rep.summary.requests}, LB 2xx ${total}; ` +
           d.perServer.map((r) => `${r.name} LB ${r.lb2xx} / served ${r.served}`).join(", "),

@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { summarize } from "../../scripts/lib/contract/histogram.ts";
 import { InvalidRun } from "../../scripts/lib/core/cli.ts";
-import { errorCount } from "../../scripts/lib/load/lb-cost-types.ts";
 import { netnsCleanup } from "../../scripts/lib/placement/netns.ts";
 import { checkHaproxyConfig, haproxyPath } from "../../scripts/lib/processes/haproxy.ts";
 import { renderHaproxyConfig } from "../../scripts/lib/processes/haproxy-config.ts";
 import { startCli } from "../helpers/cli.ts";
 import {
+  assertFleetCounts,
   BASE,
   CONNS,
   delta,
@@ -74,20 +74,7 @@ test("400 paced connections through HAProxy reach both servers, and every count 
     const rep = await pacedWrk({ url: lab.url, client, connections: CONNS, rps: 800, durationS: 4 });
     await settle(STUB);
     const d = delta(a, await snapshot(lab));
-    const total = d.front["2xx"];
-    assert.equal(errorCount(rep.summary.errors), 0, `wrk errors ${JSON.stringify(rep.summary.errors)}`);
-    const inFlight = total - rep.summary.requests;
-    assert.ok(inFlight >= 0 && inFlight <= CONNS, `LB 2xx ${total} vs wrk ${rep.summary.requests}`);
-    assert.equal(
-      d.perServer.reduce((s, r) => s + r.lb2xx, 0),
-      total,
-      "the servers' rows sum to the frontend",
-    );
-    for (const r of d.perServer) {
-      assert.ok(r.lb2xx >= 0.3 * total, `${r.name} got ${r.lb2xx} of ${total}`);
-      // NOTE: the server counts HAProxy's /healthz checks apart (stats.checks): its 2xx are the LB's exactly.
-      assert.equal(r.served, r.lb2xx, `${r.name}: served ${r.served}, LB ${r.lb2xx}`);
-    }
+    const { total, inFlight } = assertFleetCounts(rep, d);
     const usPerReq = d.lbCpuUs / total;
     t.diagnostic(
       `wrk ${rep.summary.requests} (p99 ${(summarize(rep.histogram).p99 / 1000).toFixed(1)} ms), LB 2xx ${total} (${inFlight} in flight at wrk's end); ` +
