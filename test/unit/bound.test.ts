@@ -242,3 +242,28 @@ test("contention: other tasks past the threshold on a side's CPUs bound the run;
   );
   assert.equal(findBound(gen).bound, "generator");
 });
+
+// A fleet: servers and HAProxy sharing CPU 1 (1 CPU each side), wrk on CPU 0; steady-window figures rule.
+const fleet = (serverPct: number, lbPct: number, shares = true) =>
+  input(
+    (m) => {
+      m.steadyWindow = { fromS: 1, toS: 9, responses2xx: 1, serverPct, generatorPct: 20, lbPct };
+      Object.assign(m.cpu, { serverPct, generatorPct: 20, lbPct, lbOfItsCpusPct: lbPct, machinePct: 100 });
+    },
+    { sides: { serverCpus: 1, generatorCpus: 1 }, lb: { threads: 1, cpus: 1, sharesServerCpus: shares } },
+  );
+
+test("lb: HAProxy at 90 % of its own CPU", () => {
+  const b = findBound(fleet(5, 92, false));
+  assert.equal(b.bound, "lb");
+  assert.match(b.why, /^the load balancer saturated \(HAProxy 92 % of its 100 %, servers 5 %\)/);
+});
+
+test("lb or server: sharing CPU 1, together ≥ 90 % — the larger share is the bound; apart, neither", () => {
+  assert.equal(findBound(fleet(40, 55)).bound, "lb");
+  const s = findBound(fleet(55, 40));
+  assert.equal(s.bound, "server");
+  assert.match(s.why, /the servers the larger share \(HAProxy 40 % of its 100 %, servers 55 %\)/);
+  assert.equal(findBound(fleet(55, 40, false)).bound, "none");
+  assert.equal(findBound(fleet(40, 45)).bound, "none");
+});

@@ -98,8 +98,8 @@ function limitingSide(input: BoundInput): { bound: Bound; why: string } {
   return side;
 }
 
-// NOTE: a fleet's LB is a side of its own: saturated on its own CPUs, or — sharing the servers' — the larger
-// share of CPUs the two saturated together (the servers then were not what limited the fleet alone).
+// NOTE: a fleet's LB is a side of its own: saturated on its own CPUs; sharing the servers' CPUs, the two can fill
+// them together with neither at 90 % alone: then the larger share is the bound.
 function lbSide(input: BoundInput, serverPct: number, srvCap: number): { bound: Bound; why: string } | null {
   const { m, lb } = input;
   if (!lb || m.cpu.lbPct === undefined) return null;
@@ -107,9 +107,10 @@ function lbSide(input: BoundInput, serverPct: number, srvCap: number): { bound: 
   const cap = Math.min(lb.threads, lb.cpus) * 100;
   const text = `HAProxy ${pct.toFixed(0)} % of its ${lb.cpus * 100} %, servers ${serverPct.toFixed(0)} %`;
   if (pct >= SATURATED * cap) return { bound: "lb", why: `the load balancer saturated (${text})` };
-  if (lb.sharesServerCpus && serverPct + pct >= SATURATED * srvCap && pct >= serverPct)
-    return { bound: "lb", why: `the servers' CPUs saturated, HAProxy the larger share (${text})` };
-  return null;
+  if (!lb.sharesServerCpus || serverPct + pct < SATURATED * srvCap) return null;
+  return pct >= serverPct
+    ? { bound: "lb", why: `the CPUs HAProxy shares with the servers saturated, HAProxy the larger share (${text})` }
+    : { bound: "server", why: `the CPUs the servers share with HAProxy saturated, the servers the larger share (${text})` };
 }
 
 /** CPU per side: each side against what it was given (its CPU set, and no more threads than it runs). */

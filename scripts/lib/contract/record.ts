@@ -86,6 +86,8 @@ export interface Measurements {
     responses2xx: number;
     aborted: number;
     difference: number;
+    /** a fleet: of requests and responses, the answers its LB gave itself (rate limit, no server up) */
+    lbOwn?: number;
   };
   connectionsEstablished: number;
   /** seconds from wrk's start until every connection was up (1 s sampling); null = never */

@@ -3,6 +3,7 @@ import { type Bucket, histCount, percentile, reduceHistogram } from "../contract
 import { littleCeilingRps } from "../contract/little.ts";
 import type { Measurements, RunSample } from "../contract/record.ts";
 import type { Slo } from "../core/slo.ts";
+import { fleetOf } from "../processes/fleet-stats.ts";
 import { count2xx, countResponses, type LabStats } from "../processes/lab-stats.ts";
 import type { MergedReport } from "../processes/wrk-report.ts";
 
@@ -12,14 +13,18 @@ export interface ServerDelta {
   responses: number;
   responses2xx: number;
   aborted: number;
+  /** a fleet: the answers its LB gave itself (in requests and responses above; never the servers' CPU) */
+  lbOwn?: number;
 }
 
 export function serverDelta(before: LabStats, after: LabStats): ServerDelta {
+  const [fb, fa] = [fleetOf(before), fleetOf(after)];
   return {
     requests: after.requests - before.requests,
     responses: countResponses(after) - countResponses(before),
     responses2xx: count2xx(after) - count2xx(before),
     aborted: after.aborted - before.aborted,
+    ...(fb && fa ? { lbOwn: fa.lbOwn - fb.lbOwn } : {}),
   };
 }
 
@@ -83,7 +88,7 @@ export function buildMeasurements(c: Collected, slo: Slo, conns: number): Measur
     serverCounted: { ...server, difference: server.requests - merged.requests },
     connectionsEstablished: c.connectionsEstablished,
     connectedAtS: c.connectedAtS,
-    cpu: cpuMeasurements(c.cpu, server.responses, merged.requests, window),
+    cpu: cpuMeasurements(c.cpu, server, merged.requests, window),
     serverLateUs: c.serverLate,
     beforeHandlerUs: c.beforeHandler,
     latencyFrom: merged.latencyFrom,
@@ -116,17 +121,20 @@ function latenessSummary(h: Bucket[]): NonNullable<Measurements["sendLatenessUs"
 // the final drain are not what it sustains); the whole-run figures stay beside it.
 function cpuMeasurements(
   f: CpuFigures,
-  responses: number,
+  server: ServerDelta,
   requests: number,
   w: Measurements["steadyWindow"],
 ): Measurements["cpu"] {
+  // NOTE: the servers' CPU per answer they gave: a fleet's LB's own answers (429s) cost them nothing.
+  const served = server.responses - (server.lbOwn ?? 0);
+  const responses = server.responses;
   return {
     serverPct: f.serverPct,
     generatorPct: f.generatorPct,
     machinePct: f.machinePct,
     otherPct: Math.max(0, f.machinePct - f.serverPct - f.generatorPct - (f.lb?.pct ?? 0)),
     cpus: f.cpus,
-    serverUsPerRequest: responses > 0 ? f.serverCpuUs / responses : 0,
+    serverUsPerRequest: served > 0 ? f.serverCpuUs / served : 0,
     serverOfItsCpusPct: (w?.serverPct ?? f.serverPct) / f.serverCpus,
     generatorOfItsCpusPct: (w?.generatorPct ?? f.generatorPct) / f.generatorCpus,
     generatorUsPerRequest: requests > 0 ? f.generatorCpuUs / requests : 0,

@@ -18,6 +18,8 @@ export interface FleetStats {
   lbPid: number | null;
   lbRows: StatRow[];
   members: { name: string; stats: LabStats }[];
+  /** answers the LB gave itself since it started (in the summed requests and responses: lbOwnAnswers) */
+  lbOwn: number;
 }
 
 export type FleetLabStats = LabStats & { fleet: FleetStats };
@@ -60,7 +62,7 @@ export function sumFleet(
     openConnections: front.scur,
     peakOpenConnections: front.smax,
     nativeUws: members.every((m) => m.stats.nativeUws),
-    fleet: { lbPid, lbRows: rows, members },
+    fleet: { lbPid, lbRows: rows, members, lbOwn: Object.values(own).reduce((a, v) => a + v, 0) },
   };
 }
 

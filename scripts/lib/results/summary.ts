@@ -20,7 +20,7 @@ export function summaryText(r: ResultRecord, dir: string): string {
     ...serverLateLine(r),
     ...partsLine(r),
     `  errors     connect ${int(e.connect)} · read ${int(e.read)} · write ${int(e.write)} · timeout ${int(e.timeout)} · status ${int(e.status)} · server non-2xx ${int(e.non2xx)}`,
-    `  counted    client ${int(m.requests)} · server ${int(m.serverCounted.requests)} (aborted ${int(m.serverCounted.aborted)}) · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
+    `  counted    client ${int(m.requests)} · ${countedServer(m.serverCounted)} · connections up ${int(m.connectionsEstablished)} (all by ${m.connectedAtS ?? "never"} s)`,
     `  cpu        server ${m.cpu.serverPct.toFixed(0)} % (${m.cpu.serverUsPerRequest.toFixed(1)} µs/request) · wrk ${m.cpu.generatorPct.toFixed(0)} % · other ${m.cpu.otherPct.toFixed(0)} % · machine ${m.cpu.machinePct.toFixed(0)} % of ${m.cpu.cpus * 100} % · server RSS ${int(m.rssBytes / 2 ** 20)} MiB`,
     `  placement  ${placementLine(r)}`,
     ...fleetLines(r.fleet),
@@ -33,6 +33,13 @@ export function summaryText(r: ResultRecord, dir: string): string {
       : []),
   ];
   return lines.join("\n");
+}
+
+/** "server 1,234 (aborted 0)", or a fleet's "servers 1,200 + the LB's own answers 34 (aborted 0)". */
+function countedServer(c: ResultRecord["measurements"]["serverCounted"]): string {
+  const own = c.lbOwn === undefined ? "" : ` + the LB's own answers ${int(c.lbOwn)}`;
+  const servers = c.lbOwn === undefined ? `server ${int(c.requests)}` : `servers ${int(c.requests - c.lbOwn)}`;
+  return `${servers}${own} (aborted ${int(c.aborted)})`;
 }
 
 /** The p99 over the stub beside its parts, each at its own p99 (they overlap: not a sum). */
