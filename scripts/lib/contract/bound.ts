@@ -109,8 +109,14 @@ function lbSide(input: BoundInput, serverPct: number, srvCap: number): { bound: 
   if (pct >= SATURATED * cap) return { bound: "lb", why: `the load balancer saturated (${text})` };
   if (!lb.sharesServerCpus || serverPct + pct < SATURATED * srvCap) return null;
   return pct >= serverPct
-    ? { bound: "lb", why: `the CPUs HAProxy shares with the servers saturated, HAProxy the larger share (${text})` }
-    : { bound: "server", why: `the CPUs the servers share with HAProxy saturated, the servers the larger share (${text})` };
+    ? {
+        bound: "lb",
+        why: `the CPUs HAProxy shares with the servers saturated, HAProxy the larger share (${text})`,
+      }
+    : {
+        bound: "server",
+        why: `the CPUs the servers share with HAProxy saturated, the servers the larger share (${text})`,
+      };
 }
 
 /** CPU per side: each side against what it was given (its CPU set, and no more threads than it runs). */

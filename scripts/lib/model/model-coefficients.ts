@@ -176,7 +176,10 @@ function p99OverStub(all: ResultRecord[], utilisation: number): Coefficients["p9
   return { ...worst(rs, ""), byWorkers };
 }
 
-export function coefficients(all: ResultRecord[], utilisation: number): Coefficients {
+// NOTE: one server host's costs: a fleet's runs (make lab SERVERS=n) are measured through an LB — its server µs,
+// p99 and RSS already hold what the fleet plan adds for the LB (model-fleet.ts): they are checked, not pooled.
+export function coefficients(runs: ResultRecord[], utilisation: number): Coefficients {
+  const all = runs.filter((r) => !r.fleet);
   const newest = [...all].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   const rss = fitRss(
     preferPlaced(all, (r) => r.measurements.rssBytes > 0),

@@ -23,7 +23,7 @@ export interface RunGroup {
   dirty: number;
 }
 
-const KIND_ORDER: PlacementKind[] = ["split", "netns", "hosts", "shared"];
+const KIND_ORDER: PlacementKind[] = ["split", "netns", "hosts", "fleet", "shared"];
 
 const cpuSet = (cpus: number[] | null | undefined): string => (cpus?.length ? cpus.join(",") : "all");
 
@@ -50,11 +50,13 @@ function placementOnly(r: ResultRecord): { key: string; label: string } {
   const s = cpuSet(r.placement.server.cpus);
   const g = [...new Set(r.placement.generator.map((x) => cpuSet(x.cpus)))].join("+");
   const hosts = kind === "hosts" ? ` · ${r.placement.generator.length} client hosts` : "";
+  // NOTE: a fleet's runs pool only with fleets of as many server hosts (behind one HAProxy).
+  const fleet = r.fleet ? ` · ${r.fleet.servers.length} servers behind HAProxy` : "";
   // NOTE: a shielded run (make lab SHIELD=1) had the server's CPUs to itself: never pooled with one that did not.
   const shield = r.placement.server.shieldedTasks !== undefined ? " · shielded" : "";
   return {
-    key: `${kind}|s${s}|g${g}${shield}`,
-    label: `${kind} · server CPUs ${s}${shield} · wrk CPUs ${g}${hosts}`,
+    key: `${kind}|s${s}|g${g}${shield}${fleet}`,
+    label: `${kind}${fleet} · server CPUs ${s}${shield} · wrk CPUs ${g}${hosts}`,
   };
 }
 

@@ -38,7 +38,8 @@ export function summaryText(r: ResultRecord, dir: string): string {
 /** "server 1,234 (aborted 0)", or a fleet's "servers 1,200 + the LB's own answers 34 (aborted 0)". */
 function countedServer(c: ResultRecord["measurements"]["serverCounted"]): string {
   const own = c.lbOwn === undefined ? "" : ` + the LB's own answers ${int(c.lbOwn)}`;
-  const servers = c.lbOwn === undefined ? `server ${int(c.requests)}` : `servers ${int(c.requests - c.lbOwn)}`;
+  const servers =
+    c.lbOwn === undefined ? `server ${int(c.requests)}` : `servers ${int(c.requests - c.lbOwn)}`;
   return `${servers}${own} (aborted ${int(c.aborted)})`;
 }
 
