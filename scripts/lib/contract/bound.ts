@@ -18,6 +18,8 @@ export interface BoundInput {
   cpuUnknown?: readonly ("server" | "generator")[];
   /** configs/slo.json's contention thresholds; absent: contention is not judged */
   contention?: ContentionThresholds;
+  /** a fleet (behind an LB): the client connections end at the LB, not at the server workers' fds */
+  fleet?: boolean;
   /** a fleet's LB: its threads, and whether it shares the servers' CPUs (then they saturate together) */
   lb?: { threads: number; cpus: number; sharesServerCpus: boolean };
 }
@@ -75,7 +77,7 @@ function unknownSides(
 function limitingSide(input: BoundInput): { bound: Bound; why: string } {
   const { m, connections, workers, workerNofile } = input;
   const short = m.connectionsEstablished < connections;
-  if (short && workerNofile > 0 && connections / workers >= workerNofile * 0.95) {
+  if (short && !input.fleet && workerNofile > 0 && connections / workers >= workerNofile * 0.95) {
     return {
       bound: "fd-limit",
       why: `${connections} connections over ${workers} workers need more than their ${workerNofile} fds`,

@@ -15,11 +15,11 @@ export interface FleetServerRow {
   checks: number | null;
   /** its share of every server's received requests, % */
   sharePct: number;
-  /** CPU µs of its processes (primary and workers), and per answer */
-  cpuUs: number;
-  usPerRequest: number;
-  /** its event loops' run-queue wait over the phase, % of the phase (one loop waiting throughout = 100) */
-  runQueueWaitPct: number;
+  /** CPU µs of its processes (primary and workers), and per answer; null: on another machine (not readable here) */
+  cpuUs: number | null;
+  usPerRequest: number | null;
+  /** its event loops' run-queue wait over the phase, % of the phase (one loop waiting throughout = 100); null as above */
+  runQueueWaitPct: number | null;
   /** the server's own lateness past the stub, p99 µs (100 µs buckets); null when not reported */
   ownLateP99Us: number | null;
   /** as HAProxy saw it: sessions, connection and response errors, retries, redispatches, UP→DOWN transitions */
@@ -45,12 +45,13 @@ export interface FleetLbRow {
   version: string;
   nbthread: number;
   maxconn: number;
-  cpuUs: number;
+  /** null (these four): on another machine, its CPU is not readable here */
+  cpuUs: number | null;
   /** % of one core over the steady window (the whole phase without one), and of the CPUs it was given */
-  cpuPct: number;
-  ofItsCpusPct: number;
-  usPerRequest: number;
-  /** client sessions (the frontend): total over the phase, peak */
+  cpuPct: number | null;
+  ofItsCpusPct: number | null;
+  usPerRequest: number | null;
+  /** client sessions (the frontend): total over the phase, peak (HAProxy's maxima are reset before the phase) */
   sessions: number;
   peakSessions: number;
   /** requests that queued for a server: peak queue */

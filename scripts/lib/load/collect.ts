@@ -3,7 +3,7 @@ import os from "node:os";
 import { undoCorrection, wrkCorrectionIntervalUs } from "../contract/histogram.ts";
 import type { Mode } from "../contract/record.ts";
 import type { Slo } from "../core/slo.ts";
-import { counterDelta, readNetstat, readSockstat } from "../machine/kernel-counters.ts";
+import { counterDelta, readNetstat, readSockstat, sumCounters } from "../machine/kernel-counters.ts";
 import { count2xx, type LabStats } from "../processes/lab-stats.ts";
 import { mergeReports, type WrkReport } from "../processes/wrk-report.ts";
 import type { LiveSampler } from "./live.ts";
@@ -21,8 +21,8 @@ export interface Reads {
   machinePct: number;
   netBefore: Record<string, number>;
   sockBefore: Record<string, number>;
-  /** whose network namespace the kernel counters are read in: the server's, or a fleet's LB (the clients' side) */
-  netPid: number;
+  /** whose network namespaces the kernel counters are read in (live-start.ts kernelPids) */
+  netPids: number[];
 }
 
 /** What collect needs of the run's plan (load/run-phases.ts's Prepared has it). */
@@ -65,9 +65,9 @@ export function collect(p: CollectPlan, r: Reads, wrkEndS: number): Collected {
     connectedAtS: r.live.connectedAtS(p.conns),
     samples: runSamples(r.live.samples, count2xx(r.before), sides, r.live.contentionBetween()),
     kernel: {
-      netstatDelta: counterDelta(r.netBefore, readNetstat(r.netPid)),
+      netstatDelta: counterDelta(r.netBefore, sumCounters(readNetstat, r.netPids)),
       sockstatBefore: r.sockBefore,
-      sockstatAfter: readSockstat(r.netPid),
+      sockstatAfter: sumCounters(readSockstat, r.netPids),
     },
   };
 }

@@ -95,14 +95,16 @@ export class ContentionSampler {
 
 /** Each side this machine can see, on the CPUs it was given (every online CPU when it floats). */
 export function contentionFor(
-  placement: Pick<RunPlacement, "kind" | "serverCpus" | "generatorCpus">,
+  placement: Pick<RunPlacement, "serverCpus" | "generatorCpus">,
   unknown: readonly string[],
   serverPids: () => number[],
   wrkPids: () => number[],
+  /** the shards run over ssh (hosts, a fleet over ssh): an unpinned side's CPUs are its host's, not ours */
+  remote = false,
 ): ContentionSampler {
   const all = onlineCpus();
   const side = (k: "server" | "generator", set: number[] | null, pids: () => number[]) => {
-    const cpus = set ?? (placement.kind === "hosts" ? null : all); // NOTE: another host's CPUs are not ours
+    const cpus = set ?? (remote ? null : all); // NOTE: another host's CPUs are not ours
     return unknown.includes(k) || !cpus ? null : { pids, cpus };
   };
   return new ContentionSampler({

@@ -5,7 +5,7 @@ import type { RunPlacement } from "../placement/run-placement.ts";
 import { fleetOf, type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import { contentionFor } from "./contention.ts";
-import { FleetMeters } from "./fleet-rows.ts";
+import { FleetMeters } from "./fleet-meters.ts";
 import { LiveSampler } from "./live.ts";
 
 /** What starting the live sampler needs of the run's plan (load/run-phases.ts's Prepared has it). */
@@ -15,6 +15,8 @@ export interface LiveStart {
   cpuUnknown: readonly ("server" | "generator")[];
   durationS: number;
   log: (line: string) => void;
+  /** the shards run over ssh (hosts; a fleet over ssh) */
+  remote: boolean;
 }
 
 /** The live sampler over the server (a fleet's servers, its LB apart), wrk, and each side's contention. */
@@ -30,10 +32,20 @@ export function startLive(p: LiveStart, before: LabStats, wrkPids: () => number[
     p.cpuUnknown,
     () => [...live.serverPidsNow(), ...lbPids],
     wrkPids,
+    p.remote,
   );
   const live = new LiveSampler(p.base, pids, wrkPids, p.durationS, p.log, serverVisible, contention, lbPids);
   const meters = fleet ? new FleetMeters(fleet, serverVisible) : null;
   live.start();
   meters?.sample();
-  return { live, meters, netPid: fleet?.lbPid ?? before.primaryPid };
+  return { live, meters };
+}
+
+// NOTE: a fleet's listen queues are the LB's (the clients') and each server's (the LB's connections): all summed.
+/** Whose network namespaces the kernel counters are read in: the server's, a fleet's LB and servers, none elsewhere. */
+export function kernelPids(cpuUnknown: LiveStart["cpuUnknown"], before: LabStats): number[] {
+  if (cpuUnknown.includes("server")) return [];
+  const f = fleetOf(before);
+  if (!f) return [before.primaryPid];
+  return [...(f.lbPid ? [f.lbPid] : []), ...f.members.map((m) => m.stats.primaryPid)];
 }

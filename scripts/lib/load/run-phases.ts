@@ -9,7 +9,7 @@ import { runId } from "../contract/run-id.ts";
 import { checkInterrupted, interruptSignal } from "../core/interrupt.ts";
 import { sleep } from "../core/sleep.ts";
 import type { Slo } from "../core/slo.ts";
-import { readNetstat, readSockstat } from "../machine/kernel-counters.ts";
+import { readNetstat, readSockstat, sumCounters } from "../machine/kernel-counters.ts";
 import { machineBusyPct, machineCpuTicks } from "../machine/proc.ts";
 import { tasksetPrefix } from "../placement/cpus.ts";
 import {
@@ -26,9 +26,9 @@ import type { LabStats } from "../processes/lab-stats.ts";
 import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";
 import { type Capacity, type CheckCapacity, checkUrl, serverStats } from "./checks.ts";
 import { type CollectPlan, collect, rawReport } from "./collect.ts";
-import { fleetPart, withLbCpus } from "./fleet-rows.ts";
+import { fleetPart, resetLbPeaks, withLbCpus } from "./fleet-phase.ts";
 import { type GeneratorAsk, generatorFit, generatorWarning } from "./generator-capacity.ts";
-import { startLive } from "./live-start.ts";
+import { kernelPids, startLive } from "./live-start.ts";
 import type { Collected } from "./measurements.ts";
 import { drainTimeWait } from "./time-wait.ts";
 
@@ -169,12 +169,13 @@ export interface Measured {
 /** The measured phase: sharded wrk with live sampling, then the settle wait and every after-reading. */
 export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun) => void): Promise<Measured> {
   await drainTimeWait(p.conns, p.log);
+  await resetLbPeaks(p.base);
   const before = await serverStats(p.base);
   checkInterrupted(p.signal); // NOTE: runLoad's race has already returned; start no new wrk after a Ctrl-C
   const shardSpecs = buildShards({ ...p.plan, durationS: p.slo.durationS, outDir });
-  const netPid = fleetOf(before)?.lbPid ?? before.primaryPid;
-  const netBefore = readNetstat(netPid);
-  const sockBefore = readSockstat(netPid);
+  const netPids = kernelPids(p.cpuUnknown, before);
+  const netBefore = sumCounters(readNetstat, netPids);
+  const sockBefore = sumCounters(readSockstat, netPids);
   p.log(
     `${p.o.mode}: ${p.conns} connections, ${p.cap.shards} wrk shard(s) × -t${p.o.threads}, ${p.slo.durationS} s against ${p.plan.url} (${before.workers} workers, stub ${p.slo.stubMs} ms)`,
   );
@@ -183,7 +184,8 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   const wrkPids = run.pids ?? (() => run.procs.map((x) => x.pid ?? 0));
   const t0 = performance.now();
   const machine0 = machineCpuTicks();
-  const { live, meters } = startLive({ ...p, durationS: p.slo.durationS }, before, wrkPids);
+  const remote = p.o.placement?.remote !== undefined;
+  const { live, meters } = startLive({ ...p, durationS: p.slo.durationS, remote }, before, wrkPids);
   // NOTE: read once wrk has surely exec'd (taskset pins, then execs wrk): too early shows node's own set.
   const pinned = Promise.all([sleep(PIN_READ_DELAY_MS), run.ready]).then(() => pinningOf(wrkPids()));
   const tExit = await run.lastExit.finally(() => live.stop());
@@ -198,7 +200,7 @@ export async function measure(p: Prepared, outDir: string, track: (r: ShardsRun)
   await sleep(p.slo.stubMs + 300); // in-flight requests of closed connections settle (answered or aborted)
   const after = await serverStats(p.base);
   const settleMs = performance.now() - tSettle;
-  const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore, netPid };
+  const reads = { raw, reports, live, before, after, machinePct, netBefore, sockBefore, netPids };
   const collected = collect(collectPlan(p), reads, (tExit - t0) / 1000);
   const { hostname } = new URL(p.origin);
   const placement = placementRecord(

@@ -68,6 +68,13 @@ export function readSockstat(pid: number | "self" = "self"): Record<string, numb
 }
 
 /** after − before for every key present in both (meaningful for monotonically increasing counters). */
+/** Several network namespaces' counters added up (each pid one namespace); {} for none. */
+export function sumCounters(read: (pid: number) => Record<string, number>, pids: readonly number[]) {
+  const out: Record<string, number> = {};
+  for (const pid of pids) for (const [k, v] of Object.entries(read(pid))) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
 export function counterDelta(
   before: Record<string, number>,
   after: Record<string, number>,

@@ -12,9 +12,20 @@ export function fleetMeasuredOf(r: ResultRecord, option: string): FleetMeasured 
       `--${option}: ${r.id} is not a fleet run (make lab SERVERS=n records one) — name a run with a fleet`,
     );
   const m = r.measurements;
+  if (r.load.mode !== "paced")
+    throw new InvalidRun(
+      `--${option}: ${r.id} is a ${r.load.mode} run — name a paced fleet run (its rate is the plan's)`,
+    );
+  const servers = f.servers.flatMap((s) =>
+    s.usPerRequest === null ? [] : [{ rps: (m.rps * s.sharePct) / 100, usPerRequest: s.usPerRequest }],
+  );
+  if (servers.length < f.servers.length)
+    throw new InvalidRun(
+      `--${option}: ${r.id} ran its servers on other machines: their CPU was not measured`,
+    );
   return {
     rps: m.rps,
-    servers: f.servers.map((s) => ({ rps: (m.rps * s.sharePct) / 100, usPerRequest: s.usPerRequest })),
+    servers,
     lbUsPerRequest: m.cpu.lbUsPerRequest ?? f.lb.usPerRequest,
     p99Us: m.latencyUs.p99,
   };

@@ -88,7 +88,11 @@ function requestOf(fleet: FleetNetns, generatorCpus: number[]): PlacementRequest
       const c = clients[i % clients.length] as (typeof clients)[number];
       return inNetns(c.ns, [], c.cpus);
     },
-    hosts: { server: fleet.lb.ns, clients: clients.map((c) => c.ns) },
+    hosts: {
+      server: fleet.servers.map((h) => h.ns).join("+"),
+      serverAddress: fleet.servers.map((h) => h.address).join("+"),
+      clients: clients.map((c) => c.ns),
+    },
   };
 }
 

@@ -19,8 +19,10 @@ export interface HostsFleetSpec {
 export interface HostsFleet {
   url: string;
   statsBase: FleetSource;
-  /** the LB host's name: the record's server host */
   lbName: string;
+  /** the server hosts, for the record's placement: "s1+s2" and their addresses */
+  serverNames: string;
+  serverAddresses: string;
   /** whether the fleet's pids are this machine's (emulated hosts): its CPU is readable here */
   localPids: boolean;
   stop: () => Promise<void>;
@@ -43,5 +45,9 @@ export async function startHostsFleet(inv: Inventory, s: HostsFleetSpec): Promis
     lb: { socket: lab.lb.socket, pid: lab.localPids ? lab.lb.pid : null, host: lb.name, address: lb.address },
     servers: lab.members.map((m) => ({ name: m.host.name, base: m.statsBase, address: m.host.address })),
   };
-  return { url: lab.url, statsBase, lbName: lb.name, localPids: lab.localPids, stop: lab.stop };
+  const [names, addresses] = [lab.members.map((m) => m.host.name), lab.members.map((m) => m.host.address)];
+  return {
+    ...{ url: lab.url, statsBase, lbName: lb.name, localPids: lab.localPids, stop: lab.stop },
+    ...{ serverNames: names.join("+"), serverAddresses: addresses.join("+") },
+  };
 }

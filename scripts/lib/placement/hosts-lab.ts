@@ -83,6 +83,7 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
       generatorCpus: null,
       hosts: {
         server: server.name,
+        ...(server.address ? { serverAddress: server.address } : {}),
         clients: slots.map((x) => x.name),
         clientCpus: inventory.clients.map((c) => c.cpus),
       },
@@ -108,8 +109,9 @@ interface ServerSide {
   statsBase: StatsSource;
   output: () => string;
   localPids: boolean;
-  /** a fleet: the LB's URL */
+  /** a fleet: the LB's URL, and the servers' addresses ("a+b") */
   url?: string;
+  address?: string;
 }
 
 /** SERVERS=n: the inventory's fleet over ssh (placement/hosts-fleet.ts), stopped with the rest. */
@@ -123,11 +125,8 @@ async function fleetSide(
   undo.push(fleet.stop);
   const output = () => `fleet of ${f.servers} behind ${fleet.lbName}`;
   return {
-    name: fleet.lbName,
-    statsBase: fleet.statsBase,
-    output,
-    localPids: fleet.localPids,
-    url: fleet.url,
+    ...{ name: fleet.serverNames, address: fleet.serverAddresses, statsBase: fleet.statsBase, output },
+    ...{ localPids: fleet.localPids, url: fleet.url },
   };
 }
 

@@ -21,7 +21,7 @@ export interface PlacementRequest {
   /** netns: argv before wrk for shard i (ip netns exec <client ns> taskset …) */
   shardPrefix?: (shard: number) => string[];
   /** netns, hosts: the namespaces / inventory names, for the record (hosts: each client's CPUs, if known) */
-  hosts?: { server: string; clients: string[]; clientCpus?: (number[] | null)[] };
+  hosts?: { server: string; clients: string[]; clientCpus?: (number[] | null)[]; serverAddress?: string };
   /** hosts: shards over ssh instead of local wrk */
   remote?: RemoteRunner;
   /** hosts: at least one shard per client host when the shard count is automatic */
@@ -136,7 +136,8 @@ export function placementRecord(
     kind: rp.kind,
     server: {
       host: rp.hosts?.server ?? "localhost",
-      address,
+      // NOTE: a fleet's servers are not the address wrk targets (the LB's): they are named "s1+s2" here.
+      address: rp.hosts?.serverAddress ?? address,
       cpus: rp.serverCpus,
       pinned: rp.server,
       ...(rp.shieldedTasks !== undefined ? { shieldedTasks: rp.shieldedTasks } : {}),

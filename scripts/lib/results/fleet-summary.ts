@@ -4,6 +4,7 @@ import { int, ms } from "../core/format.ts";
 import { formatCpuList } from "../placement/cpus.ts";
 
 const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
+const NOT_HERE = "CPU not readable here (another machine)";
 
 /** Answers the LB gave itself, "4xx 12 · 5xx 3", or "none". */
 export function ownAnswersText(lb: FleetLbRow): string {
@@ -12,12 +13,23 @@ export function ownAnswersText(lb: FleetLbRow): string {
 }
 
 export function lbText(lb: FleetLbRow): string {
-  return `HAProxy ${lb.version} (${lb.nbthread} thread, maxconn ${int(lb.maxconn)}) on ${set(lb.cpus)}: ${lb.ofItsCpusPct.toFixed(0)} % of them (${lb.usPerRequest.toFixed(1)} µs/request) · sessions ${int(lb.sessions)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
+  return `HAProxy ${lb.version} (${lb.nbthread} thread, maxconn ${int(lb.maxconn)}) ${lbCpuText(lb)} · sessions ${int(lb.sessions)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
+}
+
+function lbCpuText(lb: FleetLbRow): string {
+  if (lb.ofItsCpusPct === null || lb.usPerRequest === null) return `: ${NOT_HERE}`;
+  return ` on ${set(lb.cpus)}: ${lb.ofItsCpusPct.toFixed(0)} % of them (${lb.usPerRequest.toFixed(1)} µs/request)`;
+}
+
+function serverCpuText(s: FleetServerRow): string {
+  if (s.usPerRequest === null || s.runQueueWaitPct === null) return NOT_HERE;
+  return `${s.usPerRequest.toFixed(1)} µs/request · run-queue wait ${s.runQueueWaitPct.toFixed(1)} %`;
 }
 
 export function serverText(s: FleetServerRow): string {
   const late = s.ownLateP99Us === null ? "" : ` · own lateness p99 ≤ ${ms(s.ownLateP99Us)} ms`;
-  return `${s.host} ${s.address} ${set(s.cpus)}: ${int(s.requests)} requests (${s.sharePct.toFixed(1)} %${s.checks === null ? "" : `; ${int(s.checks)} health checks apart`}) · non-2xx ${int(s.non2xx)} · ${s.usPerRequest.toFixed(1)} µs/request${late} · run-queue wait ${s.runQueueWaitPct.toFixed(1)} % · at the LB: ${s.lb.status}, connection errors ${int(s.lb.connErrors)}, response errors ${int(s.lb.respErrors)}, DOWN ${int(s.lb.downs)}`;
+  const cpus = s.cpus ? ` ${set(s.cpus)}` : "";
+  return `${s.host} ${s.address}${cpus}: ${int(s.requests)} requests (${s.sharePct.toFixed(1)} %${s.checks === null ? "" : `; ${int(s.checks)} health checks apart`}) · non-2xx ${int(s.non2xx)} · ${serverCpuText(s)}${late} · at the LB: ${s.lb.status}, connection errors ${int(s.lb.connErrors)}, response errors ${int(s.lb.respErrors)}, DOWN ${int(s.lb.downs)}`;
 }
 
 export function fleetLines(f: FleetRecord | undefined): string[] {

@@ -68,6 +68,7 @@ async function finish(
     sides: p.placement.kind === "shared" ? undefined : p.sides,
     cpuUnknown: p.cpuUnknown,
     contention: thresholds,
+    fleet: x.fleet !== undefined,
     ...lbOf(p, x),
   });
   const judged = judge(m, p.slo, p.conns);
@@ -86,8 +87,8 @@ async function finish(
       threads: p.o.threads,
       warmupS: p.o.warmupS,
       timeoutS: p.o.timeoutS,
-      // NOTE: hosts placement runs each host's own wrk (its path is in the commands), not this build
-      generator: p.placement.kind === "hosts" ? undefined : p.generator,
+      // NOTE: shards over ssh run each host's own wrk (its path is in the commands), not this build
+      generator: p.o.placement?.remote ? undefined : p.generator,
     },
     shardSpecs: x.shardSpecs,
     slo: p.slo,
