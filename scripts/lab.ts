@@ -2,7 +2,6 @@
 import { existsSync } from "node:fs";
 import { ruleList } from "./lib/contract/reasons.ts";
 import type { Mode, ResultRecord } from "./lib/contract/record.ts";
-import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
 import { int, textTable } from "./lib/core/format.ts";
 import { checkInterrupted, interruptSignal, whenInterrupted } from "./lib/core/interrupt.ts";
@@ -11,17 +10,8 @@ import { sleep } from "./lib/core/sleep.ts";
 import { loadSlo } from "./lib/core/slo.ts";
 import { tune, untune } from "./lib/machine/tune.ts";
 import { statePath } from "./lib/machine/tune-state.ts";
-import { formatCpuList } from "./lib/placement/cpus.ts";
-import { startFleetRun } from "./lib/placement/fleet-run.ts";
-import { startHostsLab } from "./lib/placement/hosts-lab.ts";
-import { loadInventory } from "./lib/placement/inventory.ts";
-import { labPlacement, localPlacement, type PlacementArgs } from "./lib/placement/local.ts";
-import { startNetnsLab } from "./lib/placement/netns-lab.ts";
-import { guardInventory } from "./lib/placement/reach.ts";
-import type { PlacementRequest } from "./lib/placement/run-placement.ts";
-import { loweredText, lowerShield, raiseShield } from "./lib/placement/shield.ts";
-import type { StatsSource } from "./lib/processes/fleet-stats.ts";
-import { startServer } from "./lib/processes/server.ts";
+import { refuseEarly, startTarget, type Target } from "./lib/placement/lab-target.ts";
+import { labPlacement } from "./lib/placement/local.ts";
 import { runPage } from "./lib/report/run-page-lazy.ts";
 import { repeatsOutcome, repeatsText } from "./lib/results/repeats.ts";
 import { runLoad } from "./lib/results/run.ts";
@@ -115,125 +105,12 @@ await driver(cli, async (given, slo) => {
   }
 });
 
-/** What can be refused before anything changes on the machine: a shield off split, an inventory's addresses. */
-function refuseEarly(a: LabArgs): void {
-  if (a.shield && a.placement !== "split") throw new InvalidRun("--shield needs PLACEMENT=split (SHIELD=1)");
-  if (a.placement === "hosts" && a.hosts) guardInventory(loadInventory(a.hosts));
-  if (a["rate-limit"] > 0 && a.servers === 0)
-    throw new InvalidRun("RATE_LIMIT (--rate-limit) is the LB's: give SERVERS=n (a fleet behind HAProxy)");
-  if (a.servers > 0 && a.placement === "shared")
-    throw new InvalidRun(
-      `SERVERS=${a.servers} (--servers) runs a fleet on hosts of its own (namespaces, or HOSTS=<inventory>): drop PLACEMENT=shared`,
-    );
-}
-
 /** PROFILE for the runs unless the box is tuned already (a saved state) or PROFILE=none; true = undo after. */
 function tuneForRun(profile: string): boolean {
   if (profile === "none" || existsSync(statePath())) return false;
   if (process.getuid?.() === 0 && tune(profile, false) === 0) return true;
   process.stderr.write("lab: running untuned (see make doctor)\n");
   return false;
-}
-
-type LabArgs = PlacementArgs & {
-  workers: number;
-  port: number;
-  clients: number;
-  servers: number;
-  "rate-limit": number;
-  connections: number;
-  hosts?: string;
-  shield: boolean;
-};
-
-interface Target {
-  output: () => string;
-  url: string;
-  statsBase: StatsSource;
-  request: PlacementRequest;
-  stop: () => Promise<void>;
-}
-
-/** The server, placed: on its own CPUs here (split), floating (shared), or inside emulated hosts (netns). */
-async function startTarget(a: LabArgs, stubMs: number): Promise<Target> {
-  const failed = (e: Error): never => {
-    throw new InvalidRun(`the server did not start: ${e.message.split("\n").slice(-1)[0]}`);
-  };
-  const spec = { workers: a.workers, port: a.port, stubMs };
-  if (a.servers > 0 && a.placement !== "hosts") return startFleetTarget(a, spec).catch(failed);
-  if (a.placement === "netns") {
-    const cpus = { serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] };
-    const lab = await startNetnsLab({
-      ...spec,
-      ...cpus,
-      clients: a.clients,
-      signal: interruptSignal(),
-    }).catch(failed);
-    const t = lab.topology;
-    process.stderr.write(
-      `placement: netns — server ${t.server.ns} ${t.server.address}, clients ${t.clients.map((c) => c.ns).join(", ")}\n`,
-    );
-    return { ...lab, output: lab.server.output, statsBase: lab.server.statsBase };
-  }
-  if (a.placement === "hosts") return startHostsTarget(a, spec);
-  const place = localPlacement(a);
-  process.stderr.write(`placement: ${place.label}\n`);
-  const server = await startServer({ ...spec, prefix: place.serverPrefix }).catch(failed);
-  const request = { ...place.request };
-  if (a.shield && place.serverCpus) {
-    const cpus = place.serverCpus;
-    try {
-      request.shieldedTasks = raiseShield(cpus).tasks.length;
-    } catch (e) {
-      await server.stop();
-      throw e;
-    }
-    process.stderr.write(
-      `shield: ${request.shieldedTasks} other tasks moved off CPUs ${formatCpuList(cpus)} for the run (\`make unshield\` puts them back if this run is killed)\n`,
-    );
-  }
-  // NOTE: the shield comes down before the server drains: put back even when the stop fails.
-  const stop = () => {
-    if (request.shieldedTasks !== undefined) process.stderr.write(`shield: ${loweredText(lowerShield())}\n`);
-    return server.stop().then(() => {});
-  };
-  return { output: server.output, url: `${server.url}/ping/`, statsBase: server.statsBase, request, stop };
-}
-
-/** PLACEMENT=hosts: the inventory's server and client hosts, over ssh (placement/hosts-lab.ts). */
-async function startHostsTarget(a: LabArgs, spec: { workers: number; port: number; stubMs: number }) {
-  if (!a.hosts)
-    throw new InvalidRun("--placement hosts needs --hosts <inventory> (make fleet-up prints one)");
-  const fleet =
-    a.servers > 0
-      ? { servers: a.servers, connections: a.connections, rateLimit: a["rate-limit"] }
-      : undefined;
-  const lab = await startHostsLab({
-    ...spec,
-    inventory: a.hosts,
-    fleet: fleet && { ...fleet, signal: interruptSignal() },
-  });
-  const inv = lab.inventory;
-  const clients = `clients ${inv.clients.map((c) => c.name).join(", ")} (${inv.path})`;
-  const servers = inv.servers.slice(0, a.servers).map((h) => `${h.name} ${h.address}`);
-  process.stderr.write(
-    inv.lb && a.servers > 0
-      ? `placement: fleet over ssh — HAProxy ${inv.lb.name} ${inv.lb.address}, servers ${servers.join(", ")}, ${clients}\n`
-      : `placement: hosts — server ${inv.server.name} ${inv.server.address}, ${clients}\n`,
-  );
-  return lab;
-}
-
-/** SERVERS=n: n server hosts behind HAProxy in the lab's namespaces, wrk in the client hosts (placement/fleet-run.ts). */
-async function startFleetTarget(a: LabArgs, spec: { workers: number; port: number; stubMs: number }) {
-  const run = await startFleetRun({
-    ...spec,
-    ...{ servers: a.servers, clients: a.clients, connections: a.connections, signal: interruptSignal() },
-    rateLimit: a["rate-limit"],
-    ...{ serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] },
-  });
-  process.stderr.write(`placement: ${run.label}\n`);
-  return run;
 }
 
 type LabRun = { mode: Mode; record: ResultRecord; dir: string };

@@ -118,6 +118,24 @@ test("RATE_LIMIT: the LB answers 429 beyond it, the verdict counts them as non-2
   assert.ok(passed > 0 && passed < rec.measurements.requests, `servers saw ${passed}`);
 });
 
+test("refused in one line before anything starts: one HAProxy's fd budget, SHIELD, RATE_LIMIT without a fleet", async () => {
+  const refused = async (args: string[], re: RegExp) => {
+    const r = await runCli("scripts/lab.ts", [...args, "--profile", "none"], {
+      env: { LAB_NETNS_PREFIX: PREFIX },
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.split("\n").filter((l) => l.startsWith("error:")).length, 1, r.stderr);
+  };
+  await refused(
+    ["--servers", "2", "-c", "12000", "-R", "12000"],
+    /12000 connections need ≈ \d+ fds, above the hard nofile limit/,
+  );
+  await refused(["--servers", "2", "--shield"], /SHIELD=1 is for one server/);
+  await refused(["--rate-limit", "5"], /RATE_LIMIT \(--rate-limit\) is the LB's: give SERVERS=n/);
+  assert.deepEqual(await leftovers([], PREFIX), []);
+});
+
 test("Ctrl-C during a fleet run: exit 130, no namespace, HAProxy or server left", { skip }, async () => {
   const f = fleetRun([]);
   const run = startCli("scripts/lab.ts", f.args, { env: f.env, timeoutMs: 120_000 });

@@ -27,7 +27,7 @@ export async function serverStats(base: StatsSource): Promise<LabStats> {
     return await readStats(base);
   } catch (e) {
     throw new InvalidRun(
-      `server unreachable at ${sourceText(base)} (${(e as Error).message}) — start it with \`make run-4-workers\``,
+      `server unreachable at ${sourceText(base)} (${(e as Error).message}) — ${typeof base === "string" ? "start it with `make run-4-workers`" : "a fleet's server or HAProxy stopped: make lab SERVERS=n starts them"}`,
     );
   }
 }

@@ -20,7 +20,7 @@ import {
   resolveRunPlacement,
   sideCpuCounts,
 } from "../placement/run-placement.ts";
-import { fleetOf, type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
+import { type StatsSource, serverPidsOf } from "../processes/fleet-stats.ts";
 import { requireGenerator } from "../processes/generator-build.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import { buildShards, type LoadPlan, type ShardSpec, type ShardsRun, startShards } from "../processes/wrk.ts";

@@ -128,7 +128,10 @@ export interface RunningHaproxy extends HaproxyClient {
 // (measured: maxconn 15000 → "Cannot raise FD limit to 30028, limit is 20000"): one LB process here holds
 // ≈ 9,500 client connections; 20,000 need ≥ 3 HAProxy processes (they share the port: SO_REUSEPORT).
 /** Refuse a spec whose fds would pass the hard nofile limit (this process's, or an LB host's over ssh). */
-export function checkFdBudget(spec: HaproxyStart["config"], hard = nofileLimits("self").hard): void {
+export function checkFdBudget(
+  spec: { connections: number; servers: readonly unknown[] },
+  hard = nofileLimits("self").hard,
+): void {
   const need = haproxyLimits(spec.connections, spec.servers.length).fdNeed;
   if (need > hard) {
     throw new InvalidRun(
