@@ -213,7 +213,7 @@ chaos: deps
 # sits in the lab's hub namespace, the root namespace gets no address and no route. State, keys and the
 # inventory live in /run/labx-fleet (never in the repository). Everything here needs root.
 FLEET_INVENTORY := /run/labx-fleet/inventory.json
-FLEET = $(NODE) scripts/fleet.ts
+FLEET_CMD = $(NODE) scripts/fleet.ts
 FLEET_SHAPE = $(call given,CLIENTS,--clients) $(call given,SERVER_CPUS,--server-cpus) \
 	$(call given,GENERATOR_CPUS,--generator-cpus)
 
@@ -235,29 +235,29 @@ chromium: node_modules/.package-lock.json
 ## root: hub bridge + server + CLIENTS=2 client namespaces (SERVER_CPUS, GENERATOR_CPUS); prints the topology
 ## path last
 netns-up: node_modules/.package-lock.json iproute2
-	$(FLEET) netns-up $(FLEET_SHAPE)
+	$(FLEET_CMD) netns-up $(FLEET_SHAPE)
 
 ## root: remove the namespaces netns-up recorded
 netns-down: node_modules/.package-lock.json
-	$(FLEET) netns-down
+	$(FLEET_CMD) netns-down
 
 ## root: remove every labx- namespace, link, process and sshd a killed run left (safe twice)
 netns-clean: node_modules/.package-lock.json
-	$(FLEET) clean
+	$(FLEET_CMD) clean
 
 ## root: netns-up + a lab key + sshd in every host; SERVERS=n: n server hosts behind an LB host (the inventory
 ## names "servers" and "lb"); prints the inventory path last
 fleet-up: node_modules/.package-lock.json sshd wrk
-	$(FLEET) up $(FLEET_SHAPE) $(call given,SERVERS,--servers)
+	$(FLEET_CMD) up $(FLEET_SHAPE) $(call given,SERVERS,--servers)
 
 ## root: stop the fleet's sshds, remove namespaces, links and keys (idempotent)
 fleet-down: node_modules/.package-lock.json
-	$(FLEET) down
+	$(FLEET_CMD) down
 
 ## wrk version and nofile limits of every client host of HOSTS (default: the fleet's), node on its server
 ## hosts and HAProxy on its LB, over ssh
 fleet-check: node_modules/.package-lock.json
-	$(FLEET) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
+	$(FLEET_CMD) check --hosts $(or $(HOSTS),$(FLEET_INVENTORY))
 
 # NOTE: one server host and HAProxy on SERVER_CPUS (default 1), wrk alone on GENERATOR_CPUS (default 0); the
 # shape knobs reach the driver only when given (its defaults: 4,000 connections at 4,000 req/s, 20 s, 3 rounds).

@@ -1,5 +1,6 @@
-// Every driver option, declared once: name, wrk-style alias, description, default and strict parser.
-import { parseCpuList } from "./cpu-list.ts";
+// Every driver option, declared once: name, wrk-style alias, description, default and strict parser (where the
+// sides run: option-catalogue-placement.ts).
+import { PLACEMENT_CATALOGUE } from "./option-catalogue-placement.ts";
 import * as p from "./parse.ts";
 
 /** A value as typed on the command line, or a default before it is parsed. */
@@ -33,8 +34,6 @@ const dur = (minS: number) => (name: string, raw: unknown) => p.duration(name, r
 const names = (name: string, raw: unknown, allowed: readonly string[]) => p.nameList(name, raw, allowed);
 
 const MODES = ["saturate", "paced"] as const;
-export const PLACEMENTS = ["split", "shared", "netns", "hosts"] as const;
-const cpus = (name: string, raw: unknown) => parseCpuList(`--${name}`, p.nonEmpty(name, raw));
 const AS_DURATION = "a duration, as --duration";
 
 // NOTE: `satisfies` keeps each entry's literal shape, so the builder knows which ones have a default.
@@ -202,45 +201,6 @@ export const CATALOGUE = {
     default: false,
   },
   write: { type: "boolean", desc: "write the result (--no-write: print only)", default: true },
-  placement: {
-    type: "string",
-    desc: "where each side runs: split (own CPU sets, one machine), shared (both float), netns (emulated hosts), hosts (--hosts inventory over ssh)",
-    choices: PLACEMENTS,
-    default: "split",
-  },
-  "server-cpus": {
-    type: "string",
-    desc: "CPUs of every server process, taskset-style (1 or 2-3); default: the upper half of the CPUs",
-    parse: cpus,
-  },
-  "generator-cpus": {
-    type: "string",
-    desc: "CPUs of every wrk shard, taskset-style (0 or 0-1); default: the lower half of the CPUs",
-    parse: cpus,
-  },
-  shield: {
-    type: "boolean",
-    desc: "split only: move every other task off the server's CPUs for the run (put back after; make unshield if killed)",
-    default: false,
-  },
-  servers: {
-    type: "number",
-    desc: "server hosts behind HAProxy (make lab: a fleet in network namespaces, wrk targets the LB; make fleet-up: s1…sn + an lb host in the inventory); 0 = one server, no LB",
-    default: 0,
-    parse: int(0, 8),
-  },
-  "rate-limit": {
-    type: "number",
-    desc: "a fleet's per-client limit at the LB (seed 004's): requests/s from one client address beyond it are answered 429 by HAProxy (non-2xx); 0 = none",
-    default: 0,
-    parse: int(0, 1_000_000),
-  },
-  clients: {
-    type: "number",
-    desc: "client network namespaces (emulated hosts) the wrk shards are spread over",
-    default: 2,
-    parse: int(1, 8),
-  },
   a: {
     type: "string",
     desc: "the baseline run: its id in --results-dir (or the path of its directory)",
@@ -258,9 +218,7 @@ export const CATALOGUE = {
     default: "p99<+5%,rps>-2%",
     // NOTE: no parser here: the driver passes diff/thresholds.ts's parseThresholds in (core imports no diff).
   },
-  hosts: {
-    type: "string",
-    desc: "inventory file of the hosts placement (configs/hosts/example.json)",
-    parse: p.nonEmpty,
-  },
+  ...PLACEMENT_CATALOGUE,
 } as const satisfies Record<string, Spec<unknown>>;
+
+export { PLACEMENTS } from "./option-catalogue-placement.ts";
