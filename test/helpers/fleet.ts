@@ -65,10 +65,10 @@ export function withFleetLab<T>(
   );
 }
 
-import type { delta } from "../../scripts/lib/placement/fleet-counters.ts";
+import type { delta } from "../../scripts/lib/load/fleet-counters.ts";
 
-export { delta, type Snap, snapshot } from "../../scripts/lib/placement/fleet-counters.ts";
-export { type Paced, pacedWrk } from "../../scripts/lib/placement/fleet-wrk.ts";
+export { delta, type Snap, snapshot } from "../../scripts/lib/load/fleet-counters.ts";
+export { type Paced, pacedWrk } from "../../scripts/lib/load/fleet-wrk.ts";
 
 /** Let requests still in flight at the servers be answered (wrk has gone, HAProxy still waits for them). */
 export const settle = (stubMs: number): Promise<void> => sleep(stubMs + 400);

@@ -8,7 +8,8 @@ import type { Checked } from "./thresholds.ts";
 export function shapeText(s: Shape): string {
   const rate = s.mode === "paced" ? ` · ${int(s.targetRps)} req/s` : "";
   const impl = s.server === "uws" ? "" : ` · ${s.server}`;
-  return `${s.mode} · ${int(s.connections)} conns${rate} · ${s.workers} workers · stub ${s.stubMs} ms · ${s.durationS} s · ${s.placement}${impl} · ${s.generator}`;
+  const fleet = s.servers > 0 ? ` (${s.servers} servers behind HAProxy)` : "";
+  return `${s.mode} · ${int(s.connections)} conns${rate} · ${s.workers} workers · stub ${s.stubMs} ms · ${s.durationS} s · ${s.placement}${fleet}${impl} · ${s.generator}`;
 }
 
 function pct(x: number | null): string {

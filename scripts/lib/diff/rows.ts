@@ -36,6 +36,8 @@ export interface Shape {
   stubMs: number;
   durationS: number;
   placement: string;
+  /** server hosts behind an LB (make lab SERVERS=n); 0 = one server */
+  servers: number;
   server: string;
   /** the wrk build: "lab <patch set>" or "wrk <version>" (records before the lab's build: Debian's 4.1.0) */
   generator: string;
@@ -63,6 +65,7 @@ export function shapeOf(r: ResultRecord): Shape {
     stubMs: r.slo?.stubMs ?? r.server.stubMs,
     durationS: r.load.durationS,
     placement: r.placement?.kind ?? "shared",
+    servers: r.fleet?.servers.length ?? 0,
     server: r.server.impl ?? "uws",
     generator: generatorName(r),
   };

@@ -1,6 +1,8 @@
 // A fleet at work: the lab server in every server host's namespace, HAProxy in the LB's in front of them all.
+
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { settleAll } from "../core/settle.ts";
 import { type RunningHaproxy, startHaproxy } from "../processes/haproxy.ts";
 import { BACKEND, type HaproxySpec } from "../processes/haproxy-config.ts";
 import { serverRows } from "../processes/haproxy-stats.ts";
@@ -66,11 +68,7 @@ async function startMember(s: FleetLabSpec, host: NsHost): Promise<FleetMember> 
 }
 
 async function startMembers(s: FleetLabSpec, started: FleetMember[]): Promise<void> {
-  const results = await Promise.allSettled(
-    s.fleet.servers.map(async (host) => started.push(await startMember(s, host))),
-  );
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
+  await settleAll(s.fleet.servers.map(async (host) => started.push(await startMember(s, host))));
   started.sort((a, b) => a.host.name.localeCompare(b.host.name, "en", { numeric: true }));
 }
 
@@ -90,9 +88,13 @@ export async function waitAllUp(lb: Pick<RunningHaproxy, "stat">, timeoutMs = 10
 export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
   const members: FleetMember[] = [];
   let lb: RunningHaproxy | null = null;
+  // NOTE: HAProxy first (no new request reaches a draining server), the servers even when its stop failed.
   const stop = async (): Promise<void> => {
-    await lb?.stop();
-    await Promise.all(members.map((m) => m.server.stop()));
+    try {
+      await lb?.stop();
+    } finally {
+      await settleAll(members.map((m) => m.server.stop()));
+    }
   };
   const lbHost = s.fleet.lb;
   try {

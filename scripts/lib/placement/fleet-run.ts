@@ -53,8 +53,11 @@ export async function startFleetRun(s: FleetRunSpec): Promise<FleetRun> {
     throw e;
   }
   const stop = async (): Promise<void> => {
-    await lab.stop();
-    await fleet.down();
+    try {
+      await lab.stop();
+    } finally {
+      await fleet.down(); // NOTE: the namespaces go even when a process would not stop: down kills what is left
+    }
   };
   return {
     fleet,

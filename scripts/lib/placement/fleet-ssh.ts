@@ -1,9 +1,11 @@
 // A fleet on an inventory's hosts over ssh: checked, the server pushed to and started on each server host, HAProxy on the LB.
+
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted, Interrupted } from "../core/interrupt.ts";
+import { settleAll } from "../core/settle.ts";
 import { checkFdBudget, type HaproxyStart } from "../processes/haproxy.ts";
 import { renderHaproxyConfig } from "../processes/haproxy-config.ts";
 import { fetchLabStats } from "../processes/lab-stats.ts";
@@ -51,14 +53,6 @@ interface Run {
 }
 
 const dirOf = (r: Run, s: SshHost): string => runDirOf(r.id, s.spec.name);
-
-/** Every promise settled, then the first failure (in the given order) thrown: nothing still runs after a throw. */
-async function settleAll<T>(ps: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(ps);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
 
 function fleetInventory(spec: SshFleetSpec): FleetInventory {
   const inv = typeof spec.inventory === "string" ? loadInventory(spec.inventory) : spec.inventory;

@@ -1,7 +1,6 @@
 // What a running fleet gives the lab wherever its hosts are (namespaces here, or over ssh): stats, the LB, the URL, stop.
 import type { HaproxyClient } from "../processes/haproxy.ts";
-import { fetchLabStats, type LabStats } from "../processes/lab-stats.ts";
-import type { FleetLab } from "./fleet-lab.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
 
 export interface FleetViewMember {
   host: { name: string; address: string };
@@ -27,23 +26,4 @@ export interface FleetView {
   localPids: boolean;
   /** HAProxy, then every server; safe to call twice */
   stop: () => Promise<void>;
-}
-
-/** The fleet startFleetLab runs in namespaces here, seen as a FleetView. */
-export function fleetViewOf(lab: FleetLab): FleetView {
-  let stopping: Promise<void> | null = null;
-  return {
-    members: lab.members.map((m) => ({
-      host: { name: m.host.name, address: m.host.address },
-      statsBase: m.server.statsBase,
-      stats: () => fetchLabStats(m.server.statsBase),
-    })),
-    lb: lab.lb,
-    url: lab.url,
-    localPids: true,
-    stop: () => {
-      stopping ??= lab.stop();
-      return stopping;
-    },
-  };
 }

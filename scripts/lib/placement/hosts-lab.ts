@@ -1,9 +1,11 @@
 // The hosts placement end to end: an inventory's client hosts checked and readied over ssh, the server where it says.
+
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { isLoopback } from "../../../server/options.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../core/paths.ts";
+import { settleAll, undoAll } from "../core/settle.ts";
 import type { StatsSource } from "../processes/fleet-stats.ts";
 import { type RunningServer, startServer } from "../processes/server.ts";
 import { tasksetPrefix } from "./cpus.ts";
@@ -63,16 +65,12 @@ export async function startHostsLab(s: HostsLabSpec): Promise<HostsLab> {
   // socket path, and a user's inventory must not write into the fleet's state dir.
   const stateDir = mkdtempSync("/tmp/labx-ssh-");
   const undo: (() => Promise<void>)[] = [async () => rmSync(stateDir, { recursive: true, force: true })];
+  // NOTE: every undo step runs; what failed (a process left on a host) is said, not swallowed.
   const stop = async (): Promise<void> => {
-    for (const u of undo.splice(0).reverse()) await u().catch(() => undefined);
+    for (const f of await undoAll(undo)) process.stderr.write(`hosts: teardown: ${f}\n`);
   };
   try {
-    const settled = await Promise.allSettled(
-      inventory.clients.map((c) => readyClient(inventory, c, stateDir, undo)),
-    );
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
-    const slots = settled.map((r) => (r as PromiseFulfilledResult<ClientSlot>).value);
+    const slots = await settleAll(inventory.clients.map((c) => readyClient(inventory, c, stateDir, undo)));
     const server = s.fleet
       ? await fleetSide(inventory, s, s.fleet, undo)
       : await startServerSide(inventory, s, stateDir, undo);

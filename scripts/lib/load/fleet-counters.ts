@@ -1,12 +1,13 @@
 // A fleet's counters at one moment (each server's 2xx, HAProxy's rows, its CPU) and what changed between two.
+
+import type { FleetLab } from "../placement/fleet-lab.ts";
 import { BACKEND, FRONTEND } from "../processes/haproxy-config.ts";
 import { proxyRow, type StatRow, serverRows } from "../processes/haproxy-stats.ts";
 import { count2xx, fetchLabStats } from "../processes/lab-stats.ts";
-import type { FleetLab } from "./fleet-lab.ts";
 
 export interface Snap {
   atMs: number;
-  /** per server host: 2xx it answered (its admin socket), health checks included */
+  /** per server host: 2xx it answered (its admin socket; health checks are counted apart) */
   served: Record<string, number>;
   lb: StatRow[];
   lbCpuUs: number;

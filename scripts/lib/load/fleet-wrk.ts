@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { inNetns, type NsHost } from "../placement/topology.ts";
 import { wrkPath } from "../processes/generator-build.ts";
 import { buildShards, type ShardsRun, startShards } from "../processes/wrk.ts";
 import type { WrkReport } from "../processes/wrk-report.ts";
-import { inNetns, type NsHost } from "./topology.ts";
 
 export interface Paced {
   url: string;
