@@ -140,14 +140,19 @@ export async function runHostLoss<R = null>(
   const a = await snapshot(lab);
   const wrk = startPacedWrk({ url: lab.url, client, ...load }, outDir);
   const t0 = performance.now();
+  // NOTE: steps an interrupt leaves running (the kill's sweep, a restart): settled before the caller tears down.
+  const running: Promise<unknown>[] = [];
   try {
     await wait(sleep(load.killAtMs));
     const k = await killHost(lab, victim);
     // NOTE: the same SIGKILL again to whatever is still there (a worker forked meanwhile), until the namespace is empty.
     const gone = killInNamespace(victim.host.ns, 3000, "SIGKILL");
+    running.push(gone);
     const down = await wait(untilMarked(lab.lb, victim.host.name, "down", k.killedAt));
     await wait(gone);
-    const after = o.afterDown ? await wait(o.afterDown(k, down, t0 + load.durationS * 1000)) : null;
+    const afterDown = o.afterDown?.(k, down, t0 + load.durationS * 1000);
+    if (afterDown) running.push(afterDown);
+    const after = afterDown ? await wait(afterDown) : null;
     const reports = await wait(wrk.done);
     await wait(sleep(load.stubMs + 400)); // NOTE: what HAProxy still had out is answered before the last reading
     const end = { snap: await snapshot(lab), survivors: await survivorsAtEnd(k) };
@@ -156,6 +161,7 @@ export async function runHostLoss<R = null>(
     return { loss, after };
   } finally {
     await wrk.kill();
+    await Promise.allSettled(running);
     rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -89,7 +89,9 @@ export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
   const members: FleetMember[] = [];
   let lb: RunningHaproxy | null = null;
   // NOTE: HAProxy first (no new request reaches a draining server), the servers even when its stop failed.
+  let stopped = false;
   const stop = async (): Promise<void> => {
+    stopped = true;
     try {
       await lb?.stop();
     } finally {
@@ -115,6 +117,7 @@ export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
     throw e;
   }
   const restart = async (name: string): Promise<FleetMember> => {
+    if (stopped) throw new Error(`the fleet is stopped: no restart of ${name}`);
     const i = members.findIndex((m) => m.host.name === name);
     const old = members[i];
     if (!old) throw new Error(`no server host ${name} in the fleet`);
