@@ -81,8 +81,12 @@ export async function fleetNetnsUp(
   const runDir = `/run/${t.prefix}fleet-${process.pid}`;
   let downing: Promise<void> | null = null;
   const down = (): Promise<void> => {
+    // NOTE: the traffic first (clients, then the LB and its pooled server connections), so the servers drain
+    // with nothing new arriving; the hub last (netnsDown: the others are gone by then).
     downing ??= (async () => {
-      for (const s of servers) await removeNamespace(s.ns);
+      for (const ns of [...t.clients.map((c) => c.ns), t.server.ns, ...servers.map((s) => s.ns)]) {
+        await removeNamespace(ns);
+      }
       await netnsDown(t);
       rmSync(runDir, { recursive: true, force: true });
     })();
