@@ -24,8 +24,12 @@ export async function startPrimary(opts: ServerOptions): Promise<void> {
 }
 
 const log = (line: string): boolean => process.stderr.write(`server: ${line}\n`);
+// NOTE: a worker that exits on its own signal may close its channel before the primary has read that: isConnected()
+// is still true and the write fails (EPIPE). Without a callback that is an 'error' event on the Worker, which crashed
+// the primary before it reaped its workers (left as zombies for PID 1). The worker's exit still comes as "exit".
+const ignoreSendError = (): void => undefined;
 const post = (w: Worker, m: ToWorker): void => {
-  if (w.isConnected()) w.send(m);
+  if (w.isConnected()) w.send(m, ignoreSendError);
 };
 
 class Primary {

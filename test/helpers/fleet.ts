@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorCount } from "../../scripts/lib/load/lb-cost-types.ts";
+import { procStat } from "../../scripts/lib/machine/proc.ts";
 import { type FleetLab, type FleetLabSpec, startFleetLab } from "../../scripts/lib/placement/fleet-lab.ts";
 import { type FleetNetns, withFleetNetns } from "../../scripts/lib/placement/fleet-netns.ts";
 import { loadNetConfig, type NetConfig } from "../../scripts/lib/placement/net-config.ts";
@@ -85,7 +86,8 @@ export async function leftovers(pids: number[], prefix = FLEET_PREFIX): Promise<
   for (const pid of pids) {
     try {
       process.kill(pid, 0);
-      left.push(`process ${pid}`);
+      const st = procStat(pid);
+      left.push(`process ${pid}${st ? ` (${st.comm}, state ${st.state}, parent ${st.ppid})` : ""}`);
     } catch {
       // gone
     }

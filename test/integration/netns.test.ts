@@ -4,8 +4,10 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { allPids, procStat } from "../../scripts/lib/machine/proc.ts";
 import { loadNetConfig } from "../../scripts/lib/placement/net-config.ts";
 import {
+  killInNamespace,
   listNamespaces,
   netnsCleanup,
   netnsDown,
@@ -14,7 +16,8 @@ import {
 } from "../../scripts/lib/placement/netns.ts";
 import { probeConnect } from "../../scripts/lib/placement/probe.ts";
 import { inNetns, type Topology } from "../../scripts/lib/placement/topology.ts";
-import { testPrefix } from "../helpers/netns.ts";
+import { know, present } from "../../scripts/lib/processes/gone.ts";
+import { ownNetns, testPrefix } from "../helpers/netns.ts";
 
 // NOTE: a prefix of this run's own, so a user's fleet (labx-) is never touched and two runs never collide.
 const PREFIX = testPrefix("n");
@@ -146,3 +149,26 @@ test("cleanup sweeps what a killed run left, by prefix", opts, async () => {
   assert.deepEqual(await ours(), []);
   assert.deepEqual(await netnsCleanup(PREFIX), []);
 });
+
+// NOTE: sh dies of the SIGTERM without reaping its sleeps, which die of theirs: zombies for PID 1 to reap (up to
+// ≈ 2 s later here), and `ip netns pids` never lists a zombie. A teardown that trusted the list returned with
+// both still in /proc (10 of 10 tries before the fix).
+test(
+  "killInNamespace returns once what it killed is reaped, even orphans of a parent killed with them",
+  opts,
+  async (t) => {
+    const ns = await ownNetns("k");
+    t.after(() => ns.remove());
+    const [cmd, args] = ns.exec(["sh", "-c", "sleep 300 & sleep 300 & wait"]);
+    const parent = spawn(cmd, args, { stdio: "ignore" }).pid ?? 0;
+    let kids: number[] = [];
+    for (let i = 0; i < 50 && kids.length < 2; i++) {
+      await sleep(20);
+      kids = allPids().filter((p) => procStat(p)?.ppid === parent);
+    }
+    assert.equal(kids.length, 2, "sh runs its two sleeps");
+    const all = know([parent, ...kids]);
+    assert.deepEqual(await killInNamespace(ns.name), [], "nothing left when it returned");
+    assert.deepEqual(all.filter(present), [], "no process of the test left, not even a zombie");
+  },
+);

@@ -167,13 +167,17 @@ test("lb-cost records: pool limits read from the config that ran, the template's
     unpooled.usPerRequest > 80 && pooled.usPerRequest < 45,
     `${unpooled.usPerRequest} ${pooled.usPerRequest}`,
   );
-  // the template's NOTE mentions the ratio in a comment only: HAProxy's defaults
+  // the template pools (90/80): the pooled run is the one that ran it
   const template = readFileSync(HAPROXY_TEMPLATE, "utf8");
-  assert.deepEqual(poolFdRatios(template), { low: 20, high: 25 });
-  const c = chooseLbCost([pooled, unpooled], template);
+  assert.deepEqual(poolFdRatios(template), { low: 80, high: 90 });
+  assert.equal(chooseLbCost([pooled, unpooled], template).used?.id, pooled.id);
+  // a template at HAProxy's defaults (the lines out; its NOTE names them in a comment only) prefers the older run
+  const defaults = template.replace(/^\s*tune\.pool-(high|low)-fd-ratio.*$/gm, "");
+  assert.deepEqual(poolFdRatios(defaults), { low: 20, high: 25 });
+  const c = chooseLbCost([pooled, unpooled], defaults);
   assert.equal(c.used?.id, unpooled.id);
   assert.equal(c.newer?.id, pooled.id);
-  assert.equal(chooseLbCost([pooled], template).used?.id, pooled.id);
+  assert.equal(chooseLbCost([pooled], defaults).used?.id, pooled.id);
   assert.equal(chooseLbCost([], template).used, null);
   assert.throws(() => lbCostFigures({ id: "x" }), /no number at summary\.ratios\.lbUsPerRequest\.median/);
 });

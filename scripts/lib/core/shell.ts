@@ -43,10 +43,14 @@ export async function run(argv: string[], opts: RunOpts = {}): Promise<ProcessOu
     signal: opts.signal,
     stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   })`${argv}`;
-  const out = await p;
-  // NOTE: Ctrl-C in a terminal signals the whole process group, so the `ip`/`ssh` running at that moment dies
-  // of SIGINT before our handler runs: that is the user's interrupt, not a broken environment. (Our own
-  // timeout kills with SIGKILL, so the two are told apart.)
+  return interruptedOr(await p);
+}
+
+// NOTE: Ctrl-C in a terminal signals the whole process group, so the `ip`/`ssh`/`wrk -v` running at that moment
+// dies of SIGINT before our handler runs: that is the user's interrupt, not a broken environment. (Our own
+// timeout kills with SIGKILL, so the two are told apart.)
+/** out, unless a Ctrl-C (SIGINT, or SIGTERM) killed the command: then Interrupted. */
+export function interruptedOr(out: ProcessOutput): ProcessOutput {
   if (out.signal === "SIGINT" || out.signal === "SIGTERM") throw new Interrupted();
   return out;
 }

@@ -27,8 +27,12 @@ export function readText(path: string): string | null {
 }
 
 export interface ProcStat {
+  /** R, S, D, Z (exited, not yet reaped by its parent), … */
+  state: string;
   /** the parent's pid (0 for PID 1 and kernel roots) */
   ppid: number;
+  /** its process group */
+  pgrp: number;
   cpuUs: number;
   /** Process start time in clock ticks since boot; with pid it identifies a process despite pid reuse. */
   startTicks: number;
@@ -44,14 +48,16 @@ export function procStat(pid: number): ProcStat | null {
   const text = readText(`/proc/${pid}/stat`);
   if (text === null) return null;
   // NOTE: comm (field 2) may contain spaces and ')' — only split what follows the LAST ')'.
-  // After it: [0]=state(3) [1]=ppid(4) ... [6]=flags(9) ... [11]=utime(14) [12]=stime(15) ... [16]=nice(19) ... [19]=starttime(22).
+  // After it: [0]=state(3) [1]=ppid(4) [2]=pgrp(5) ... [6]=flags(9) ... [11]=utime(14) [12]=stime(15) ... [16]=nice(19) ... [19]=starttime(22).
   const end = text.lastIndexOf(")");
   const f = text.slice(end + 2).split(" ");
   const utime = Number(f[11]);
   const stime = Number(f[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
   return {
+    state: f[0] ?? "?",
     ppid: Number(f[1]),
+    pgrp: Number(f[2]),
     cpuUs: ((utime + stime) * 1e6) / clockTicks(),
     startTicks: Number(f[19]),
     comm: text.slice(text.indexOf("(") + 1, end),
@@ -97,6 +103,13 @@ export function machineBusyPct(
 ): number {
   const dt = b.total - a.total;
   return dt > 0 ? ((b.busy - a.busy) / dt) * cpus * 100 : 0;
+}
+
+/** Every pid in /proc now (processes, not threads). */
+export function allPids(): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
 }
 
 /** Open file descriptors of pid now (0 once it is gone). */

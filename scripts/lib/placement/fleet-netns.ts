@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted } from "../core/interrupt.ts";
+import { undoAll } from "../core/settle.ts";
 import { loadNetConfig, type NetConfig } from "./net-config.ts";
 import { addHost, listNamespaces, netnsDown, netnsUp, removeNamespace } from "./netns.ts";
 import { IFNAME, type NsHost, type Topology } from "./topology.ts";
@@ -81,10 +82,21 @@ export async function fleetNetnsUp(
   const runDir = `/run/${t.prefix}fleet-${process.pid}`;
   let downing: Promise<void> | null = null;
   const down = (): Promise<void> => {
+    // NOTE: the traffic first (clients, then the LB and its pooled server connections), so the servers drain
+    // with nothing new arriving; the hub last (netnsDown: the others are gone by then).
+    // NOTE: every step runs even when one fails (the first failure thrown at the end); a failed down can be retried.
     downing ??= (async () => {
-      for (const s of servers) await removeNamespace(s.ns);
-      await netnsDown(t);
-      rmSync(runDir, { recursive: true, force: true });
+      const order = [...t.clients.map((c) => c.ns), t.server.ns, ...servers.map((s) => s.ns)];
+      const steps = [
+        async () => rmSync(runDir, { recursive: true, force: true }),
+        () => netnsDown(t),
+        ...order.reverse().map((ns) => () => removeNamespace(ns)),
+      ];
+      const failed = await undoAll(steps);
+      if (failed.length) {
+        downing = null;
+        throw new Error(`the fleet's teardown: ${failed.join("; ")} — run make netns-clean`);
+      }
     })();
     return downing;
   };

@@ -1,8 +1,8 @@
 // Emulated hosts: a hub namespace with a bridge, a server and K client namespaces on veth pairs; up, down, cleanup.
-import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
 import { checkInterrupted } from "../core/interrupt.ts";
 import { must, requireRoot, run } from "../core/shell.ts";
+import { exited, type Known, know, present, REAP_MS, signalEach, waitUntil } from "../processes/gone.ts";
 import { loadNetConfig, type NetConfig } from "./net-config.ts";
 import { applyNsSysctls, ipv6Off } from "./ns-sysctl.ts";
 import {
@@ -84,7 +84,7 @@ export async function netnsUp(opts: NetnsOptions, cfg: NetConfig = loadNetConfig
   }
 }
 
-/** Every process inside ns but this one (`ip netns pids`). */
+/** Every process inside ns but this one, as `ip netns pids` lists them (see killInNamespace's NOTE). */
 export async function pidsInNamespace(ns: string): Promise<number[]> {
   return (await run(["ip", "netns", "pids", ns])).stdout
     .split("\n")
@@ -103,21 +103,35 @@ export function signalPids(pids: readonly number[], s: NodeJS.Signals): void {
   }
 }
 
-/** Stop every process inside ns: `first` (SIGTERM), then SIGKILL of what is left after graceMs; how many there were. */
+// NOTE: `ip netns pids` finds a process by its /proc/<pid>/ns/net, which the kernel drops as soon as the process
+// starts to exit (before its sockets are closed) and a zombie never has: an empty list does not mean the processes
+// are gone. Workers whose primary died before reaping them stay zombies until PID 1 reaps them (≈ 1.5 s later on
+// this VM), and the fleet's Ctrl-C test found them there right after teardown. So every pid ever listed is
+// remembered with its start time and waited for until /proc has no trace of it, reaped by its parent or PID 1.
+/** Stop every process inside ns: `first` (SIGTERM), SIGKILL of what still runs after graceMs, then wait (≤ reapMs)
+ * until each is reaped; the pids still there after that (none, normally). */
 export async function killInNamespace(
   ns: string,
   graceMs = 2000,
   first: NodeJS.Signals = "SIGTERM",
-): Promise<number> {
-  const pids = await pidsInNamespace(ns);
-  signalPids(pids, first);
-  for (let waited = 0; waited < graceMs; waited += 100) {
-    if ((await pidsInNamespace(ns)).length === 0) return pids.length;
-    await sleep(100);
-  }
-  signalPids(await pidsInNamespace(ns), "SIGKILL");
-  await sleep(100);
-  return pids.length;
+  reapMs = REAP_MS,
+): Promise<number[]> {
+  const seen = new Map<number, Known>();
+  const listed = async (s: NodeJS.Signals): Promise<Known[]> => {
+    const fresh = know(await pidsInNamespace(ns)).filter((k) => !seen.has(k.pid));
+    for (const k of fresh) seen.set(k.pid, k);
+    signalEach(fresh, s); // a process that entered ns meanwhile gets the signal the others had
+    return [...seen.values()];
+  };
+  await listed(first);
+  signalEach(await waitUntil(() => listed(first), exited, graceMs, 50), "SIGKILL");
+  const left = await waitUntil(
+    () => listed("SIGKILL"),
+    (k) => !present(k),
+    reapMs,
+    50,
+  );
+  return left.map((k) => k.pid);
 }
 
 /** Remove one namespace (its processes first); absent is fine. Its veth pairs go with it. */

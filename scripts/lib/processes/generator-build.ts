@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { GeneratorBuild } from "../contract/generator-build.ts";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../core/paths.ts";
-import { shSync } from "../core/shell.ts";
+import { interruptedOr, shSync } from "../core/shell.ts";
 
 /** Where wrk/build.sh installs the lab's build. */
 export const LAB_WRK = join(ROOT, "wrk/build/bin/wrk");
@@ -14,11 +14,12 @@ export function wrkPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * What `<path> -v` says (it exits 1 by design); null when it cannot run. The lab's build prints
- * "wrk 4.1.0-lab (debian/4.1.0-3, patches <hash>)": its latency runs from each request's scheduled slot.
+ * What `<path> -v` says (it exits 1 by design); null when it cannot run; Interrupted when a Ctrl-C killed it. The
+ * lab's build prints "wrk 4.1.0-lab (debian/4.1.0-3, patches <hash>)": its latency runs from each request's
+ * scheduled slot.
  */
 export function generatorBuild(path = wrkPath()): GeneratorBuild | null {
-  const o = shSync`${path} -v`;
+  const o = interruptedOr(shSync`${path} -v`);
   if (o.cause || o.exitCode === 126 || o.exitCode === 127) return null;
   const line =
     o.stdall

@@ -2,6 +2,7 @@
 import type { ProcessOutput, ProcessPromise } from "zx/core";
 import { ROOT } from "../core/paths.ts";
 import { newStore, sh, storeText } from "../core/shell.ts";
+import { groupMembers, present, REAP_MS, waitUntil } from "./gone.ts";
 
 export interface Exit {
   code: number | null;
@@ -19,7 +20,7 @@ export interface GroupChild {
   output: () => string;
   /** signal the whole process group (the child leads it), like a terminal's Ctrl-C */
   signalGroup: (s: NodeJS.Signals) => void;
-  /** SIGTERM to the group (a server drains), SIGKILL of the group after graceMs */
+  /** SIGTERM to the group (a server drains), SIGKILL of the group after graceMs; resolves once every member is reaped */
   stop: (graceMs?: number) => Promise<Exit>;
 }
 
@@ -94,11 +95,19 @@ export function spawnGroup(argv: string[], spec: GroupSpec = {}): GroupChild {
     return { code: o.exitCode, signal: o.signal };
   };
   const exited = proc.then(settle, settle); // NOTE: nothrow: a failure resolves too; both paths are an Exit
+  // NOTE: the leader's exit is not its group's: workers killed with their primary (or left by its crash) are
+  // zombies until PID 1 reaps them, seconds later here. Every member at the stop is waited for until reaped.
   const stop = async (graceMs = 10_000): Promise<Exit> => {
+    const members = groupMembers(pid);
     if (at === null) killGroup(pid, "SIGTERM");
     const t = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     const e = await exited;
     clearTimeout(t);
+    await waitUntil(
+      () => members,
+      (k) => !present(k),
+      REAP_MS,
+    );
     return e;
   };
   const child: GroupChild = {
