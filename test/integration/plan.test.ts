@@ -29,10 +29,10 @@ describe("make plan from fixture results", () => {
   before(() => {
     dir = mkdtempSync(join(os.tmpdir(), "lab-plan-"));
     writeFixtures(dir, [...CAPACITY_SET, ...PLACED_SET]);
-    // the older run has the template's pooling (HAProxy's defaults), the newer one other limits
-    writeLbCost(dir, "lb-cost-old", "2026-12-06T04:48:26Z", 86.9, "");
+    // the older run has the template's pooling (90/80), the newer one other limits (HAProxy's defaults)
     const pool = "    tune.pool-high-fd-ratio 90\n    tune.pool-low-fd-ratio 80\n";
-    writeLbCost(dir, "lb-cost-new", "2026-12-06T05:28:31Z", 38.8, pool);
+    writeLbCost(dir, "lb-cost-old", "2026-12-06T04:48:26Z", 38.8, pool);
+    writeLbCost(dir, "lb-cost-new", "2026-12-06T05:28:31Z", 86.9, "");
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -95,33 +95,33 @@ describe("make plan from fixture results", () => {
     assert.match(o, /server µs per request +31\.1 \(25\.9 direct × 1\.20 through HAProxy \+ handler 0\)/);
     assert.match(
       o,
-      /HAProxy +86\.9 µs per request \(lb-cost-old: .*as the template now; the newer lb-cost-new read 38\.8 µs/,
+      /HAProxy +38\.8 µs per request \(lb-cost-old: .*as the template now; the newer lb-cost-new read 86\.9 µs/,
     );
-    // 1.74 cores → 3 CPUs → 2 hosts; the processes: the larger of the CPUs and the fds' count
-    assert.match(o, /LB CPU +1\.74 cores at 100 % → 3 CPUs at 70 % → 2 hosts of 2/);
-    const procs = Math.max(3, lbProcesses(20_000, 1));
+    // 38.8 µs × 20,000 = 0.78 cores → 2 CPUs → 1 host; the processes: the larger of the CPUs and the fds' count
+    assert.match(o, /LB CPU +0\.78 cores at 100 % → 2 CPUs at 70 % → 1 host of 2/);
+    const procs = Math.max(2, lbProcesses(20_000, 1));
     assert.match(
       o,
       new RegExp(
-        `HAProxy processes +${procs} \\(one thread each: the larger of 3 CPUs and ${lbProcesses(20_000, 1)} by fds`,
+        `HAProxy processes +${procs} \\(one thread each: the larger of 2 CPUs and ${lbProcesses(20_000, 1)} by fds`,
       ),
     );
     assert.match(
       o,
-      /LB → servers +4,000 connections \(the requests in flight\), opened anew per request: 20,000 connects\/s/,
+      /LB → servers +4,000 connections \(the requests in flight\), kept open and reused \(its fds stay under pool-low-fd-ratio 80 % of maxsock\): ≈ no connects\/s/,
     );
     assert.match(o, /p99 above the stub +.* ms server \+ 3\.2 ms HAProxy = /);
-    assert.match(o, /hosts +3 \(server 1 \+ LB 2\), not counting wrk's/);
+    assert.match(o, /hosts +2 \(server 1 \+ LB 1\), not counting wrk's/);
   });
 
   test("the fleet section comes by itself when one host cannot serve the target, and not when it can", async () => {
     const big = await plan(["--target-rps", "100000", "--connections", "100000", "--host-cpus", "2"]);
     assert.equal(big.code, 0, big.stderr);
-    // 31.1 µs × 100,000 = 3.11 cores → 5 CPUs → 3 hosts; the LB 8.69 cores → 13 CPUs → 7 hosts
+    // 31.1 µs × 100,000 = 3.11 cores → 5 CPUs → 3 hosts; the LB 3.88 cores → 6 CPUs → 3 hosts
     assert.match(big.stdout, /\nfleet: 100,000 RPS over 100,000 connections/);
     assert.match(big.stdout, /server hosts +3 \(CPU: 3\.11 cores at 100 % → 5 CPUs at 70 % → 3 hosts of 2/);
     assert.match(big.stdout, /each server host +33,333 RPS, 6,667 connections from the LB/);
-    assert.match(big.stdout, /hosts +10 \(server 3 \+ LB 7\)/);
+    assert.match(big.stdout, /hosts +6 \(server 3 \+ LB 3\)/);
     const small = await plan(["--host-cpus", "2"]);
     assert.equal(small.code, 0, small.stderr);
     assert.doesNotMatch(small.stdout, /fleet:/);
@@ -134,7 +134,7 @@ describe("make plan from fixture results", () => {
       "--host-cpus",
       "2",
     ]);
-    assert.equal(JSON.parse(json.stdout).fleet.plan.hosts.total, 10);
+    assert.equal(JSON.parse(json.stdout).fleet.plan.hosts.total, 6);
   });
 
   test("no lb-cost run: HAProxy unmeasured, its processes from the fds alone", async () => {
