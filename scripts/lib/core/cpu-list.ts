@@ -25,6 +25,10 @@ export function parseCpuList(what: string, raw: string, online = onlineCpus()): 
 }
 
 /** [0, 1, 2, 5] → "0-2,5" (the kernel's Cpus_allowed_list form). */
+/** A side's CPUs for people: "CPUs 0-1", or "every CPU" when it floats (null). */
+export const cpuSetText = (cpus: number[] | null): string =>
+  cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU";
+
 export function formatCpuList(ids: number[]): string {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   const parts: string[] = [];

@@ -3,8 +3,7 @@ import type { FleetRecord } from "../contract/fleet.ts";
 import { affinityOf } from "../placement/cpus.ts";
 import type { RunPlacement } from "../placement/run-placement.ts";
 import { fleetOf, type StatsSource } from "../processes/fleet-stats.ts";
-import { haproxyCommand } from "../processes/haproxy.ts";
-import { parseShowInfo } from "../processes/haproxy-stats.ts";
+import { haproxyClient } from "../processes/haproxy.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 import type { FleetMeters } from "./fleet-meters.ts";
 import { fleetRecord } from "./fleet-rows.ts";
@@ -21,7 +20,7 @@ export function withLbCpus(rp: RunPlacement, first: LabStats): RunPlacement {
 // warm-up's peak sessions and queue. `clear counters` resets only the maxima; the totals the deltas use stay.
 /** Before a measured phase: the LB's peaks back to now. */
 export async function resetLbPeaks(src: StatsSource): Promise<void> {
-  if (typeof src !== "string") await haproxyCommand(src.lb.socket, "clear counters");
+  if (typeof src !== "string") await haproxyClient(src.lb.socket).command("clear counters");
 }
 
 /** The fleet's rows: the LB's show info read now, its CPU from the collected figures (null: another machine's). */
@@ -31,7 +30,7 @@ export async function fleetPart(
 ): Promise<FleetRecord | undefined> {
   const [fb, fa] = [fleetOf(r.before), fleetOf(r.after)];
   if (!fb || !fa || typeof src === "string") return undefined;
-  const info = parseShowInfo(await haproxyCommand(src.lb.socket, "show info"));
+  const info = await haproxyClient(src.lb.socket).info();
   const addresses = Object.fromEntries(src.servers.map((s) => [s.name, s.address]));
   const cpu = r.c.cpu.lb;
   const lb = {

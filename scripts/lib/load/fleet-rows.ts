@@ -5,8 +5,9 @@ import { affinityOf } from "../placement/cpus.ts";
 import { type FleetStats, lbOwnAnswers } from "../processes/fleet-stats.ts";
 import { BACKEND, FRONTEND } from "../processes/haproxy-config.ts";
 import { proxyRow, type StatRow, serverRows } from "../processes/haproxy-stats.ts";
-import { count2xx, countResponses, type LabStats } from "../processes/lab-stats.ts";
+import type { LabStats } from "../processes/lab-stats.ts";
 import type { FleetMeters, MemberMeter } from "./fleet-meters.ts";
+import { serverDelta } from "./measurements.ts";
 import { serverLateness } from "./server-late.ts";
 
 /** The LB's figures the rows need beyond its stats socket: CPU over the phase and its share of its CPUs. */
@@ -29,16 +30,14 @@ function serverRow(
   meter: MemberMeter,
   totalRequests: number,
 ): FleetServerRow {
-  const requests = s.after.requests - s.before.requests;
-  const responses = countResponses(s.after) - countResponses(s.before);
-  const ok = count2xx(s.after) - count2xx(s.before);
+  const { requests, responses, responses2xx: ok, aborted } = serverDelta(s.before, s.after);
   const late: ServerBucketsUs | null = serverLateness(s.before, s.after);
   const f = (k: "stot" | "econ" | "eresp" | "wretr" | "wredis" | "chkdown") =>
     d(lb.after?.[k] ?? 0, lb.before?.[k] ?? 0);
   return {
     ...{ host: name, address: "", workers: s.after.workers },
     cpus: meter.cpuUs === null ? null : affinityOf(s.after.primaryPid),
-    ...{ requests, responses2xx: ok, non2xx: responses - ok, aborted: s.after.aborted - s.before.aborted },
+    ...{ requests, responses2xx: ok, non2xx: responses - ok, aborted },
     checks: s.after.checks === undefined ? null : s.after.checks - (s.before.checks ?? 0),
     sharePct: totalRequests > 0 ? (requests / totalRequests) * 100 : 0,
     cpuUs: meter.cpuUs === null ? null : Math.round(meter.cpuUs),

@@ -3,7 +3,7 @@ import { InvalidRun } from "../core/cli.ts";
 import { formatCpuList, onlineCpus } from "../core/cpu-list.ts";
 
 // NOTE: the CPU-list text and this machine's CPUs live in core/cpu-list.ts (the option parser needs them).
-export { affinityOf, formatCpuList, onlineCpus, parseCpuList } from "../core/cpu-list.ts";
+export { affinityOf, cpuSetText, formatCpuList, onlineCpus, parseCpuList } from "../core/cpu-list.ts";
 
 export interface CpuSplit {
   server: number[];

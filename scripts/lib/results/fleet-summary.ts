@@ -1,9 +1,9 @@
 // A fleet run's summary lines: the LB as a side of its own, then a line per server host.
 import type { FleetLbRow, FleetRecord, FleetServerRow } from "../contract/fleet.ts";
 import { int, ms } from "../core/format.ts";
-import { formatCpuList } from "../placement/cpus.ts";
+import { cpuSetText } from "../placement/cpus.ts";
 
-const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
+const set = cpuSetText;
 const NOT_HERE = "CPU not readable here (another machine)";
 
 /** Answers the LB gave itself, "4xx 12 · 5xx 3", or "none". */

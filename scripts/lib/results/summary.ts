@@ -7,7 +7,7 @@ import { reasonText, ruleList } from "../contract/reasons.ts";
 import type { ResultRecord, SideContention } from "../contract/record.ts";
 import type { Outcome } from "../core/cli.ts";
 import { int, ms } from "../core/format.ts";
-import { formatCpuList } from "../placement/cpus.ts";
+import { cpuSetText, formatCpuList } from "../placement/cpus.ts";
 import { fleetLines } from "./fleet-summary.ts";
 
 export function summaryText(r: ResultRecord, dir: string): string {
@@ -87,7 +87,7 @@ function placementLine(r: ResultRecord): string {
   const pl = r.placement;
   if (!pl || c.serverOfItsCpusPct === undefined || c.generatorOfItsCpusPct === undefined)
     return "shared (not recorded)";
-  const set = (cpus: number[] | null): string => (cpus ? `CPUs ${formatCpuList(cpus)}` : "every CPU");
+  const set = cpuSetText;
   // NOTE: emulated client hosts pinned to the same CPUs share them: name each set once.
   const gen = [...new Set(pl.generator.map((g) => set(g.cpus)))].join(" + ");
   const warn =
