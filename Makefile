@@ -287,16 +287,17 @@ LAB_SHAPE = $(call given,CONNECTIONS,-c) $(call given,TARGET_RPS,-R) $(call give
 # SHIELD=1 (split): every other task kept off SERVER_CPUS for the run (docs/generator.md: this VM's agent
 # preempts the server).
 # SERVERS=n: a fleet — n server hosts (WORKERS each) behind HAProxy in the lab's namespaces, wrk in CLIENTS client
-# hosts targeting the LB; servers and HAProxy share SERVER_CPUS (docs/fleet.md). One HAProxy holds ≤ ≈ 9,480
-# connections under the 20,000 fd hard limit: more is refused in one line. RATE_LIMIT=<req/s per client address>:
-# HAProxy answers 429 beyond it (seed 004's limit), counted as non-2xx.
+# hosts targeting the LB; servers and HAProxy share SERVER_CPUS (docs/fleet.md). One HAProxy process holds ≤ ≈ 9,480
+# connections under the 20,000 fd hard limit: more connections start more processes on the LB's port
+# (SO_REUSEPORT; LB_PROCESSES=k sets them). RATE_LIMIT=<req/s per client address>: HAProxy answers 429 beyond it
+# (seed 004's limit), counted as non-2xx; one process only (a stick table per process).
 ## end to end: tune, WORKERS (2) on SERVER_CPUS (SHIELD=1 keeps other tasks off them), paced 20k RPS + saturate
 ## 20k conns (CONNECTIONS TARGET_RPS DURATION MODES; SERVERS=n behind HAProxy), untune, verdicts
 lab: deps
 	@$(RAISE_NOFILE) && $(NODE) scripts/lab.ts $(LAB_WORKERS_ARG) $(call given,PORT,--port) $(RESULTS) \
 		$(call given,PROFILE,--profile) $(PLACE) $(call on,SHIELD,--shield) $(call given,HOSTS,--hosts) \
-		$(call given,SERVERS,--servers) $(call given,RATE_LIMIT,--rate-limit) $(call given,CLIENTS,--clients) \
-		$(LAB_SHAPE) || { rc=$$?; echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted;" \
+		$(call given,SERVERS,--servers) $(call given,LB_PROCESSES,--lb-processes) \
+		$(call given,RATE_LIMIT,--rate-limit) $(call given,CLIENTS,--clients) $(LAB_SHAPE) || { rc=$$?; echo "exit $$rc: scripts/lab.ts (0 PASS, 1 FAIL, 2 invalid, 130 interrupted;" \
 		"its own exit line is above)" >&2; exit $$rc; }
 
 ## put back the tasks a killed `make lab SHIELD=1` left off the server's CPUs (safe twice)

@@ -65,7 +65,7 @@ const cli = {
   options: [
     ...["workers", "port", "connections", "target-rps", "duration", "warmup", "threads", "modes"],
     ...PLACEMENT_OPTIONS,
-    ...["shield", "servers", "rate-limit", "clients", "hosts", "results-dir"],
+    ...["shield", "servers", "lb-processes", "rate-limit", "clients", "hosts", "results-dir"],
     "profile",
     "repeats",
   ] as const,

@@ -62,10 +62,12 @@ async function reportShowsFleet(html: string, servers: number): Promise<void> {
   }
 }
 
-test("SERVERS=2: both servers answer, rows per server and for the LB, the sums cross-check", {
+// NOTE: two HAProxy processes on the LB's port (LB_PROCESSES=2), as 20,000 connections need: every figure below is
+// their two stats sockets' summed; the other fleet tests run the one process 400 connections need.
+test("SERVERS=2, LB_PROCESSES=2: both servers and both LB processes answer, rows per server and for the LB, the sums cross-check", {
   skip,
 }, async () => {
-  const f = fleetRun([]);
+  const f = fleetRun(["--lb-processes", "2"]);
   const r = await runCli("scripts/lab.ts", f.args, { env: f.env, timeoutMs: 120_000 });
   assert.ok(r.code === 0 || r.code === 1, r.stderr); // NOTE: mechanics, not a verdict
   const rec = pacedRecord(f.dir);
@@ -87,6 +89,23 @@ test("SERVERS=2: both servers answer, rows per server and for the LB, the sums c
   const [a, b] = fl.servers.map((s) => s.requests) as [number, number];
   assert.ok(Math.min(a, b) / Math.max(a, b) > 0.8, `leastconn split ${a} / ${b}`);
   assert.ok(fl.lb.sessions >= 400 && fl.lb.peakSessions >= 400, `LB sessions ${fl.lb.sessions}`);
+  assert.equal(fl.lb.processes, 2);
+  const each = fl.lb.sessionsEach ?? [];
+  assert.equal(each.length, 2);
+  assert.equal(
+    each.reduce((a, x) => a + x, 0),
+    fl.lb.sessions,
+    "the processes' sessions sum to the LB's",
+  );
+  assert.ok(
+    Math.min(...each) > 100,
+    `the kernel spread the connections over both listeners: ${each.join(" / ")}`,
+  );
+  assert.match(
+    r.stderr,
+    /HAProxy \S+ \(2 processes × 1 thread, maxconn 528\)/,
+    "each process sized for its share",
+  );
   assert.ok((fl.lb.cpuUs ?? 0) > 0 && (rec.measurements.cpu.lbPct ?? 0) > 0, "the LB's CPU as a side");
   assert.equal(rec.measurements.connectionsEstablished, 400, "connections held at the LB");
   assert.ok(rec.measurements.serverCounted.difference >= 0, "the fleet received what wrk completed");
@@ -128,9 +147,14 @@ test("refused in one line before anything starts: one HAProxy's fd budget, SHIEL
     assert.equal(r.stderr.split("\n").filter((l) => l.startsWith("error:")).length, 1, r.stderr);
   };
   await refused(
-    ["--servers", "2", "-c", "12000", "-R", "12000"],
-    /12000 connections need ≈ \d+ fds, above the hard nofile limit/,
+    ["--servers", "2", "--lb-processes", "1", "-c", "12000", "-R", "12000"],
+    /12000 connections need ≈ \d+ fds in one process, above the hard nofile limit/,
   );
+  await refused(
+    ["--servers", "2", "--rate-limit", "100", "-c", "12000", "-R", "12000"],
+    /RATE_LIMIT needs one HAProxy process .* 12000 connections need 2/,
+  );
+  await refused(["--lb-processes", "2"], /LB_PROCESSES \(--lb-processes\) is the LB's: give SERVERS=n/);
   await refused(["--servers", "2", "--shield"], /SHIELD=1 is for one server/);
   await refused(["--rate-limit", "5"], /RATE_LIMIT \(--rate-limit\) is the LB's: give SERVERS=n/);
   assert.deepEqual(await leftovers([], PREFIX), []);

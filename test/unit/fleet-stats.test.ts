@@ -28,7 +28,7 @@ test("the LB's own answers: the frontend's less the servers', by class", () => {
 });
 
 test("sumFleet: requests and responses with the LB's own, connections = its sessions, checks apart", () => {
-  const f = sumFleet(ROWS, members, 30);
+  const f = sumFleet([ROWS], members, [30]);
   assert.equal(f.requests, 2 + 2, "the servers' 2 + the LB's 2");
   assert.deepEqual(f.responses, { "200": 2, "4xx": 2 });
   assert.equal(f.openConnections, 2, "the frontend's scur, not the servers' 9");
@@ -40,7 +40,7 @@ test("sumFleet: requests and responses with the LB's own, connections = its sess
 });
 
 test("the servers' µs per request leaves the LB's own answers out; the LB's counts them", () => {
-  const f = sumFleet(ROWS, members, 30);
+  const f = sumFleet([ROWS], members, [30]);
   const before = { ...f, requests: 0, responses: {}, fleet: { ...f.fleet, lbOwn: 0 } } as typeof f;
   const d = serverDelta(before, f);
   assert.equal(d.lbOwn, 2);

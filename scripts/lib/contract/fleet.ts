@@ -40,12 +40,16 @@ export interface FleetLbRow {
   host: string;
   address: string;
   cpus: number[] | null;
-  /** null: on another machine (its CPU figures are then 0: not readable here) */
+  /** the first process's; null: on another machine (its CPU figures are then null: not readable here) */
   pid: number | null;
+  /** HAProxy processes sharing the port (SO_REUSEPORT); absent in records before they could be several: 1 */
+  processes?: number;
   version: string;
+  /** threads per process */
   nbthread: number;
+  /** every process's, summed */
   maxconn: number;
-  /** null (these four): on another machine, its CPU is not readable here */
+  /** every process's (these four); null: on another machine, its CPU is not readable here */
   cpuUs: number | null;
   /** % of one core over the steady window (the whole phase without one), and of the CPUs it was given */
   cpuPct: number | null;
@@ -53,6 +57,8 @@ export interface FleetLbRow {
   usPerRequest: number | null;
   /** client sessions (the frontend): total over the phase, peak (HAProxy's maxima are reset before the phase) */
   sessions: number;
+  /** each process's share of them (the kernel's spread over the listeners); absent in older records */
+  sessionsEach?: number[];
   peakSessions: number;
   /** requests that queued for a server: peak queue */
   peakQueue: number;

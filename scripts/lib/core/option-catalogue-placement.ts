@@ -34,6 +34,12 @@ export const PLACEMENT_CATALOGUE = {
     default: 0,
     parse: int(0, 8),
   },
+  "lb-processes": {
+    type: "number",
+    desc: "a fleet's HAProxy processes sharing the LB's port (SO_REUSEPORT), each under the fd hard limit; 0 = the fewest the connections need (one holds ≈ 9,500 of them)",
+    default: 0,
+    parse: int(0, 8),
+  },
   "rate-limit": {
     type: "number",
     desc: "a fleet's per-client limit at the LB (seed 004's): requests/s from one client address beyond it are answered 429 by HAProxy (non-2xx); 0 = none",

@@ -15,6 +15,7 @@ export interface LbFigures {
   host: string;
   address: string;
   version: string;
+  processes: number;
   nbthread: number;
   maxconn: number;
   /** µs over the phase, % of one core over the steady window, CPUs given; null on another machine */
@@ -61,12 +62,14 @@ function lbRow(before: FleetStats, after: FleetStats, fig: LbFigures, answered: 
   const ownB = lbOwnAnswers(before.lbRows);
   const own = Object.fromEntries(Object.entries(ownA).map(([k, v]) => [k, d(v, ownB[k] ?? 0)]));
   const downs = (rows: StatRow[]) => serverRows(rows, BACKEND).reduce((a, r) => a + r.chkdown, 0);
+  const lbPid = after.lbPids[0] ?? null;
   return {
-    ...{ host: fig.host, address: fig.address, cpus: after.lbPid ? affinityOf(after.lbPid) : null },
-    pid: after.lbPid,
+    ...{ host: fig.host, address: fig.address, cpus: lbPid === null ? null : affinityOf(lbPid) },
+    ...{ pid: lbPid, processes: fig.processes },
     ...{ version: fig.version, nbthread: fig.nbthread, maxconn: fig.maxconn },
     ...lbCpu(fig.cpu, answered),
     ...{ sessions: d(fa.stot, fb.stot), peakSessions: fa.smax, peakQueue: ba.qmax },
+    sessionsEach: after.lbSessionsEach.map((x, i) => d(x, before.lbSessionsEach[i] ?? 0)),
     ...{ connErrors: d(ba.econ, bb.econ), respErrors: d(ba.eresp, bb.eresp), retries: d(ba.wretr, bb.wretr) },
     ...{
       redispatches: d(ba.wredis, bb.wredis),

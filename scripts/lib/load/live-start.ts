@@ -25,7 +25,7 @@ export function startLive(p: LiveStart, before: LabStats, wrkPids: () => number[
   const pids = serverVisible ? serverPidsOf(before) : [];
   const fleet = fleetOf(before);
   // NOTE: a fleet on other machines (ssh hosts): neither its servers' nor its LB's pids are this machine's.
-  const lbPids = fleet?.lbPid && serverVisible ? [fleet.lbPid] : [];
+  const lbPids = fleet && serverVisible ? fleet.lbPids : [];
   // NOTE: a fleet's LB shares the servers' CPUs here: it is the lab's own task there, not another's.
   const contention = contentionFor(
     p.placement,
@@ -47,5 +47,5 @@ export function kernelPids(cpuUnknown: LiveStart["cpuUnknown"], before: LabStats
   if (cpuUnknown.includes("server")) return [];
   const f = fleetOf(before);
   if (!f) return [before.primaryPid];
-  return [...(f.lbPid ? [f.lbPid] : []), ...f.members.map((m) => m.stats.primaryPid)];
+  return [...f.lbPids.slice(0, 1), ...f.members.map((m) => m.stats.primaryPid)];
 }

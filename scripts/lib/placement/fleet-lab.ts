@@ -18,8 +18,10 @@ export interface FleetLabSpec {
   stubMs: number;
   /** client connections: sizes HAProxy's maxconn */
   connections: number;
-  /** HAProxy's threads */
+  /** HAProxy's threads per process */
   nbthread: number;
+  /** HAProxy processes sharing the port (1) */
+  lbProcesses?: number;
   /** HAProxy's knobs beyond the fleet's shape (rate limit, check timing) */
   lb?: Pick<
     HaproxySpec,
@@ -104,6 +106,7 @@ export async function startFleetLab(s: FleetLabSpec): Promise<FleetLab> {
     lb = await startHaproxy({
       dir: join(s.fleet.runDir, "haproxy"),
       prefix: inNetns(lbHost.ns, [], lbHost.cpus),
+      processes: s.lbProcesses,
       config: {
         ...s.lb,
         ...{ bind: { address: lbHost.address, port: s.port }, connections: s.connections },

@@ -15,6 +15,8 @@ export interface FleetRunSpec {
   connections: number;
   /** requests/s per client address the LB answers beyond with 429 (0: no limit) */
   rateLimit: number;
+  /** HAProxy processes sharing the LB's port */
+  lbProcesses: number;
   /** the servers' and the LB's CPUs (split's server side), and wrk's */
   serverCpus?: number[];
   generatorCpus?: number[];
@@ -45,7 +47,7 @@ export async function startFleetRun(s: FleetRunSpec): Promise<FleetRun> {
   try {
     lab = await startFleetLab({
       ...{ fleet, workers: s.workers, port: s.port, stubMs: s.stubMs },
-      ...{ connections: s.connections, nbthread: 1 },
+      ...{ connections: s.connections, nbthread: 1, lbProcesses: s.lbProcesses },
       lb: s.rateLimit > 0 ? { rateLimit: { requests: s.rateLimit, windowS: 1 } } : undefined,
     });
   } catch (e) {
@@ -73,7 +75,7 @@ export async function startFleetRun(s: FleetRunSpec): Promise<FleetRun> {
 
 function sourceOf(fleet: FleetNetns, lab: FleetLab): FleetSource {
   return {
-    lb: { socket: lab.lb.socket, pid: lab.lb.pid, host: fleet.lb.ns, address: fleet.lb.address },
+    lb: { sockets: lab.lb.sockets, pids: lab.lb.pids, host: fleet.lb.ns, address: fleet.lb.address },
     servers: lab.members.map((m) => ({
       name: m.host.name,
       base: m.server.statsBase,

@@ -2,13 +2,8 @@
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
-import {
-  firstAlert,
-  type HaproxyClient,
-  type HaproxyStart,
-  haproxyClient,
-  haproxyCommand,
-} from "../processes/haproxy.ts";
+import { firstAlert, type HaproxyStart } from "../processes/haproxy.ts";
+import { type HaproxyClient, haproxyClient, haproxyCommand } from "../processes/haproxy-client.ts";
 import { renderHaproxyConfig } from "../processes/haproxy-config.ts";
 import type { LbHost } from "./inventory.ts";
 import type { SshHost } from "./ssh.ts";

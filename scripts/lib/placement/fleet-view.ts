@@ -1,5 +1,5 @@
 // What a running fleet gives the lab wherever its hosts are (namespaces here, or over ssh): stats, the LB, the URL, stop.
-import type { HaproxyClient } from "../processes/haproxy.ts";
+import type { HaproxyClient } from "../processes/haproxy-client.ts";
 import type { LabStats } from "../processes/lab-stats.ts";
 
 export interface FleetViewMember {

@@ -42,7 +42,12 @@ export async function startHostsFleet(inv: Inventory, s: HostsFleetSpec): Promis
   });
   const lb = inv.lb;
   const statsBase: FleetSource = {
-    lb: { socket: lab.lb.socket, pid: lab.localPids ? lab.lb.pid : null, host: lb.name, address: lb.address },
+    lb: {
+      sockets: [lab.lb.socket],
+      pids: lab.localPids ? [lab.lb.pid] : [],
+      host: lb.name,
+      address: lb.address,
+    },
     servers: lab.members.map((m) => ({ name: m.host.name, base: m.statsBase, address: m.host.address })),
   };
   const [names, addresses] = [lab.members.map((m) => m.host.name), lab.members.map((m) => m.host.address)];

@@ -3,7 +3,7 @@
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted, interruptSignal } from "../core/interrupt.ts";
 import type { StatsSource } from "../processes/fleet-stats.ts";
-import { checkFdBudget } from "../processes/haproxy.ts";
+import { checkFdBudget, lbProcessesFor } from "../processes/haproxy-fds.ts";
 import { startServer } from "../processes/server.ts";
 import { formatCpuList } from "./cpus.ts";
 import { startFleetRun } from "./fleet-run.ts";
@@ -27,10 +27,32 @@ export function refuseEarly(a: LabArgs): void {
     );
   if (a.servers > 0 && a.shield)
     throw new InvalidRun("SHIELD=1 is for one server (split): drop it with SERVERS");
-  // NOTE: one HAProxy's fd budget (2 sockets per connection under the hard limit), before anything starts.
-  if (a.servers > 0)
-    checkFdBudget({ connections: a.connections, servers: Array.from({ length: a.servers }) });
+  if (a["lb-processes"] > 0 && a.servers === 0)
+    throw new InvalidRun(
+      "LB_PROCESSES (--lb-processes) is the LB's: give SERVERS=n (a fleet behind HAProxy)",
+    );
+  if (a.servers > 0) refuseLb(a);
 }
+
+// NOTE: each HAProxy process's fd budget (2 sockets per connection under the hard limit), before anything starts.
+// Over ssh (HOSTS=) the LB host runs one process, whose own limit is checked there too (placement/fleet-ssh.ts).
+function refuseLb(a: LabArgs): void {
+  const spec = { connections: a.connections, servers: Array.from({ length: a.servers }) };
+  if (a.placement === "hosts" && a["lb-processes"] > 1)
+    throw new InvalidRun(
+      "LB_PROCESSES > 1 is for a fleet in the lab's namespaces: over ssh the LB host runs one",
+    );
+  const k = a.placement === "hosts" ? 1 : lbProcessesOf(a);
+  checkFdBudget(spec, undefined, k);
+  if (a["rate-limit"] > 0 && k > 1)
+    throw new InvalidRun(
+      `RATE_LIMIT needs one HAProxy process (each keeps its own stick table: the limit would be per process), but ${a.connections} connections need ${k} — run ≤ ≈ 9,480 connections with it`,
+    );
+}
+
+/** The fleet's HAProxy processes: LB_PROCESSES, else the fewest whose fds the connections fit. */
+export const lbProcessesOf = (a: Pick<LabArgs, "connections" | "servers" | "lb-processes">): number =>
+  a["lb-processes"] || lbProcessesFor(a.connections, a.servers);
 
 export type LabArgs = PlacementArgs & {
   workers: number;
@@ -38,6 +60,7 @@ export type LabArgs = PlacementArgs & {
   clients: number;
   servers: number;
   "rate-limit": number;
+  "lb-processes": number;
   connections: number;
   hosts?: string;
   shield: boolean;
@@ -129,6 +152,7 @@ async function startFleetTarget(a: LabArgs, spec: { workers: number; port: numbe
     ...spec,
     ...{ servers: a.servers, clients: a.clients, connections: a.connections, signal: interruptSignal() },
     rateLimit: a["rate-limit"],
+    lbProcesses: lbProcessesOf(a),
     ...{ serverCpus: a["server-cpus"], generatorCpus: a["generator-cpus"] },
   });
   process.stderr.write(`placement: ${run.label}\n`);

@@ -1,22 +1,26 @@
 // A fleet's stats read as one server's: every server's admin socket summed, the LB's own answers and sessions added.
 import { sumWorkers, type WorkerStats } from "../../../server/stats.ts";
-import { haproxyCommand } from "./haproxy.ts";
+import { haproxyClient } from "./haproxy-client.ts";
 import { BACKEND, FRONTEND } from "./haproxy-config.ts";
-import { parseShowStat, proxyRow, type StatRow, serverRows } from "./haproxy-stats.ts";
+import { mergeStatRows } from "./haproxy-merge.ts";
+import { proxyRow, type StatRow, serverRows } from "./haproxy-stats.ts";
 import { fetchLabStats, type LabStats } from "./lab-stats.ts";
 
 /** Where a fleet's stats are read: the LB's stats socket and each server host's stats base, by name. */
 export interface FleetSource {
-  /** pid: HAProxy's, when its host shares this machine's pids (namespaces); null on another machine */
-  lb: { socket: string; pid: number | null; host: string; address: string };
+  /** a stats socket per HAProxy process; their pids when the host shares this machine's (namespaces), else none */
+  lb: { sockets: string[]; pids: number[]; host: string; address: string };
   servers: { name: string; base: string; address: string }[];
 }
 
 /** What a fleet reading adds to the summed stats: the LB's rows and each server's own stats. */
 export interface FleetStats {
-  /** null: the LB runs on another machine (its CPU is not readable here) */
-  lbPid: number | null;
+  /** HAProxy's processes; none: the LB runs on another machine (its CPU is not readable here) */
+  lbPids: number[];
+  /** its processes' rows summed (mergeStatRows) */
   lbRows: StatRow[];
+  /** each process's client sessions so far (its frontend's total) */
+  lbSessionsEach: number[];
   members: { name: string; stats: LabStats }[];
   /** answers the LB gave itself since it started (in the summed requests and responses: lbOwnAnswers) */
   lbOwn: number;
@@ -41,11 +45,9 @@ export function lbOwnAnswers(rows: StatRow[]): Record<string, number> {
 // NOTE: the fleet as the load sees it: the connections it holds are the LB's client sessions (HAProxy pools its
 // server connections: the servers hold the requests in flight, not the clients'); the requests it sent are those
 // the servers received plus those the LB answered itself, which count as non-2xx responses ("4xx", "5xx").
-export function sumFleet(
-  rows: StatRow[],
-  members: FleetStats["members"],
-  lbPid: number | null,
-): FleetLabStats {
+/** each: every HAProxy process's rows (one process: one list). */
+export function sumFleet(each: StatRow[][], members: FleetStats["members"], lbPids: number[]): FleetLabStats {
+  const rows = mergeStatRows(each);
   const first = members[0]?.stats;
   if (!first) throw new Error("a fleet without servers");
   const perWorker: WorkerStats[] = members.flatMap((m) => m.stats.perWorker);
@@ -62,18 +64,22 @@ export function sumFleet(
     openConnections: front.scur,
     peakOpenConnections: front.smax,
     nativeUws: members.every((m) => m.stats.nativeUws),
-    fleet: { lbPid, lbRows: rows, members, lbOwn: Object.values(own).reduce((a, v) => a + v, 0) },
+    fleet: {
+      ...{ lbPids, lbRows: rows, members },
+      lbSessionsEach: each.map((r) => proxyRow(r, FRONTEND, "frontend").stot),
+      lbOwn: Object.values(own).reduce((a, v) => a + v, 0),
+    },
   };
 }
 
 /** Read every server and the LB now (in parallel) and sum them. */
 export async function fetchFleetStats(src: FleetSource, timeoutMs = 3000): Promise<FleetLabStats> {
-  const [csv, ...stats] = await Promise.all([
-    haproxyCommand(src.lb.socket, "show stat", timeoutMs),
+  const [each, ...stats] = await Promise.all([
+    haproxyClient(src.lb.sockets, timeoutMs).statEach(),
     ...src.servers.map((s) => fetchLabStats(s.base, timeoutMs)),
   ]);
   const members = src.servers.map((s, i) => ({ name: s.name, stats: stats[i] as LabStats }));
-  return sumFleet(parseShowStat(csv as string), members, src.lb.pid);
+  return sumFleet(each as StatRow[][], members, src.lb.pids);
 }
 
 /** Where a run reads its server's stats: one server's base (`http://…`, `unix:/…`) or a fleet's sockets. */
@@ -86,7 +92,9 @@ export function readStats(src: StatsSource, timeoutMs = 3000): Promise<LabStats>
 
 /** For people: a stats source in one phrase. */
 export const sourceText = (src: StatsSource): string =>
-  typeof src === "string" ? src : `${src.servers.length} servers' admin sockets and ${src.lb.socket}`;
+  typeof src === "string"
+    ? src
+    : `${src.servers.length} servers' admin sockets and ${src.lb.sockets.join(", ")}`;
 
 /** The fleet part of a reading, when it is a fleet's. */
 export const fleetOf = (s: LabStats): FleetStats | null => (s as Partial<FleetLabStats>).fleet ?? null;

@@ -1,16 +1,16 @@
-// Debian's HAProxy run by the lab: its binary, the config checked (-c), started in the foreground, its stats socket, stopped.
+// Debian's HAProxy run by the lab: its binary, the config checked (-c), its processes started in the foreground, stopped.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidRun } from "../core/cli.ts";
 import { ROOT } from "../core/paths.ts";
+import { settleAll } from "../core/settle.ts";
 import { sh } from "../core/shell.ts";
-import { nofileLimits } from "../machine/limits.ts";
 import { cpuTimeUs } from "../machine/proc.ts";
 import { type Exit, type GroupChild, spawnGroup } from "./group.ts";
-import { BACKEND, type HaproxySpec, haproxyLimits, renderHaproxyConfig } from "./haproxy-config.ts";
-import { type HaproxyInfo, parseShowInfo, parseShowStat, type StatRow } from "./haproxy-stats.ts";
+import { type HaproxyClient, haproxyClient, haproxyCommand } from "./haproxy-client.ts";
+import { type HaproxySpec, renderHaproxyConfig } from "./haproxy-config.ts";
+import { checkFdBudget, shareOf } from "./haproxy-fds.ts";
 
 /** Where haproxy/get.sh unpacks Debian's package (a wrapper that finds its libraries). */
 export const LAB_HAPROXY = join(ROOT, "haproxy/build/bin/haproxy");
@@ -50,36 +50,11 @@ export async function checkHaproxyConfig(bin: string, configPath: string): Promi
   throw new InvalidRun(`haproxy -c refused ${configPath}: ${why} — fix configs/haproxy/ or the spec`);
 }
 
-// NOTE: one command per connection (HAProxy's non-interactive mode): it answers and closes. The command is
-// written without a half-close, which could end the session before the answer.
-/** Send one command to the stats socket; its whole answer. */
-export function haproxyCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = connect(socket);
-    let out = "";
-    const timer = setTimeout(
-      () => c.destroy(new Error(`${socket}: no answer to "${command}" in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    c.setEncoding("utf8");
-    c.on("connect", () => c.write(`${command}\n`));
-    c.on("data", (d: string) => {
-      out += d;
-    });
-    c.on("close", (hadError) => {
-      clearTimeout(timer);
-      if (!hadError) resolve(out);
-    });
-    c.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
 export interface HaproxyStart {
-  /** everything but the stats socket, which lives in dir */
+  /** everything but the stats socket, which lives in dir; connections are the whole LB's, shared by its processes */
   config: Omit<HaproxySpec, "statsSocket">;
+  /** HAProxy processes sharing the port (SO_REUSEPORT), each with its own stats socket and fds (1) */
+  processes?: number;
   /** a lab-private directory (created here, 0700, removed by stop): the rendered config and the stats socket */
   dir: string;
   /** argv before haproxy: where it runs (ip netns exec NS taskset -c L …); none = here */
@@ -88,56 +63,20 @@ export interface HaproxyStart {
   readyTimeoutMs?: number;
 }
 
-/** What the stats socket answers: any command, `show stat` and `show info` typed, a server in or out of rotation. */
-export interface HaproxyClient {
-  command: (cmd: string) => Promise<string>;
-  stat: () => Promise<StatRow[]>;
-  info: () => Promise<HaproxyInfo>;
-  /** take a backend server out of rotation (MAINT) or put it back: `disable|enable server servers/<name>` */
-  setServer: (name: string, state: "enable" | "disable") => Promise<void>;
-}
-
-/** The client of a stats socket here (a forwarded one too: the LB over ssh). */
-export function haproxyClient(socket: string): HaproxyClient {
-  const command = (cmd: string): Promise<string> => haproxyCommand(socket, cmd);
-  return {
-    command,
-    stat: async () => parseShowStat(await command("show stat")),
-    info: async () => parseShowInfo(await command("show info")),
-    setServer: async (name, state) => {
-      const out = (await command(`${state} server ${BACKEND}/${name}`)).trim();
-      if (out !== "") throw new Error(`haproxy: ${state} server ${BACKEND}/${name}: ${out}`);
-    },
-  };
-}
-
 export interface RunningHaproxy extends HaproxyClient {
-  child: GroupChild;
-  /** haproxy's own pid (ip netns exec, taskset and the wrapper all exec) */
+  /** the first process's pid (ip netns exec, taskset and the wrapper all exec) */
   pid: number;
+  /** every process's pid, the first's first */
+  pids: number[];
   version: string;
+  /** the first process's config (the others differ in their stats socket only) */
   configPath: string;
-  socket: string;
-  /** its CPU time so far (µs), null once gone */
+  /** every process's stats socket */
+  sockets: string[];
+  /** the processes' CPU time so far (µs), summed; null once all are gone */
   cpuUs: () => number | null;
-  /** SIGTERM (HAProxy's hard stop: every session closed at once), SIGKILL after graceMs; the dir removed */
+  /** SIGTERM to every process (HAProxy's hard stop: every session closed at once), SIGKILL after graceMs; the dir removed */
   stop: (graceMs?: number) => Promise<Exit>;
-}
-
-// NOTE: HAProxy raises its own nofile limit to what maxconn needs and refuses to start above the hard limit
-// (measured: maxconn 15000 → "Cannot raise FD limit to 30028, limit is 20000"): one LB process here holds
-// ≈ 9,500 client connections; 20,000 need ≥ 3 HAProxy processes (they share the port: SO_REUSEPORT).
-/** Refuse a spec whose fds would pass the hard nofile limit (this process's, or an LB host's over ssh). */
-export function checkFdBudget(
-  spec: { connections: number; servers: readonly unknown[] },
-  hard = nofileLimits("self").hard,
-): void {
-  const need = haproxyLimits(spec.connections, spec.servers.length).fdNeed;
-  if (need > hard) {
-    throw new InvalidRun(
-      `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds, above the hard nofile limit ${hard} — run fewer connections per LB (≈ ${Math.floor((hard - spec.servers.length - 32) / 2.1)} at most)`,
-    );
-  }
 }
 
 async function waitForSocket(child: GroupChild, socket: string, timeoutMs: number): Promise<void> {
@@ -159,35 +98,69 @@ async function waitForSocket(child: GroupChild, socket: string, timeoutMs: numbe
   throw new Error(`haproxy ${why}:\n${child.output().trim()}`);
 }
 
+// NOTE: HAProxy binds with SO_REUSEPORT on Linux (unless noreuseport): k processes on one address:port each
+// accept a share of the connections, spread by the kernel's hash of each connection's addresses and ports. The
+// shares are not exact (≈ √n apart): each process's maxconn has haproxyLimits' margin (5 %, at least 64) above it.
+/** One process: its config (its own stats socket) checked, started in the foreground, until its socket answers. */
+async function startOne(
+  s: HaproxyStart,
+  bin: string,
+  i: number,
+): Promise<{ child: GroupChild; socket: string; configPath: string }> {
+  const socket = join(s.dir, `stats-${i}.sock`);
+  const configPath = join(s.dir, `haproxy-${i}.cfg`);
+  const connections = shareOf(s.config.connections, s.processes ?? 1);
+  writeFileSync(configPath, renderHaproxyConfig({ ...s.config, connections, statsSocket: socket }), {
+    mode: 0o600,
+  });
+  await checkHaproxyConfig(bin, configPath);
+  // NOTE: -db: foreground, no daemon, no master process; HAProxy is the group leader the lab signals.
+  const child = spawnGroup([...(s.prefix ?? []), bin, "-db", "-f", configPath]);
+  try {
+    await waitForSocket(child, socket, s.readyTimeoutMs ?? 10_000);
+  } catch (e) {
+    await child.stop(1000);
+    throw e;
+  }
+  return { child, socket, configPath };
+}
+
 export async function startHaproxy(s: HaproxyStart): Promise<RunningHaproxy> {
   const bin = s.bin ?? haproxyPath();
   const version = await requireHaproxy(bin);
-  checkFdBudget(s.config);
+  const k = s.processes ?? 1;
+  checkFdBudget(s.config, undefined, k);
   mkdirSync(s.dir, { recursive: true, mode: 0o700 });
-  const socket = join(s.dir, "stats.sock");
-  const configPath = join(s.dir, "haproxy.cfg");
-  const removeDir = (): void => rmSync(s.dir, { recursive: true, force: true });
-  let child: GroupChild | null = null;
+  const started: Awaited<ReturnType<typeof startOne>>[] = [];
+  const stopAll = async (graceMs: number): Promise<Exit> => {
+    try {
+      return (await settleAll(started.map((p) => p.child.stop(graceMs))))[0] as Exit;
+    } finally {
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  };
   try {
-    writeFileSync(configPath, renderHaproxyConfig({ ...s.config, statsSocket: socket }), { mode: 0o600 });
-    await checkHaproxyConfig(bin, configPath);
-    // NOTE: -db: foreground, no daemon, no master process; HAProxy is the group leader the lab signals.
-    child = spawnGroup([...(s.prefix ?? []), bin, "-db", "-f", configPath]);
-    await waitForSocket(child, socket, s.readyTimeoutMs ?? 10_000);
+    for (let i = 0; i < k; i++) started.push(await startOne(s, bin, i));
   } catch (e) {
-    await child?.stop(1000);
-    removeDir();
+    await stopAll(1000);
     throw e;
   }
-  const c = child;
+  const pids = started.map((p) => p.child.pid);
+  const sockets = started.map((p) => p.socket);
+  const cpuUs = (): number | null => {
+    const each = pids.map(cpuTimeUs).filter((x): x is number => x !== null);
+    return each.length ? each.reduce((a, x) => a + x, 0) : null;
+  };
   return {
-    ...{ child: c, pid: c.pid, version, configPath, socket },
-    ...haproxyClient(socket),
-    cpuUs: () => cpuTimeUs(c.pid),
-    stop: async (graceMs = 3000) => {
-      const e = await c.stop(graceMs);
-      removeDir();
-      return e;
+    ...{
+      pid: pids[0] as number,
+      pids,
+      version,
+      configPath: (started[0] as (typeof started)[0]).configPath,
+      sockets,
     },
+    ...haproxyClient(sockets),
+    cpuUs,
+    stop: (graceMs = 3000) => stopAll(graceMs),
   };
 }

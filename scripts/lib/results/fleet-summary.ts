@@ -13,8 +13,21 @@ export function ownAnswersText(lb: FleetLbRow): string {
 }
 
 export function lbText(lb: FleetLbRow): string {
-  return `HAProxy ${lb.version} (${lb.nbthread} thread, maxconn ${int(lb.maxconn)}) ${lbCpuText(lb)} · sessions ${int(lb.sessions)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
+  return `HAProxy ${lb.version} (${processText(lb)}, maxconn ${int(lb.maxconn)}) ${lbCpuText(lb)} · sessions ${int(lb.sessions)}${sessionsEachText(lb)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
 }
+
+/** "1 thread", "3 processes × 1 thread" */
+function processText(lb: FleetLbRow): string {
+  const k = lb.processes ?? 1;
+  const threads = `${lb.nbthread} thread${lb.nbthread === 1 ? "" : "s"}`;
+  return k === 1 ? threads : `${k} processes × ${threads}`;
+}
+
+/** "" for one process; " (2,990 / 3,010 per process)" for several. */
+const sessionsEachText = (lb: FleetLbRow): string =>
+  (lb.sessionsEach?.length ?? 0) > 1
+    ? ` (${lb.sessionsEach?.map((x) => int(x)).join(" / ")} per process)`
+    : "";
 
 function lbCpuText(lb: FleetLbRow): string {
   if (lb.ofItsCpusPct === null || lb.usPerRequest === null) return `: ${NOT_HERE}`;

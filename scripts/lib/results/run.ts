@@ -112,7 +112,8 @@ function lbOf(
   if (!cpus || !x.fleet) return {};
   const server = p.placement.serverCpus;
   const sharesServerCpus = !server || cpus.some((c) => server.includes(c));
-  return { lb: { threads: x.fleet.lb.nbthread, cpus: cpus.length, sharesServerCpus } };
+  const threads = x.fleet.lb.nbthread * (x.fleet.lb.processes ?? 1);
+  return { lb: { threads, cpus: cpus.length, sharesServerCpus } };
 }
 
 // NOTE: the page is a view of result.json: when it cannot be drawn the run is still recorded, and says how to retry.
