@@ -149,9 +149,11 @@ async function measure(a: A, dir: AtomicDir | null, outDir: string, startedAt: D
   const driverCpus = clientCpus ? pinThisProcess(clientCpus) : null;
   const shape = { servers: 1, clients: 1, serverCpus, lbCpus: serverCpus, clientCpus };
   return withFleetNetns({ ...shape, signal: interruptSignal() }, async (fleet) => {
+    // NOTE: one HAProxy process (its pid is the LB's CPU, fds and sockets below): the cost of one LB process per
+    // request; --connections above one process's fd budget is refused by startHaproxy.
     const lab = await startFleetLab({
       ...{ fleet, workers: a.workers, port: a.port, stubMs: a["stub-ms"] },
-      ...{ connections: a.connections, nbthread: 1 },
+      ...{ connections: a.connections, nbthread: 1, lbProcesses: 1 },
     });
     try {
       const s = await setupOf(a, { fleet, lab }, outDir, driverCpus);

@@ -39,7 +39,7 @@ export const BASE: LabOptions = {
 
 /** Every pid of the fleet: HAProxy, each server's primary and workers. */
 export async function fleetPids(lab: FleetLab): Promise<number[]> {
-  const pids = [lab.lb.pid];
+  const pids = [...lab.lb.pids];
   for (const m of lab.members) pids.push(m.server.pid, ...(await fetchLabStats(m.server.statsBase)).pids);
   return pids;
 }

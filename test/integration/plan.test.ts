@@ -5,7 +5,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { nofileLimits } from "../../scripts/lib/machine/limits.ts";
-import { connectionsPerLb } from "../../scripts/lib/model/model-fleet.ts";
+import { connectionsPerLb } from "../../scripts/lib/processes/haproxy-fds.ts";
 import { REPO, run, runCli } from "../helpers/cli.ts";
 import { CAPACITY_SET, PLACED_SET } from "../helpers/fixture-sets.ts";
 import { writeFixtures } from "../helpers/result-fixtures.ts";

@@ -4,13 +4,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fleetCheck, fleetCheckLines } from "../../scripts/lib/model/fleet-check.ts";
-import {
-  connectionsPerLb,
-  type FleetInputs,
-  type FleetRequest,
-  fleetPlan,
-} from "../../scripts/lib/model/model-fleet.ts";
+import { type FleetInputs, type FleetRequest, fleetPlan } from "../../scripts/lib/model/model-fleet.ts";
 import { HAPROXY_TEMPLATE, haproxyLimits } from "../../scripts/lib/processes/haproxy-config.ts";
+import { connectionsPerLb } from "../../scripts/lib/processes/haproxy-fds.ts";
 import {
   chooseLbCost,
   type LbCostFigures,

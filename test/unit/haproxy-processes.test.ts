@@ -38,10 +38,24 @@ test("several: counters summed by proxy and server, a server up while any proces
   assert.equal(s1.up, true);
   assert.equal(s2.status, "DOWN+UP", "DOWN in two, UP in one");
   assert.equal(s2.up, true, "still taking traffic through one process");
-  assert.equal(s2.chkdown, 3 * o2.chkdown);
-  assert.equal(s1.rtimeMs, o1.rtimeMs, "averages: the processes' mean");
+  assert.equal(s2.chkdown, o2.chkdown, "one server lost: one DOWN transition of the LB, not one per process");
+  assert.equal(s2.chkfail, 3 * o2.chkfail, "failed checks: each process's own");
+  assert.equal(s1.rtimeMs, o1.rtimeMs, "averages: weighted by each process's requests");
+  const idle = { ...o1, reqTot: 0, rtimeMs: 0 };
+  const busy = { ...o1, reqTot: 30, rtimeMs: 200 };
+  const s1Of = (rows: typeof one) => serverRows(rows, "servers")[0];
+  const weighted = s1Of(
+    mergeStatRows([one.map((r) => (r === o1 ? busy : r)), one.map((r) => (r === o1 ? idle : r))]),
+  );
+  assert.equal(weighted?.rtimeMs, 200, "a process that served nothing does not pull the average down");
   const allDown = mergeStatRows([one, one]);
   assert.equal(serverRows(allDown, "servers")[1]?.up, false, "DOWN in every process: down");
+  const shorter = one.map((r) => (r.name === "s2" ? { ...r, downtimeS: 1 } : r));
+  assert.equal(
+    serverRows(mergeStatRows([one, shorter]), "servers")[1]?.downtimeS,
+    1,
+    "down only while every process has it down: the least downtime",
+  );
 });
 
 test("show info: connections, requests and limits summed, the process count", () => {
@@ -60,6 +74,13 @@ test("processes: the fewest whose fds fit the hard limit, each holding its share
   assert.equal(lbProcessesFor(12_000, 2, 20_000), 2);
   assert.equal(lbProcessesFor(20_000, 2, 20_000), 3, "20,000 connections: 3 processes under 20,000 fds");
   assert.ok(haproxyLimits(shareOf(20_000, 3), 2).fdNeed <= 20_000);
+  assert.equal(shareOf(400, 1), 400, "one process holds every connection");
+  assert.equal(
+    shareOf(20_000, 3),
+    Math.ceil(20_000 / 3 + 4 * Math.sqrt(20_000 / 3)),
+    "a share + 4 σ of the spread",
+  );
+  assert.ok(shareOf(20_000, 3) >= 6_820, "above the largest share seen here (6,820 / 6,591 / 6,591)");
   assert.ok(haproxyLimits(shareOf(20_000, 2), 2).fdNeed > 20_000);
   assert.equal(lbProcessesFor(10_000_000, 2, 20_000), 8, "at most max");
   assert.doesNotThrow(() => checkFdBudget({ connections: 20_000, servers: [1, 2] }, 20_000, 3));

@@ -38,6 +38,8 @@ export interface Shape {
   placement: string;
   /** server hosts behind an LB (make lab SERVERS=n); 0 = one server */
   servers: number;
+  /** HAProxy processes on the LB's port (a fleet's; 0 = no LB) */
+  lbProcesses: number;
   server: string;
   /** the wrk build: "lab <patch set>" or "wrk <version>" (records before the lab's build: Debian's 4.1.0) */
   generator: string;
@@ -66,6 +68,7 @@ export function shapeOf(r: ResultRecord): Shape {
     durationS: r.load.durationS,
     placement: r.placement?.kind ?? "shared",
     servers: r.fleet?.servers.length ?? 0,
+    lbProcesses: r.fleet ? (r.fleet.lb.processes ?? 1) : 0,
     server: r.server.impl ?? "uws",
     generator: generatorName(r),
   };

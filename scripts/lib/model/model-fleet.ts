@@ -1,6 +1,7 @@
 // The fleet plan's arithmetic (pure): server hosts of a given size and the HAProxy tier in front of them, for a target.
 import { FD_RESERVE, REUSEPORT_SKEW } from "../machine/limits.ts";
 import { haproxyLimits } from "../processes/haproxy-config.ts";
+import { connectionsPerLb, lbProcessesFor } from "../processes/haproxy-fds.ts";
 import type { LbCostFigures, PoolFdRatios } from "../results/lb-cost-dir.ts";
 import { type PlanRequest, TARGET_UTILISATION, up } from "./model-plan.ts";
 
@@ -70,20 +71,6 @@ export interface FleetPlan {
   p99: { budgetUs: number; predictedOverStubUs: number; verdict: "ok" | "tight" | "unmeasured" };
 }
 
-/** The most client connections one HAProxy holds under `hardNofile`, with haproxyLimits' maxconn margin and fds. */
-export function connectionsPerLb(hardNofile: number, servers: number): number {
-  const fits = (c: number): boolean => haproxyLimits(c, servers).fdNeed <= hardNofile;
-  if (!fits(1)) throw new Error(`hard nofile ${hardNofile} leaves HAProxy no room for one connection`);
-  let lo = 1;
-  let hi = Math.max(2, Math.ceil(hardNofile / 2));
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return fits(hi) ? hi : lo;
-}
-
 function serverSide(q: FleetRequest, i: FleetInputs, inFlight: number): FleetPlan["server"] {
   const lbRatio = i.lb?.serverUsRatio ?? 1;
   const usPerRequest = i.serverUs * lbRatio + q.handlerUs;
@@ -110,7 +97,7 @@ function lbSide(q: FleetRequest, i: FleetInputs, inFlight: number, servers: numb
   const cores = (q.targetRps * usPerRequest) / 1e6;
   const cpus = Number.isFinite(cores) ? up(cores / TARGET_UTILISATION) : 0;
   const connectionsPerProcess = connectionsPerLb(i.lbHardNofile, servers);
-  const processesByFd = up(q.connections / connectionsPerProcess);
+  const processesByFd = lbProcessesFor(q.connections, servers, i.lbHardNofile, Number.MAX_SAFE_INTEGER);
   const processes = Math.max(processesByFd, cpus);
   const hosts = up(cpus / q.hostCpus);
   const clientsEach = Math.ceil(q.connections / processes);

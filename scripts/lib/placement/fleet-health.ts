@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunningHaproxy } from "../processes/haproxy.ts";
 import { BACKEND } from "../processes/haproxy-config.ts";
+import { mergeStatRows } from "../processes/haproxy-merge.ts";
 import { type StatRow, serverRows } from "../processes/haproxy-stats.ts";
 
 export interface Marked {
@@ -12,10 +13,11 @@ export interface Marked {
 }
 
 // NOTE: "UP 1/2" (a check failed, not yet DOWN) still takes traffic and counts as UP; "DOWN 1/2" (a check passed, not
-// yet UP) still counts as DOWN. The row's state is HAProxy's decision, not the last check's.
+// yet UP) still counts as DOWN. The row's state is HAProxy's decision, not the last check's. Several HAProxy
+// processes each decide on their own: the server is marked when every one of them has it so.
 /** Poll every pollMs until HAProxy has server `name` in state `want`; throws naming the state after timeoutMs. */
 export async function untilMarked(
-  lb: RunningHaproxy,
+  lb: Pick<RunningHaproxy, "statEach">,
   name: string,
   want: "up" | "down",
   since: number,
@@ -24,8 +26,10 @@ export async function untilMarked(
 ): Promise<Marked> {
   let last = "no row";
   while (performance.now() - since < timeoutMs) {
-    const row = serverRows(await lb.stat(), BACKEND).find((r) => r.name === name);
-    if (row && row.up === (want === "up")) return { ms: performance.now() - since, row };
+    const each = await lb.statEach();
+    const rows = each.map((r) => serverRows(r, BACKEND).find((x) => x.name === name));
+    const row = serverRows(mergeStatRows(each), BACKEND).find((r) => r.name === name);
+    if (row && rows.every((r) => r?.up === (want === "up"))) return { ms: performance.now() - since, row };
     if (row) last = `${row.status} (check ${row.checkStatus})`;
     await sleep(pollMs);
   }

@@ -74,14 +74,21 @@ async function startMembers(s: FleetLabSpec, started: FleetMember[]): Promise<vo
   started.sort((a, b) => a.host.name.localeCompare(b.host.name, "en", { numeric: true }));
 }
 
-/** Until HAProxy has checked every server UP (L7OK), or timeoutMs. */
-export async function waitAllUp(lb: Pick<RunningHaproxy, "stat">, timeoutMs = 10_000): Promise<void> {
+// NOTE: per process: each HAProxy process checks every server on its own, and one still counting a server's
+// checks toward UP sends it nothing (the merged row would read it up as soon as any process does).
+/** Until every HAProxy process has checked every server UP (L7OK), or timeoutMs. */
+export async function waitAllUp(lb: Pick<RunningHaproxy, "statEach">, timeoutMs = 10_000): Promise<void> {
   const until = performance.now() + timeoutMs;
   let last = "";
   while (performance.now() < until) {
-    const rows = serverRows(await lb.stat(), BACKEND);
-    if (rows.length > 0 && rows.every((r) => r.up && r.checkStatus === "L7OK")) return;
-    last = rows.map((r) => `${r.name} ${r.status} ${r.checkStatus}`).join(", ");
+    const each = (await lb.statEach()).map((rows) => serverRows(rows, BACKEND));
+    if (each.every((rows) => rows.length > 0 && rows.every((r) => r.up && r.checkStatus === "L7OK"))) return;
+    last = each
+      .map(
+        (rows, i) =>
+          `process ${i + 1}: ${rows.map((r) => `${r.name} ${r.status} ${r.checkStatus}`).join(", ")}`,
+      )
+      .join("; ");
     await sleep(50);
   }
   throw new Error(`HAProxy did not see every server UP in ${timeoutMs} ms: ${last}`);

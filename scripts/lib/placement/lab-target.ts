@@ -2,8 +2,9 @@
 // inventory's hosts (hosts), or a fleet behind HAProxy (SERVERS=n); and what is refused before anything starts.
 import { InvalidRun } from "../core/cli.ts";
 import { Interrupted, interruptSignal } from "../core/interrupt.ts";
+import { nofileLimits } from "../machine/limits.ts";
 import type { StatsSource } from "../processes/fleet-stats.ts";
-import { checkFdBudget, lbProcessesFor } from "../processes/haproxy-fds.ts";
+import { checkFdBudget, connectionsPerLb, lbProcessesFor } from "../processes/haproxy-fds.ts";
 import { startServer } from "../processes/server.ts";
 import { formatCpuList } from "./cpus.ts";
 import { startFleetRun } from "./fleet-run.ts";
@@ -44,10 +45,12 @@ function refuseLb(a: LabArgs): void {
     );
   const k = a.placement === "hosts" ? 1 : lbProcessesOf(a);
   checkFdBudget(spec, undefined, k);
-  if (a["rate-limit"] > 0 && k > 1)
+  if (a["rate-limit"] > 0 && k > 1) {
+    const why = a["lb-processes"] > 0 ? `LB_PROCESSES=${k}` : `${a.connections} connections need ${k}`;
     throw new InvalidRun(
-      `RATE_LIMIT needs one HAProxy process (each keeps its own stick table: the limit would be per process), but ${a.connections} connections need ${k} — run ≤ ≈ 9,480 connections with it`,
+      `RATE_LIMIT needs one HAProxy process (each keeps its own stick table: the limit would be per process), but ${why} — run ≤ ${connectionsPerLb(nofileLimits("self").hard, a.servers)} connections with it, one process`,
     );
+  }
 }
 
 /** The fleet's HAProxy processes: LB_PROCESSES, else the fewest whose fds the connections fit. */

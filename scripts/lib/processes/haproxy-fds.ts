@@ -21,8 +21,15 @@ export function checkFdBudget(
   }
 }
 
-/** One process's share of the LB's connections (the kernel spreads them over the processes' listeners). */
-export const shareOf = (connections: number, processes: number): number => Math.ceil(connections / processes);
+// NOTE: the kernel spreads connections over the listeners by a hash of their addresses and ports: each process gets
+// about connections/k, ≈ √(connections/k) apart (20,000 over 3 here: 6,820 / 6,591 / 6,591). A process at its maxconn
+// stops accepting and its extra connections wait in its own accept queue, so each is sized 4 standard deviations
+// above its share; haproxyLimits' margin (5 %, at least 64) stays for the connections a client reopens.
+/** What one of k processes must hold of the LB's connections: its share and the spread's margin (k = 1: all). */
+export const shareOf = (connections: number, processes: number): number => {
+  const mean = connections / processes;
+  return processes === 1 ? connections : Math.ceil(mean + 4 * Math.sqrt(mean));
+};
 
 /** The fewest HAProxy processes whose fds fit the hard limit at these connections (at most max). */
 export function lbProcessesFor(
@@ -33,4 +40,18 @@ export function lbProcessesFor(
 ): number {
   for (let k = 1; k < max; k++) if (haproxyLimits(shareOf(connections, k), servers).fdNeed <= hard) return k;
   return max;
+}
+
+/** The most client connections one HAProxy holds under `hardNofile`, with haproxyLimits' maxconn margin and fds. */
+export function connectionsPerLb(hardNofile: number, servers: number): number {
+  const fits = (c: number): boolean => haproxyLimits(c, servers).fdNeed <= hardNofile;
+  if (!fits(1)) throw new Error(`hard nofile ${hardNofile} leaves HAProxy no room for one connection`);
+  let lo = 1;
+  let hi = Math.max(2, Math.ceil(hardNofile / 2));
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return fits(hi) ? hi : lo;
 }

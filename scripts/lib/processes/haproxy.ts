@@ -129,6 +129,8 @@ export async function startHaproxy(s: HaproxyStart): Promise<RunningHaproxy> {
   const bin = s.bin ?? haproxyPath();
   const version = await requireHaproxy(bin);
   const k = s.processes ?? 1;
+  if (!Number.isInteger(k) || k < 1)
+    throw new InvalidRun(`haproxy: processes must be an integer ≥ 1, got ${k}`);
   checkFdBudget(s.config, undefined, k);
   mkdirSync(s.dir, { recursive: true, mode: 0o700 });
   const started: Awaited<ReturnType<typeof startOne>>[] = [];

@@ -13,7 +13,7 @@ export function ownAnswersText(lb: FleetLbRow): string {
 }
 
 export function lbText(lb: FleetLbRow): string {
-  return `HAProxy ${lb.version} (${processText(lb)}, maxconn ${int(lb.maxconn)}) ${lbCpuText(lb)} · sessions ${int(lb.sessions)}${sessionsEachText(lb)} (peak ${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
+  return `HAProxy ${lb.version} (${processText(lb)}, maxconn ${int(lb.maxconn)}) ${lbCpuText(lb)} · sessions ${int(lb.sessions)}${sessionsEachText(lb)} (peak ${(lb.processes ?? 1) > 1 ? "≤ " : ""}${int(lb.peakSessions)}) · queue peak ${int(lb.peakQueue)} · connection errors ${int(lb.connErrors)} · response errors ${int(lb.respErrors)} · retries ${int(lb.retries)} · redispatches ${int(lb.redispatches)} · DOWN transitions ${int(lb.healthTransitions)} · its own answers ${ownAnswersText(lb)} (rate limit denied ${int(lb.denied)})`;
 }
 
 /** "1 thread", "3 processes × 1 thread" */
