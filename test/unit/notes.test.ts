@@ -43,6 +43,32 @@ test("regimes: split, shared and shared under somaxconn 128 are three groups, pl
   );
 });
 
+test("regimes: another machine (CPU model or kernel build) or another LB process count is another regime", () => {
+  const a = placed.find((r) => r.placement?.kind === "split");
+  assert.ok(a);
+  const elsewhere = { ...a, machine: { ...a.machine, model: "Intel(R) Xeon(R) Processor" } };
+  const kernel = { ...a, machine: { ...a.machine, kernel: `${a.machine.kernel}-other` } };
+  assert.equal(groupRuns([a, { ...a }]).length, 1);
+  assert.equal(groupRuns([a, elsewhere]).length, 2);
+  assert.equal(groupRuns([a, kernel]).length, 2);
+  assert.match(
+    groupRuns([elsewhere])[0]?.regime.machineLabel ?? "",
+    /2 × Intel\(R\) Xeon\(R\) Processor, kernel /,
+  );
+  const fleet = (processes?: number) =>
+    ({
+      ...a,
+      placement: { ...a.placement, kind: "fleet" },
+      fleet: { lb: { processes }, servers: [{}, {}] },
+    }) as unknown as typeof a;
+  const labels = groupRuns([fleet(undefined), fleet(1), fleet(3)]).map((g) => g.regime.placementLabel);
+  assert.deepEqual(
+    labels.map((l) => /2 servers behind [^·]+/.exec(l)?.[0].trim()),
+    ["2 servers behind HAProxy", "2 servers behind 3 HAProxy processes"],
+    "records before LB processes (none) pool with one process",
+  );
+});
+
 test("cells: repeats keep their n, median and min–max; the same shape in another regime is another cell", () => {
   const [split, shared] = groupRuns(placed).map((g) => cellsOf(g.runs));
   const cell = split?.find((c) => c.workers === 4 && c.connections === 20000 && c.mode === "paced");

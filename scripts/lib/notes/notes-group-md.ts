@@ -15,7 +15,7 @@ export function groupSection(g: GroupView, skipped: SkippedCell[]): string[] {
   return [
     `## ${g.name}: ${r.placementLabel}`,
     "",
-    `Tuning: ${r.tuningLabel}. ${count(g.runs.length, "run")} in ${count(g.cells.length, "cell")}, ${dirty}.` +
+    `Tuning: ${r.tuningLabel}. Machine: ${r.machineLabel}. ${count(g.runs.length, "run")} in ${count(g.cells.length, "cell")}, ${dirty}.` +
       (r.placed
         ? ""
         : " Shared placement: wrk ran on the server's CPUs, so server CPU and latency include that contention."),

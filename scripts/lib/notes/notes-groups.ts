@@ -1,4 +1,4 @@
-// Capacity notes, the regimes: runs grouped by the placement and tuning in force, never pooled across them.
+// Capacity notes, the regimes: runs grouped by the machine, placement and tuning in force, never pooled across them.
 import { isPlaced, kindOf, type PlacementKind } from "../contract/placement.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
@@ -11,6 +11,8 @@ export interface Regime {
   placementLabel: string;
   /** for people: "somaxconn 4,096 · syn backlog 8,192 · ports 1024–65535 · tw_reuse 2 · nofile 20,000" */
   tuningLabel: string;
+  /** for people: "2 × AMD EPYC, kernel 6.18.44-fc-v1272" */
+  machineLabel: string;
   kind: PlacementKind;
   /** the generator did not share the server's CPUs (split, netns, hosts) */
   placed: boolean;
@@ -50,8 +52,10 @@ function placementOnly(r: ResultRecord): { key: string; label: string } {
   const s = cpuSet(r.placement.server.cpus);
   const g = [...new Set(r.placement.generator.map((x) => cpuSet(x.cpus)))].join("+");
   const hosts = kind === "hosts" ? ` · ${r.placement.generator.length} client hosts` : "";
-  // NOTE: a fleet's runs pool only with fleets of as many server hosts (behind one HAProxy).
-  const fleet = r.fleet ? ` · ${r.fleet.servers.length} servers behind HAProxy` : "";
+  // NOTE: a fleet's runs pool only with fleets of as many server hosts behind as many HAProxy processes.
+  const lbs = r.fleet?.lb.processes ?? 1;
+  const behind = lbs === 1 ? "HAProxy" : `${lbs} HAProxy processes`;
+  const fleet = r.fleet ? ` · ${r.fleet.servers.length} servers behind ${behind}` : "";
   // NOTE: a shielded run (make lab SHIELD=1) had the server's CPUs to itself: never pooled with one that did not.
   const shield = r.placement.server.shieldedTasks !== undefined ? " · shielded" : "";
   return {
@@ -70,13 +74,22 @@ function tuningOf(r: ResultRecord): { key: string; label: string } {
   return { key, label };
 }
 
+// NOTE: speeds differ from one machine to the next on the same code (44–69k RPS saturated; a fleet shape held on
+// one, collapsing on the next): runs of another CPU model or kernel build are another regime.
+function machineOf(r: ResultRecord): { key: string; label: string } {
+  const m = r.machine;
+  return { key: `${m.cpus}x${m.model}|${m.kernel}`, label: `${m.cpus} × ${m.model}, kernel ${m.kernel}` };
+}
+
 export function regimeOf(r: ResultRecord): Regime {
   const p = placementOf(r);
   const t = tuningOf(r);
+  const m = machineOf(r);
   return {
-    key: `${p.key}|${t.key}`,
+    key: `${p.key}|${t.key}|${m.key}`,
     placementLabel: p.label,
     tuningLabel: t.label,
+    machineLabel: m.label,
     kind: kindOf(r),
     placed: isPlaced(r),
   };

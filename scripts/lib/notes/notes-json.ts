@@ -44,6 +44,7 @@ export function capacityJson(x: Notes): string {
       key: g.regime.key,
       placement: g.regime.placementLabel,
       tuning: g.regime.tuningLabel,
+      machine: g.regime.machineLabel,
       placed: g.regime.placed,
       runs: g.runs.length,
       dirty: g.dirty,

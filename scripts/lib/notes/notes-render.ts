@@ -39,6 +39,17 @@ export function capacityMarkdown(x: Notes, charts: ChartFiles): string {
   return `${out.join("\n")}\n`;
 }
 
+/** "runs on 3 machines: 2 × AMD EPYC, kernel … (104), …" or "every run on it". */
+function machinesText(runs: ResultRecord[]): string {
+  const by = new Map<string, number>();
+  for (const r of runs) {
+    const k = `${r.machine.cpus} × ${r.machine.model}, kernel ${r.machine.kernel}`;
+    by.set(k, (by.get(k) ?? 0) + 1);
+  }
+  if (by.size === 1) return "every run on it";
+  return `runs on ${by.size} machines: ${[...by].map(([k, c]) => `${k} (${c})`).join("; ")}`;
+}
+
 function summaryLines(x: Notes): string[] {
   const { runs, stubMs, budgetMs } = x.sel;
   const byTime = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
@@ -49,11 +60,11 @@ function summaryLines(x: Notes): string[] {
     `- **Runs**: ${runs.length} uWS runs with stub ${stubMs} ms, from ${byTime[0]?.startedAt} to ${byTime[byTime.length - 1]?.startedAt}; ` +
       `left out: ${x.sel.ignored.peers} peer / non-uWS runs (\`make compare\`), ${x.sel.ignored.otherStub} with another stub or budget.`,
     `- **Placement**: ${placed} placed runs (the server and wrk on their own CPUs) and ${runs.length - placed} shared runs (wrk took CPU from the server: their server figures are not the server's alone). ` +
-      "The tables below never pool runs of different placement or tuning.",
+      "The tables below never pool runs of different machine, placement or tuning.",
     dirty === 0
       ? "- **Provenance**: every run was recorded from a clean tree (its commit reproduces it)."
       : `- **Provenance**: ⚠ ${dirty} of ${runs.length} runs were recorded from a dirty tree (uncommitted changes): no commit reproduces them. Cells holding such runs say "dirty" in the tree column; repeat them from a clean tree before trusting them.`,
-    `- **Machine**: ${m.cpus} × ${m.model}, ${(m.ramBytes / 2 ** 30).toFixed(0)} GiB, kernel ${m.kernel}.`,
+    `- **Machine**: ${m.cpus} × ${m.model}, ${(m.ramBytes / 2 ** 30).toFixed(0)} GiB, kernel ${m.kernel} (the newest run's; ${machinesText(runs)}).`,
     `- **SLO of every run**: steady RPS ≥ the run's target, zero errors, p99 ≤ ${stubMs + budgetMs} ms (stub ${stubMs} + budget ${budgetMs}), every connection up, server and client counts agree. A cell (workers × connections × mode, its repeats) PASSes when all its repeats passed; figures are the median (min–max) over its n repeats.`,
     "",
   ];
@@ -61,12 +72,15 @@ function summaryLines(x: Notes): string[] {
 
 function regimesTable(groups: GroupView[]): string[] {
   return [
-    "## Regimes: placement and tuning in force",
+    "## Regimes: machine, placement and tuning in force",
     "",
-    row(["group", "placement", "tuning", "runs", "cells", "from a dirty tree"]),
-    row(Array(6).fill("---")),
+    row(["group", "placement", "tuning", "machine", "runs", "cells", "from a dirty tree"]),
+    row(Array(7).fill("---")),
     ...groups.map((g) =>
-      row([g.name, g.regime.placementLabel, g.regime.tuningLabel, g.runs.length, g.cells.length, g.dirty]),
+      row([
+        ...[g.name, g.regime.placementLabel, g.regime.tuningLabel, g.regime.machineLabel],
+        ...[g.runs.length, g.cells.length, g.dirty],
+      ]),
     ),
     "",
   ];
