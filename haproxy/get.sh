@@ -23,7 +23,9 @@ die() { # die <what failed> <fix>
   exit 2
 }
 
-runs() { "$BIN" -v 2>/dev/null | grep -q '^HAProxy version 2\.'; }
+# NOTE: grep reads to the end (no -q): with pipefail, a grep -q that quits at its first match can SIGPIPE the writer
+# and fail the pipeline (haproxy -v prints several lines: 2 of 30 checks failed so, and a fresh clone's make deps).
+runs() { "$BIN" -v 2>/dev/null | grep '^HAProxy version 2\.' >/dev/null; }
 
 # Fast path: nothing to do.
 if [ -x "$BIN" ] && runs; then exit 0; fi
@@ -67,7 +69,7 @@ want=haproxy
 [ -n "${HAPROXY_DEB_VERSION:-}" ] && want="haproxy=$HAPROXY_DEB_VERSION"
 pkgs=("$want")
 for l in "${LIBS[@]}"; do
-  dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep -q "install ok installed" || pkgs+=("$l")
+  dpkg-query -W -f='${Status}' "$l" 2>/dev/null | grep "install ok installed" >/dev/null || pkgs+=("$l")
 done
 TMP=$(mktemp -d "$BUILD/tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
