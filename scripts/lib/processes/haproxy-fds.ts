@@ -16,7 +16,7 @@ export function checkFdBudget(
   if (need > hard) {
     const per = processes === 1 ? "" : ` each of ${processes} HAProxy processes`;
     throw new InvalidRun(
-      `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds in${per || " one process"}, above the hard nofile limit ${hard} — run fewer connections per LB process (≈ ${Math.floor((hard - spec.servers.length - 32) / 2.1)} at most)`,
+      `HAProxy holds a client and a server socket per connection: ${spec.connections} connections need ≈ ${need} fds in${per || " one process"}, above the hard nofile limit ${hard} — run fewer connections per LB process (one holds ≤ ${connectionsPerLb(hard, spec.servers.length)})`,
     );
   }
 }

@@ -100,7 +100,7 @@ async function waitForSocket(child: GroupChild, socket: string, timeoutMs: numbe
 
 // NOTE: HAProxy binds with SO_REUSEPORT on Linux (unless noreuseport): k processes on one address:port each
 // accept a share of the connections, spread by the kernel's hash of each connection's addresses and ports. The
-// shares are not exact (≈ √n apart): each process's maxconn has haproxyLimits' margin (5 %, at least 64) above it.
+// shares are not exact: each process is sized for shareOf's share + 4 σ (processes/haproxy-fds.ts).
 /** One process: its config (its own stats socket) checked, started in the foreground, until its socket answers. */
 async function startOne(
   s: HaproxyStart,
