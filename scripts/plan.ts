@@ -4,6 +4,7 @@ import type { ResultRecord } from "./lib/contract/record.ts";
 import { InvalidRun } from "./lib/core/cli.ts";
 import { driver } from "./lib/core/driver.ts";
 import { loadSlo } from "./lib/core/slo.ts";
+import { machineInfo, machineText } from "./lib/machine/info.ts";
 import { fleetCheck, fleetCheckLines } from "./lib/model/fleet-check.ts";
 import { fleetInputs } from "./lib/model/fleet-inputs.ts";
 import { fleetMeasuredOf } from "./lib/model/fleet-measured.ts";
@@ -59,7 +60,7 @@ await driver(cli, async (a) => {
   process.stdout.write(
     a.json
       ? `${JSON.stringify({ plan: p, model: k, fleet: { plan: fleet, inputs: f.inputs } }, null, 1)}\n`
-      : planText(p, k, { resultsDir, stubMsOfRuns: sel.stubMs }) +
+      : planText(p, k, { resultsDir, stubMsOfRuns: sel.stubMs, here: machineText(machineInfo(null)) }) +
           (showFleet ? `\n${fleetText(fleet, f.inputs, f.lbChoice, from)}` : "") +
           (checked ? checkText(fleet, checked) : ""),
   );

@@ -5,6 +5,7 @@ import { coefficients } from "../../scripts/lib/model/model-coefficients.ts";
 import { infeasible, plan, TARGET_UTILISATION } from "../../scripts/lib/model/model-plan.ts";
 import { fitRss } from "../../scripts/lib/model/model-rss.ts";
 import { typicalError, validationRows } from "../../scripts/lib/model/model-validate.ts";
+import { planText } from "../../scripts/lib/model/plan-text.ts";
 import { bestAt, cellsOf, rssPer1k, selectRuns } from "../../scripts/lib/notes/notes-data.ts";
 import { groupRuns } from "../../scripts/lib/notes/notes-groups.ts";
 import { CAPACITY_SET, PLACED_SET } from "../helpers/fixture-sets.ts";
@@ -119,6 +120,20 @@ test("coefficients come from the placed runs only, and say so; without any, from
   });
   assert.equal(coefficients(saturated, TARGET_UTILISATION).generator.pacedUsPerConnection.value, 90);
   assert.ok(Number.isNaN(fallback.p99OverStubUs.value));
+});
+
+test("plan: the machines its runs came from, and ⚠ when none ran on this one", () => {
+  const k = coefficients(placed, TARGET_UTILISATION);
+  const p = plan({ targetRps: 20000, connections: 20000, stubMs: 200, p99Ms: 220, handlerUs: 0 }, k);
+  const [m] = k.machines;
+  assert.ok(m && k.machines.length === 1 && m.runs === placed.filter((r) => !r.fleet).length);
+  const text = (here: string) =>
+    planText(p, k, { resultsDir: "results", stubMsOfRuns: 200, here })
+      .split("\n")
+      .find((l) => l.includes("machines"));
+  assert.match(text(m.machine) ?? "", new RegExp(`this machine .* ran ${m.runs} of the runs`));
+  assert.doesNotMatch(text(m.machine) ?? "", /⚠/);
+  assert.match(text("2 × another CPU, kernel x") ?? "", /⚠ none on this one: .* ran 0 of the runs/);
 });
 
 test("plan: server CPUs at 70 %, fd workers, RSS + kernel RAM, generator CPUs and hosts for 20k over 20k", () => {

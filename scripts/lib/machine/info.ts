@@ -14,6 +14,10 @@ export function machineInfo(wrk: string | null) {
   };
 }
 
+/** A machine for people and as a key: "2 × AMD EPYC, kernel 6.18.44-fc-v1272" (speeds differ between two). */
+export const machineText = (m: { cpus: number; model: string; kernel: string }): string =>
+  `${m.cpus} × ${m.model}, kernel ${m.kernel}`;
+
 export function gitInfo(): { commit: string | null; dirty: boolean } {
   const git = (...args: string[]): string | null => {
     const o = shSync`git -C ${ROOT} ${args}`;

@@ -6,6 +6,7 @@ import type { Mode, ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { mostCommon } from "../core/median.ts";
 import { WRK_PACED_US_PER_CONNECTION, WRK_SATURATE_US_PER_REQUEST } from "../load/generator-capacity.ts";
+import { machineText } from "../machine/info.ts";
 import { fitRss } from "./model-rss.ts";
 
 /** One number the model uses, where it came from (for people) and the runs behind it (for machines). */
@@ -29,6 +30,15 @@ export interface Coefficients {
   hostRamBytes: Coefficient;
   /** the worst p99 above the stub in placed runs whose server stayed at or under the planned utilisation */
   p99OverStubUs: P99Coefficient & { byWorkers: Record<string, P99Coefficient> };
+  /** the machines the runs came from (machineText), the most runs first */
+  machines: { machine: string; runs: number }[];
+}
+
+/** Runs per machine (machineText), the most first. */
+export function machinesOf(runs: ResultRecord[]): Coefficients["machines"] {
+  const by = new Map<string, number>();
+  for (const r of runs) by.set(machineText(r.machine), (by.get(machineText(r.machine)) ?? 0) + 1);
+  return [...by].map(([machine, n]) => ({ machine, runs: n })).sort((a, b) => b.runs - a.runs);
 }
 
 export type P99Coefficient = Coefficient & { upToRps: number };
@@ -208,5 +218,6 @@ export function coefficients(runs: ResultRecord[], utilisation: number): Coeffic
       runs: [],
     },
     p99OverStubUs: p99OverStub(all, utilisation),
+    machines: machinesOf(all),
   };
 }

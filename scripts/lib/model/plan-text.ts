@@ -8,7 +8,22 @@ import { coefficientLines, hostsText, p99Text, ramText, ruleLines } from "./mode
 /** One figure of a plan: its label in a column, then its value. */
 export const line = (label: string, value: string): string => `  ${label.padEnd(24)}${value}`;
 
-export function planText(p: Plan, k: Coefficients, o: { resultsDir: string; stubMsOfRuns: number }): string {
+// NOTE: the same code costs per request up to ≈ 2× more on one machine than on the next (docs/fleet.md): a plan
+// from other machines' runs says so, and how to measure this one.
+/** The machines line: where the runs came from, and ⚠ when none ran on this machine. */
+function machinesText(k: Coefficients, here: string): string {
+  const mine = k.machines.find((m) => m.machine === here)?.runs ?? 0;
+  const from = k.machines.map((m) => `${m.machine} (${int(m.runs)})`).join("; ");
+  const warn =
+    mine === 0 ? "⚠ none on this one: its costs per request may differ (make lab here, then plan) — " : "";
+  return `${warn}this machine ${here} ran ${int(mine)} of the runs; from ${from}`;
+}
+
+export function planText(
+  p: Plan,
+  k: Coefficients,
+  o: { resultsDir: string; stubMsOfRuns: number; here: string },
+): string {
   const q = p.request;
   const stubNote =
     o.stubMsOfRuns === q.stubMs
@@ -37,6 +52,7 @@ export function planText(p: Plan, k: Coefficients, o: { resultsDir: string; stub
     ),
     line("hosts", hostsText(p, k.hostCpus.value)),
     line("p99", p99Text(p)),
+    line("machines", machinesText(k, o.here)),
     "",
     `coefficients (from ${o.resultsDir}/*/result.json${stubNote}):`,
     ...coefficientLines(k).map((l) => `  - ${l}`),

@@ -3,6 +3,7 @@ import { isPlaced, kindOf, type PlacementKind } from "../contract/placement.ts";
 import type { ResultRecord } from "../contract/record.ts";
 import { int } from "../core/format.ts";
 import { mostCommon } from "../core/median.ts";
+import { machineText } from "../machine/info.ts";
 
 export interface Regime {
   /** stable, machine-readable: "split|s1|g0|somaxconn=4096|…" */
@@ -77,8 +78,8 @@ function tuningOf(r: ResultRecord): { key: string; label: string } {
 // NOTE: speeds differ from one machine to the next on the same code (44–69k RPS saturated; a fleet shape held on
 // one, collapsing on the next): runs of another CPU model or kernel build are another regime.
 function machineOf(r: ResultRecord): { key: string; label: string } {
-  const m = r.machine;
-  return { key: `${m.cpus}x${m.model}|${m.kernel}`, label: `${m.cpus} × ${m.model}, kernel ${m.kernel}` };
+  const label = machineText(r.machine);
+  return { key: label, label };
 }
 
 export function regimeOf(r: ResultRecord): Regime {

@@ -1,6 +1,7 @@
 // Capacity notes, the text: results/capacity.md from the notes model — every number computed, none typed in.
 import type { ResultRecord } from "../contract/record.ts";
 import { fmtSpread } from "../core/median.ts";
+import { machinesOf } from "../model/model-coefficients.ts";
 import type { GroupView, Notes } from "./notes-build.ts";
 import { groupSection } from "./notes-group-md.ts";
 import { ms, n, row } from "./notes-md.ts";
@@ -39,15 +40,11 @@ export function capacityMarkdown(x: Notes, charts: ChartFiles): string {
   return `${out.join("\n")}\n`;
 }
 
-/** "runs on 3 machines: 2 × AMD EPYC, kernel … (104), …" or "every run on it". */
+/** "runs on 3 machines: 2 × AMD EPYC, kernel … (104); …" or "every run on it". */
 function machinesText(runs: ResultRecord[]): string {
-  const by = new Map<string, number>();
-  for (const r of runs) {
-    const k = `${r.machine.cpus} × ${r.machine.model}, kernel ${r.machine.kernel}`;
-    by.set(k, (by.get(k) ?? 0) + 1);
-  }
-  if (by.size === 1) return "every run on it";
-  return `runs on ${by.size} machines: ${[...by].map(([k, c]) => `${k} (${c})`).join("; ")}`;
+  const by = machinesOf(runs);
+  if (by.length === 1) return "every run on it";
+  return `runs on ${by.length} machines: ${by.map((m) => `${m.machine} (${m.runs})`).join("; ")}`;
 }
 
 function summaryLines(x: Notes): string[] {
